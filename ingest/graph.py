@@ -1,0 +1,340 @@
+"""Records -> RDF quads: one named graph per source document.
+
+Pure mapping from ``ingest.records`` to pyoxigraph quads (the store writes them
+through Oxigraph's own loader). Every IRI comes from ``ingest.iris`` and every
+literal is in canonical form, so mapping the same document twice gives the same
+quads and re-ingest is idempotent. There are no blank nodes. The vocabulary is
+``ontology/jixiao.ttl``; the shapes the output must satisfy are
+``ontology/shapes.ttl`` (see :func:`validate`).
+
+Example: ``quads = document_quads(doc.doc_id, doc.name, doc.text, result.projects)``
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from ontology import DCTERMS, ELI, JX, OA, ORG, PROV, RDF, SKOS, VOCABULARY_TTL, XSD
+
+from . import iris
+from .records import Budget, Citation, Indicator, Project, Span
+
+# Section key (records.SECTION_LABELS) -> property holding its text.
+SECTION_PROPERTIES = {
+    "overview": JX.overview,
+    "legal_basis": JX.legalBasisText,
+    "necessity": JX.necessity,
+    "safeguards": JX.safeguards,
+    "plan": JX.plan,
+    "goals": JX.goals,
+}
+# Budget field -> property holding its amount.
+BUDGET_PROPERTIES = {
+    "total": JX.total,
+    "current_year": JX.currentYear,
+    "prev_year_budget": JX.prevYearBudget,
+    "prev_year_executed": JX.prevYearExecuted,
+}
+CURRENCY = "CNY"
+RATE_QUANTUM = Decimal("0.000001")  # execution rates are rounded to six decimals
+ONTOLOGY_GRAPH = iris.BASE + "graph/ontology"
+INDICATOR_SCHEME_LABEL = "绩效指标层级"
+
+
+def _xsd(name: str) -> NamedNode:
+    return NamedNode(str(XSD[name]))
+
+
+def decimal_lexical(value: Decimal) -> str:
+    """Canonical xsd:decimal form (no exponent, no trailing zeros), as Oxigraph stores it.
+
+    Example: ``decimal_lexical(Decimal("1.2E+3")) == "1200"``
+    """
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def literal(value: object) -> Literal:
+    """A typed literal: str, bool, int, Decimal and date map to their XSD datatypes."""
+    if isinstance(value, bool):
+        return Literal("true" if value else "false", datatype=_xsd("boolean"))
+    if isinstance(value, int):
+        return Literal(str(value), datatype=_xsd("integer"))
+    if isinstance(value, Decimal):
+        return Literal(decimal_lexical(value), datatype=_xsd("decimal"))
+    if isinstance(value, date):
+        return Literal(value.isoformat(), datatype=_xsd("date"))
+    if isinstance(value, str):
+        return Literal(value)
+    raise TypeError(f"no RDF literal for {type(value).__name__}: {value!r}")
+
+
+class _Graph:
+    """Collects quads of one named graph; skips ``None`` objects, keeps the first of duplicates."""
+
+    def __init__(self, graph: str):
+        self.graph = NamedNode(graph)
+        self.quads: dict[Quad, None] = {}
+
+    def add(self, s: str, p: str, o: object) -> None:
+        if o is None or o == "":
+            return
+        if not isinstance(o, (NamedNode, Literal)):
+            o = literal(o)
+        self.quads[Quad(NamedNode(str(s)), NamedNode(str(p)), o, self.graph)] = None
+
+    def link(self, s: str, p: str, o: str | None) -> None:
+        if o is not None:
+            self.add(s, p, NamedNode(str(o)))
+
+    def out(self) -> list[Quad]:
+        return list(self.quads)
+
+
+def text_doc_id(text: str) -> str:
+    """Document id of normalized text (same hash as ``ingest.readers.Document.doc_id``)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def document_meta_quads(doc_id: str, file: str, text: str) -> list[Quad]:
+    """The source-document node: file name, document id and length of the normalized text.
+
+    Example: ``document_meta_quads(doc.doc_id, doc.name, doc.text)``
+    """
+    g = _Graph(iris.graph_iri(doc_id))
+    _add_document(g, doc_id, file, text)
+    return g.out()
+
+
+def _add_document(g: _Graph, doc_id: str, file: str, text: str) -> None:
+    d = iris.doc_iri(doc_id)
+    g.link(d, RDF.type, JX.SourceDocument)
+    g.link(d, RDF.type, PROV.Entity)
+    g.add(d, DCTERMS.identifier, doc_id)
+    g.add(d, DCTERMS.source, file)
+    g.add(d, JX.charLength, len(text))
+
+
+def document_quads(doc_id: str, file: str, text: str, projects: Iterable[Project]) -> list[Quad]:
+    """All quads of one document: its node and every project in it, in graph ``JXD:graph/{doc_id}``.
+
+    Example: ``store.extend(document_quads(doc.doc_id, doc.name, doc.text, result.projects))``
+    """
+    g = _Graph(iris.graph_iri(doc_id))
+    _add_document(g, doc_id, file, text)
+    key = _resolution_key_function()
+    for project in projects:
+        _add_project(g, project, text, doc_id, key)
+    return g.out()
+
+
+def project_quads(project: Project, doc_text: str, doc_id: str | None = None) -> list[Quad]:
+    """Quads of one project read from ``doc_text`` (the normalized text its spans refer to).
+
+    ``doc_id`` defaults to the hash of ``doc_text``. Raises ``ValueError`` when a span
+    of the project refers to another document.
+    Example: ``project_quads(result.projects[0], doc.text)``
+    """
+    doc_id = doc_id or text_doc_id(doc_text)
+    g = _Graph(iris.graph_iri(doc_id))
+    _add_project(g, project, doc_text, doc_id, _resolution_key_function())
+    return g.out()
+
+
+def _resolution_key_function() -> Callable[[Citation], str | None]:
+    try:
+        from .citations import resolution_key
+    except ImportError:
+        # TODO(citations): fallback until ingest.citations.resolution_key lands; then delete.
+        return lambda c: c.title or c.doc_number
+    return resolution_key
+
+
+def _add_span(g: _Graph, span: Span | None, text: str, doc_id: str) -> str | None:
+    """Mint the oa:SpecificResource of a span (with its two selectors) and return its IRI."""
+    if span is None:
+        return None
+    if span.doc != doc_id:
+        raise ValueError(f"span {span.start}-{span.end} refers to document {span.doc}, "
+                         f"not {doc_id}: map a project with the text its spans were read from")
+    s = iris.span_iri(doc_id, span.start, span.end)
+    pos, quote = iris.position_selector_iri(s), iris.quote_selector_iri(s)
+    g.link(s, RDF.type, OA.SpecificResource)
+    g.link(s, OA.hasSource, iris.doc_iri(doc_id))
+    g.link(s, OA.hasSelector, pos)
+    g.link(s, OA.hasSelector, quote)
+    g.link(pos, RDF.type, OA.TextPositionSelector)
+    g.add(pos, OA.start, span.start)
+    g.add(pos, OA.end, span.end)
+    g.link(quote, RDF.type, OA.TextQuoteSelector)
+    g.quads[Quad(NamedNode(quote), NamedNode(str(OA.exact)), Literal(text[span.start:span.end]), g.graph)] = None
+    return s
+
+
+def _add_field(g: _Graph, subject: str, field: str, span: Span | None, text: str, doc_id: str,
+               inferred_start: bool = False) -> None:
+    s = _add_span(g, span, text, doc_id)
+    if s is None:
+        return
+    fp = iris.field_iri(subject, field)
+    g.link(subject, JX.fieldProvenance, fp)
+    g.link(fp, RDF.type, JX.FieldProvenance)
+    g.add(fp, JX.field, field)
+    g.link(fp, PROV.wasDerivedFrom, s)
+    if inferred_start:
+        g.add(fp, JX.inferredStart, True)
+
+
+def _add_org(g: _Graph, name: str | None) -> str | None:
+    if not name:
+        return None
+    o = iris.org_iri(name)
+    g.link(o, RDF.type, ORG.Organization)
+    g.add(o, SKOS.prefLabel, name)
+    return o
+
+
+def _add_project(g: _Graph, p: Project, text: str, doc_id: str,
+                 key: Callable[[Citation], str | None]) -> None:
+    s = iris.project_iri(p.id)
+    g.link(s, RDF.type, JX.Project)
+    g.add(s, DCTERMS.identifier, p.id)
+    g.add(s, JX.name, p.name)
+    g.add(s, JX.year, p.year)
+    g.link(s, JX.unit, _add_org(g, p.unit))
+    g.add(s, JX.category, p.category)
+    g.add(s, JX.performanceType, p.performance_type)
+    g.add(s, JX.govPurchase, p.gov_purchase)
+    g.add(s, JX.startDate, p.start_date)
+    g.add(s, JX.endDate, p.end_date)
+    g.link(s, PROV.hadPrimarySource, iris.doc_iri(doc_id))
+    g.link(s, PROV.wasDerivedFrom, _add_span(g, p.source, text, doc_id))
+    for field, span in sorted(p.spans.items()):
+        _add_field(g, s, field, span, text, doc_id)
+    for section in p.sections:
+        prop = SECTION_PROPERTIES.get(section.key)
+        if prop is not None:
+            g.add(s, prop, section.text)
+        _add_field(g, s, section.key, section.span, text, doc_id, section.inferred_start)
+    _add_budget(g, s, p.id, p.budget, text, doc_id)
+    for n, indicator in enumerate(p.indicators, start=1):
+        _add_indicator(g, s, iris.indicator_iri(p.id, n), n, indicator, text, doc_id)
+    for n, citation in enumerate(p.citations, start=1):
+        _add_citation(g, s, iris.citation_iri(p.id, n), citation, key(citation), text, doc_id)
+
+
+def _add_budget(g: _Graph, project: str, pid: str, b: Budget, text: str, doc_id: str) -> None:
+    s = iris.budget_iri(pid)
+    g.link(project, JX.hasBudget, s)
+    g.link(s, RDF.type, JX.Budget)
+    g.add(s, JX.currency, CURRENCY)
+    for field, prop in BUDGET_PROPERTIES.items():
+        g.add(s, prop, getattr(b, field))
+    rate = b.execution_rate
+    if rate is not None:
+        g.add(s, JX.executionRate, rate.quantize(RATE_QUANTUM, rounding=ROUND_HALF_EVEN))
+    for field, span in sorted(b.spans.items()):
+        g.link(s, PROV.wasDerivedFrom, _add_span(g, span, text, doc_id))
+        _add_field(g, s, field, span, text, doc_id)
+
+
+def _add_concept(g: _Graph, label: str | None, broader: str | None) -> str | None:
+    if not label:
+        return None
+    c, scheme = iris.concept_iri(label), iris.INDICATOR_SCHEME
+    g.link(scheme, RDF.type, SKOS.ConceptScheme)
+    g.add(scheme, SKOS.prefLabel, INDICATOR_SCHEME_LABEL)
+    g.link(c, RDF.type, SKOS.Concept)
+    g.add(c, SKOS.prefLabel, label)
+    g.link(c, SKOS.inScheme, scheme)
+    if broader is None:
+        g.link(c, SKOS.topConceptOf, scheme)
+        g.link(scheme, SKOS.hasTopConcept, c)
+    else:
+        g.link(c, SKOS.broader, broader)
+    return c
+
+
+def _add_indicator(g: _Graph, project: str, s: str, n: int, i: Indicator, text: str,
+                   doc_id: str) -> None:
+    level1 = _add_concept(g, i.level1, None)
+    level2 = _add_concept(g, i.level2, level1)
+    g.link(project, JX.hasIndicator, s)
+    g.link(s, RDF.type, JX.Indicator)
+    g.add(s, JX.position, n)
+    g.add(s, JX.name, i.name)
+    g.link(s, JX.level1, level1)
+    g.link(s, JX.level2, level2)
+    g.add(s, JX.targetRaw, i.target_raw)
+    g.add(s, JX.operator, i.operator)
+    g.add(s, JX.value, i.value)
+    g.add(s, JX.valueUnit, i.unit)
+    g.add(s, JX.qualitative, i.qualitative)
+    g.add(s, JX.irregular, bool(i.flags))
+    for flag in i.flags:
+        g.add(s, JX.flag, flag)
+    g.link(s, PROV.wasDerivedFrom, _add_span(g, i.span, text, doc_id))
+
+
+def _add_citation(g: _Graph, project: str, s: str, c: Citation, key: str | None, text: str,
+                  doc_id: str) -> None:
+    if not key:  # nothing to resolve the citation to (no title, no document number)
+        return
+    law = iris.legal_iri(key)
+    g.link(law, RDF.type, ELI.LegalResource)
+    g.add(law, DCTERMS.title, c.title)
+    g.add(law, JX.docNumber, c.doc_number)
+    g.add(law, JX.level, c.level)
+    g.link(law, ELI.passed_by, _add_org(g, c.issuer))
+    target = law
+    if c.article_num is not None:
+        target = iris.article_iri(law, c.article_num)
+        g.link(target, RDF.type, ELI.LegalResource)
+        g.link(target, RDF.type, ELI.LegalResourceSubdivision)
+        g.link(target, ELI.is_part_of, law)
+        g.add(target, ELI.id_local, c.article)
+        g.add(target, JX.articleNumber, c.article_num)
+        g.link(project, ELI.cites, target)
+    g.add(target, JX.quote, c.quote)
+    g.link(project, ELI.cites, law)
+    if c.section == "legal_basis":
+        g.link(project, ELI.based_on, law)
+    g.link(s, RDF.type, JX.Citation)
+    g.link(s, JX.citingProject, project)
+    g.link(s, JX.cites, target)
+    g.add(s, JX.quote, c.quote)
+    g.add(s, JX.section, c.section)
+    g.link(s, PROV.wasDerivedFrom, _add_span(g, c.span, text, doc_id))
+
+
+def ontology_quads() -> list[Quad]:
+    """The vocabulary (``ontology/jixiao.ttl``) as quads in graph ``JXD:graph/ontology``."""
+    from pyoxigraph import RdfFormat, parse
+
+    graph = NamedNode(ONTOLOGY_GRAPH)
+    return [Quad(q.subject, q.predicate, q.object, graph)
+            for q in parse(path=str(VOCABULARY_TTL), format=RdfFormat.TURTLE)]
+
+
+def validate(quads: Iterable[Quad]) -> tuple[bool, str]:
+    """Check quads (graphs merged) against ``ontology/shapes.ttl``; returns (conforms, report text).
+
+    Example: ``ok, report = validate(document_quads(...))``
+    """
+    import pyshacl
+    import rdflib
+    from pyoxigraph import RdfFormat, serialize
+
+    from ontology import SHAPES_TTL
+
+    nt = serialize([q.triple for q in quads], format=RdfFormat.N_TRIPLES) or b""
+    data = rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt")
+    shapes = rdflib.Graph().parse(SHAPES_TTL, format="turtle")
+    conforms, _, report = pyshacl.validate(data, shacl_graph=shapes, inference="none")
+    return bool(conforms), str(report)

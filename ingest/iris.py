@@ -1,0 +1,84 @@
+"""Stable IRIs of jixiao instance data (the scheme of ``docs/ARCHITECTURE.md``).
+
+Every IRI is a pure function of content (project id, document id, offsets, a
+name), so re-ingesting a document mints the same IRIs and the store stays
+idempotent. Helper nodes that have no identity of their own (a budget, a field's
+provenance, a selector) hang below the IRI of the node they describe.
+
+Example: ``span_iri("33c4abcdc6cea628", 10, 20) == "https://w3id.org/jixiao/id/doc/33c4abcdc6cea628/span/10-20"``
+"""
+from __future__ import annotations
+
+import hashlib
+
+BASE = "https://w3id.org/jixiao/id/"  # == str(ontology.JXD)
+
+# The one SKOS concept scheme of indicator levels (一级目标 / 二级目标).
+INDICATOR_SCHEME = BASE + "scheme/indicator-levels"
+
+
+def short_hash(text: str, n: int = 12) -> str:
+    """First ``n`` hex digits of the SHA-1 of ``text`` (UTF-8)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:n]
+
+
+def project_iri(pid: str) -> str:
+    return f"{BASE}project/{pid}"
+
+
+def indicator_iri(pid: str, n: int) -> str:
+    """The ``n``-th (1-based) indicator row of a project."""
+    return f"{project_iri(pid)}/indicator/{n}"
+
+
+def budget_iri(pid: str) -> str:
+    return f"{project_iri(pid)}/budget"
+
+
+def citation_iri(pid: str, n: int) -> str:
+    """The ``n``-th (1-based) citation a project makes."""
+    return f"{project_iri(pid)}/citation/{n}"
+
+
+def field_iri(subject_iri: str, field: str) -> str:
+    """Provenance node of one field (``name``, ``unit``, ``total`` …) of a project or budget."""
+    return f"{subject_iri}/field/{field}"
+
+
+def org_iri(name: str) -> str:
+    return f"{BASE}org/{short_hash(name)}"
+
+
+def doc_iri(doc_id: str) -> str:
+    return f"{BASE}doc/{doc_id}"
+
+
+def graph_iri(doc_id: str) -> str:
+    """Named graph holding everything read from one document."""
+    return f"{BASE}graph/{doc_id}"
+
+
+def span_iri(doc_id: str, start: int, end: int) -> str:
+    return f"{doc_iri(doc_id)}/span/{start}-{end}"
+
+
+def position_selector_iri(span: str) -> str:
+    return f"{span}/position"
+
+
+def quote_selector_iri(span: str) -> str:
+    return f"{span}/quote"
+
+
+def legal_iri(resolution_key: str) -> str:
+    """A law, regulation, normative document or standard: one node across all documents."""
+    return f"{BASE}legal/{short_hash(resolution_key)}"
+
+
+def article_iri(legal: str, n: int) -> str:
+    return f"{legal}/article/{n}"
+
+
+def concept_iri(label: str) -> str:
+    """SKOS concept of an indicator level label (产出目标, 数量 …)."""
+    return f"{BASE}concept/{short_hash(label)}"

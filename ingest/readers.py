@@ -1,0 +1,167 @@
+"""Read input files into normalized ``Document`` text.
+
+Normalized text is what every span offset refers to. It is the decoded text with
+the BOM removed, every line ending turned into LF, zero-width characters dropped
+and form feeds turned into the seed's page-break convention (a line that begins
+with a space). The same content read from UTF-8, UTF-8 with BOM, GB18030/GBK,
+CRLF text or a PDF therefore gives the same normalized text (PDF: the same
+non-blank lines).
+
+Example: ``doc = read_path("data/000_33c4abcdc6cea628.txt"); doc.doc_id``
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import IngestError
+
+TEXT_SUFFIXES = {".txt", ".text", ".csv", ".md", ""}
+# A line this long is not text extracted from a table; it is a minified or binary file.
+MAX_LINE_CHARS = 100_000
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input file as normalized text.
+
+    ``doc_id`` is a hash of the normalized text, so the same content in another
+    encoding is the same document; ``kind`` is ``text`` or ``pdf``.
+    """
+
+    path: str
+    text: str
+    encoding: str
+    kind: str = "text"
+
+    @property
+    def doc_id(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+def normalize_text(text: str) -> str:
+    """Normalize line ends, drop BOM/zero-width characters, mark form feeds as page breaks.
+
+    Example: ``normalize_text("\\ufeffa\\r\\nb\\fc") == "a\\nb\\n c"``
+    """
+    text = text.translate(_ZERO_WIDTH)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # pdftotext puts a form feed before the first line of each new page; the seed's
+    # extractor wrote a space there instead. Use the seed's convention throughout.
+    text = re.sub(r"\n?\f", "\n ", text)
+    return text
+
+
+def line_of(text: str, offset: int) -> int:
+    """1-based line number of a character offset."""
+    return text.count("\n", 0, offset) + 1
+
+
+def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
+    """Decode text bytes as UTF-8 (with or without BOM) or GB18030/GBK.
+
+    Raises ``IngestError`` naming the file and line for empty, binary or
+    undecodable input.
+    """
+    if not data.strip():
+        raise IngestError("empty file: nothing to ingest", file=path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    sample = data[:65536]
+    controls = sum(b < 9 or 13 < b < 32 for b in sample)
+    if b"\x00" in sample or controls > len(sample) * 0.01:
+        raise IngestError("binary data, not text", file=path, line=line_of_bytes(data, _first_control(sample)),
+                          hint="give a .txt extracted from the PDF, or the .pdf itself")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            pos = utf8_error.start
+            raise IngestError(
+                f"cannot decode byte 0x{data[pos]:02x} at byte {pos}: the file is neither UTF-8 nor GB18030",
+                file=path, line=line_of_bytes(data, pos),
+                hint=f"convert it first, e.g. iconv -f {_guess_encoding(data)} -t UTF-8",
+            ) from None
+
+
+def _first_control(sample: bytes) -> int:
+    for i, b in enumerate(sample):
+        if b < 9 or 13 < b < 32:
+            return i
+    return 0
+
+
+def line_of_bytes(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, pos) + 1
+
+
+def _guess_encoding(data: bytes) -> str:
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(data[:65536]).best()
+        if best is not None:
+            return best.encoding.upper()
+    except ImportError:  # charset-normalizer only improves the hint
+        pass
+    return "<ENCODING>"
+
+
+def check_text(text: str, path: str) -> None:
+    """Reject text that cannot be a table: absurdly long lines or mojibake."""
+    start = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise IngestError(
+                f"line {number} is {len(line):,} characters long; a table extracted from a PDF has short lines",
+                file=path, line=number, hint="is this a minified, binary or concatenated file?")
+        start += len(line) + 1
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text[:200_000]))
+    latin1 = len(re.findall(r"[\u00c0-\u00ff]", text[:200_000]))
+    if latin1 > 20 and latin1 > cjk:
+        raise IngestError("the text looks mis-encoded (UTF-8 bytes read as Latin-1: 'è´¢æ”¿…')",
+                          file=path, line=line_of(text, re.search(r"[\u00c0-\u00ff]", text).start()),
+                          hint="re-extract the text as UTF-8, or fix it with: iconv -f UTF-8 -t LATIN1")
+
+
+def read_bytes(data: bytes, path: str) -> Document:
+    """Decode and normalize text bytes (not PDF). Example: ``read_bytes(b"...", "a.txt")``"""
+    if data.startswith(b"%PDF"):
+        raise IngestError("this is a PDF; read it with read_path()", file=path)
+    text, encoding = decode_bytes(data, path)
+    text = normalize_text(text)
+    check_text(text, path)
+    return Document(path=path, text=text, encoding=encoding, kind="text")
+
+
+def read_path(path: str | Path, on_page=None) -> Document:
+    """Read a ``.txt`` or ``.pdf`` file into a ``Document``.
+
+    Example: ``read_path("data/000_33c4abcdc6cea628.txt").text[:20]``
+    """
+    p = Path(path)
+    name = str(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise IngestError("no such file", file=name) from None
+    except IsADirectoryError:
+        raise IngestError("is a directory; pass the files inside it", file=name) from None
+    except OSError as e:
+        raise IngestError(f"cannot read: {e.strerror}", file=name) from None
+    if p.suffix.lower() == ".pdf" or data.startswith(b"%PDF"):
+        from .pdf import extract_pdf_text  # pdfplumber loads only for PDFs
+        text = normalize_text(extract_pdf_text(p, on_page=on_page))
+        check_text(text, name)
+        return Document(path=name, text=text, encoding="pdf", kind="pdf")
+    return read_bytes(data, name)
