@@ -216,20 +216,23 @@ def _add_project(g: _Graph, p: Project, text: str, doc_id: str,
     g.link(s, PROV.hadPrimarySource, iris.doc_iri(doc_id))
     g.link(s, PROV.wasDerivedFrom, _add_span(g, p.source, text, doc_id))
     for field, span in sorted(p.spans.items()):
-        _add_field(g, s, field, span, text, doc_id)
+        if field not in BUDGET_PROPERTIES:  # budget amounts trace from the budget node
+            _add_field(g, s, field, span, text, doc_id)
     for section in p.sections:
         prop = SECTION_PROPERTIES.get(section.key)
         if prop is not None:
             g.add(s, prop, section.text)
         _add_field(g, s, section.key, section.span, text, doc_id, section.inferred_start)
-    _add_budget(g, s, p.id, p.budget, text, doc_id)
+    budget_spans = {k: v for k, v in p.spans.items() if k in BUDGET_PROPERTIES} | p.budget.spans
+    _add_budget(g, s, p.id, p.budget, budget_spans, text, doc_id)
     for n, indicator in enumerate(p.indicators, start=1):
         _add_indicator(g, s, iris.indicator_iri(p.id, n), n, indicator, text, doc_id)
     for n, citation in enumerate(p.citations, start=1):
         _add_citation(g, s, iris.citation_iri(p.id, n), citation, key(citation), text, doc_id)
 
 
-def _add_budget(g: _Graph, project: str, pid: str, b: Budget, text: str, doc_id: str) -> None:
+def _add_budget(g: _Graph, project: str, pid: str, b: Budget, spans: dict[str, Span], text: str,
+                doc_id: str) -> None:
     s = iris.budget_iri(pid)
     g.link(project, JX.hasBudget, s)
     g.link(s, RDF.type, JX.Budget)
@@ -239,7 +242,7 @@ def _add_budget(g: _Graph, project: str, pid: str, b: Budget, text: str, doc_id:
     rate = b.execution_rate
     if rate is not None:
         g.add(s, JX.executionRate, rate.quantize(RATE_QUANTUM, rounding=ROUND_HALF_EVEN))
-    for field, span in sorted(b.spans.items()):
+    for field, span in sorted(spans.items()):
         g.link(s, PROV.wasDerivedFrom, _add_span(g, span, text, doc_id))
         _add_field(g, s, field, span, text, doc_id)
 

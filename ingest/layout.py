@@ -49,7 +49,8 @@ def lines_of(text: str, start: int = 0, end: int | None = None) -> list[Line]:
         body = raw.strip()
         if body and not _PAGE_NUMBER.match(raw):
             lead = len(raw) - len(raw.lstrip())
-            out.append(Line(raw[lead:].rstrip(), pos + lead, number, lead > 0))
+            # a trailing space is kept: a wrap that fell on a space must not glue two words
+            out.append(Line(raw[lead:], pos + lead, number, lead > 0))
         number += 1
         pos = stop + 1
     return out

@@ -129,8 +129,13 @@ class _ProjectReader:
         year = self._year()
         spans = {k: v[1] for k, v in values.items() if v[1] is not None}
         if not table_lines:
+            if self.end == len(self.doc.text) and "total" not in ranges:
+                last = line_of(self.doc.text, self.end)
+                raise self.error(f"truncated document: it ends at line {last} inside project '{name}', "
+                                 "before its budget and indicator table", line=last, fld="indicators",
+                                 hint="re-extract or re-download the full document")
             raise self.error(f"project '{name}': no indicator table (一级目标 二级目标 三级目标 指标目标值)",
-                             fld="indicators", hint="the table may be truncated; re-extract the full document")
+                             fld="indicators", hint="the table may have been cut out; re-extract the full document")
         budget = self._budget(values, {h.key: joined.text[h.start:h.end] for h in hits}, name)
         sections = tuple(
             Section(k, label, values[k][0], len(ranges[k]) > 1, values[k][1])

@@ -1,0 +1,244 @@
+"""Document numbers (发文字号), standard numbers, and the authorities table.
+
+A 发文字号 is written ``机关代字〔年份〕序号号`` (GB/T 9704-2012 §7.2.4): 六角括号
+〔〕 around the year, no leading zeros and no 第 before the serial number. Tables
+write it with any bracket (``[2017]``, ``［2017］``, ``(2017)``, ``（2017）``, ``【2017】``)
+and with stray spaces or line wraps, and jieba cuts it into pieces, so numbers are
+found with a regex on the raw text before any tokenizer runs.
+
+The 机关代字 (``发改环资``, ``沪府发`` …) names the issuer; ``data/authorities.tsv``
+maps it to the issuing authority and the level of what it issues. Standard numbers
+(``JJG 912-2010``, ``GB/T 2589-2020``) are normalized to ``CODE NUMBER-YEAR``.
+
+Example: ``normalize_doc_number("发改环资[2017]1711号") == "发改环资〔2017〕1711号"``
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import IngestError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# Full-width ASCII (Ａ-Ｚ, ０-９, ／ …) → ASCII, one character for one, so offsets are kept.
+HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+LEVELS = ("法律", "行政法规", "部门规章", "地方性法规", "规范性文件", "技术规范", "预算管理规定")
+
+_CJK = r"[\u4e00-\u9fff]"
+_OPEN = r"[〔［\[（(【〖｛{]"
+_CLOSE = r"[〕］\]）)】〗｝}]"
+_DOC_NUMBER = re.compile(
+    rf"(?P<prefix>{_CJK}(?:\s*{_CJK}){{0,15}})\s*{_OPEN}\s*"
+    r"(?P<year>(?:1\s*9|2\s*0)\s*\d\s*\d)\s*" rf"{_CLOSE}\s*(?:第\s*)?"
+    r"(?P<num>\d(?:\s*\d){0,5})\s*号")
+# Words that may stand right before a 机关代字 in running text ("根据国发〔2016〕23号").
+_LEAD_WORDS = re.compile(r"^.*(?:根据|依据|按照|依照|参照|关于|印发|转发|发函|发布|详见|即|见|和|及|与|或|的|文)")
+
+_STANDARD_CODES = (r"JJG|JJF|GB\s*[/／]\s*[TZ]|GB|JB\s*[/／]\s*T|HJ\s*[/／]\s*T|HJ|JGJ|CJJ|DL\s*[/／]\s*T|"
+                   r"NB\s*[/／]\s*T|YY\s*[/／]\s*T|YY|SN\s*[/／]\s*T|WS\s*[/／]\s*T|WS|GA\s*[/／]\s*T|GA|"
+                   r"DB\d{2}\s*[/／]\s*T|DB\d{2}|T\s*[/／]\s*[A-Z]{2,10}")
+STANDARD = re.compile(
+    rf"(?<![A-Za-z])(?P<code>{_STANDARD_CODES})\s*(?P<num>\d(?:\n?\d)*(?:\s*\.\s*\d+)*)\s*"
+    r"[-—–－‐]\s*(?P<year>(?:19|20)\n?\d\n?\d|\d\n?\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class Authority:
+    """One row of ``data/authorities.tsv``: a 机关代字 and who issues under it."""
+
+    prefix: str
+    issuer: str
+    level: str
+
+
+def _read_tsv(name: str, columns: int) -> list[tuple[int, list[str]]]:
+    path = DATA_DIR / name
+    if not path.exists():
+        raise IngestError(f"data table {name} is missing", file=str(path),
+                          hint="it ships with the source tree in data/; restore it from git")
+    rows, header_seen = [], False
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = [c.strip() for c in line.split("\t")]
+        if len(cells) != columns or not all(cells):
+            raise IngestError(f"expected {columns} tab-separated non-empty columns", file=str(path), line=n,
+                              hint="separate the columns with one TAB character")
+        if not header_seen:
+            header_seen = True
+            continue
+        rows.append((n, cells))
+    return rows
+
+
+@lru_cache(maxsize=None)
+def authorities() -> dict[str, Authority]:
+    """The authorities table, loaded once: 机关代字 → ``Authority``.
+
+    Example: ``authorities()["沪府发"].issuer == "上海市人民政府"``
+    """
+    table = {}
+    for n, (prefix, issuer, level) in _read_tsv("authorities.tsv", 3):
+        if level not in LEVELS:
+            raise IngestError(f"unknown level {level!r}", file=str(DATA_DIR / "authorities.tsv"), line=n,
+                              hint="use one of " + " ".join(LEVELS))
+        table[prefix] = Authority(prefix, issuer, level)
+    return table
+
+
+@lru_cache(maxsize=None)
+def issuer_aliases() -> dict[str, str]:
+    """Written issuer names (国家发改委, 市场监管总局 …) → full names, from ``data/issuer_aliases.tsv``."""
+    return {alias: issuer for _, (alias, issuer) in _read_tsv("issuer_aliases.tsv", 2)}
+
+
+@lru_cache(maxsize=None)
+def known_issuers() -> frozenset[str]:
+    """Every full issuer name of the two tables."""
+    return frozenset({a.issuer for a in authorities().values()} | set(issuer_aliases().values()))
+
+
+def authority_for(prefix: str | None) -> Authority | None:
+    """Authority of a 机关代字: the exact row, else the longest listed prefix it starts with.
+
+    Example: ``authority_for("国市监计量规").issuer == "国家市场监督管理总局"``
+    """
+    if not prefix:
+        return None
+    table = authorities()
+    for n in range(len(prefix), 1, -1):
+        hit = table.get(prefix[:n])
+        if hit is not None:
+            return hit
+    return None
+
+
+def normalize_issuer(name: str | None) -> str | None:
+    """Full name of a written issuer: ``原国家质检总局`` → ``国家质量监督检验检疫总局``.
+
+    An unknown name that ends with a known one keeps only the known one
+    (``同时国务院`` → ``国务院``); other unknown names are returned cleaned.
+    """
+    if not name:
+        return None
+    name = re.sub(r"\s+", "", name)
+    name = name[1:] if name.startswith("原") and len(name) > 2 else name
+    aliases, known = issuer_aliases(), known_issuers()
+    if name in aliases:
+        return aliases[name]
+    if name in known or name == "国务院":
+        return name
+    for i in range(1, len(name) - 1):
+        tail = name[i:]
+        if tail in aliases:
+            return aliases[tail]
+        if tail in known:
+            return tail
+    return name
+
+
+def issuer_prefix(name: str) -> str | None:
+    """The known issuer a text starts with (longest first), as a full name, or None.
+
+    Example: ``issuer_prefix("国家质检总局上海市人民政府") == "国家质量监督检验检疫总局"``
+    """
+    aliases, known = issuer_aliases(), known_issuers() | {"国务院"}
+    for n in range(min(len(name), 20), 1, -1):
+        head = name[:n]
+        if head in aliases:
+            return aliases[head]
+        if head in known:
+            return head
+    return None
+
+
+def _trim_prefix(run: str) -> str:
+    """The 机关代字 at the end of a run of CJK characters (drop words before it)."""
+    table = authorities()
+    for i in range(len(run) - 1):  # longest suffix that is a listed prefix
+        if run[i:] in table:
+            return run[i:]
+    for i in range(len(run) - 1):  # longest suffix that starts with a listed prefix
+        if authority_for(run[i:]) is not None:
+            return run[i:]
+    trimmed = _LEAD_WORDS.sub("", run)
+    return trimmed or run
+
+
+@dataclass(frozen=True)
+class DocNumber:
+    """A document number found in text: normalized form, its 机关代字 and ``[start, end)``."""
+
+    text: str
+    prefix: str
+    year: int
+    serial: int
+    start: int
+    end: int
+
+
+def scan_doc_numbers(text: str) -> list[DocNumber]:
+    """Every 发文字号 in ``text``, with the parts of each.
+
+    Example: ``scan_doc_numbers("（沪府发[2016]73号）")[0].prefix == "沪府发"``
+    """
+    out = []
+    for m in _DOC_NUMBER.finditer(text.translate(HALF_WIDTH)):
+        raw = m.group("prefix")
+        prefix = _trim_prefix(re.sub(r"\s+", "", raw))
+        # start of the trimmed prefix inside the raw (possibly spaced) run
+        start, seen = m.end("prefix"), 0
+        while seen < len(prefix):
+            start -= 1
+            if not raw[start - m.start("prefix")].isspace():
+                seen += 1
+        year = int(re.sub(r"\s+", "", m.group("year")))
+        serial = int(re.sub(r"\s+", "", m.group("num")))
+        out.append(DocNumber(f"{prefix}〔{year}〕{serial}号", prefix, year, serial, start, m.end()))
+    return out
+
+
+def find_doc_numbers(text: str) -> list[tuple[str, int, int]]:
+    """``(normalized, start, end)`` of every 发文字号 in ``text``; offsets index ``text``.
+
+    Example: ``find_doc_numbers("（发改环资[2017]1711号）") == [("发改环资〔2017〕1711号", 1, 16)]``
+    """
+    return [(d.text, d.start, d.end) for d in scan_doc_numbers(text)]
+
+
+def normalize_doc_number(s: str) -> str:
+    """A 发文字号 in GB/T 9704 form; raises ``ValueError`` if ``s`` holds none.
+
+    Example: ``normalize_doc_number("沪市监计量[\\n2019]135号") == "沪市监计量〔2019〕135号"``
+    """
+    found = scan_doc_numbers(s)
+    if not found:
+        raise ValueError(f"no document number (发文字号) in {s!r}")
+    return found[0].text
+
+
+def normalize_standard(code: str, number: str, year: str) -> str:
+    """``JJG``, ``912``, ``2010`` → ``JJG 912-2010``; full-width and spaced forms are unified."""
+    code = re.sub(r"\s+", "", unicodedata.normalize("NFKC", code)).upper()
+    number = re.sub(r"\s+", "", unicodedata.normalize("NFKC", number))
+    year = re.sub(r"\s+", "", year)
+    return f"{code} {number}-{year}"
+
+
+def find_standards(text: str) -> list[tuple[str, int, int]]:
+    """``(normalized, start, end)`` of every standard or metrology-regulation number.
+
+    Example: ``find_standards("已接近JJG 91\\n2-2010《…》")[0][0] == "JJG 912-2010"``
+    """
+    out = []
+    for m in STANDARD.finditer(text.translate(HALF_WIDTH)):
+        out.append((normalize_standard(m.group("code"), m.group("num"), m.group("year")), m.start(), m.end()))
+    return out
+
+
+def is_standard_number(s: str | None) -> bool:
+    """True for a normalized standard number such as ``GB/T 2589-2020``."""
+    return bool(s) and STANDARD.fullmatch(s) is not None
