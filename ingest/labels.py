@@ -67,17 +67,28 @@ class LabelHit:
         return self.key in HEADINGS
 
 
-def find_labels(text: str) -> list[LabelHit]:
+_BARE_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in LABELS.items()))
+
+
+def find_labels(text: str, line_starts: frozenset[int] = frozenset()) -> list[LabelHit]:
     """First occurrence of every label in ``text``, in text order.
 
     Only the first occurrence counts: a later one is a label word quoted inside
-    a long cell, not a new field.
+    a long cell, not a new field. Some extractions drop the colon after a
+    label; a label with no colon is accepted only where it begins a line
+    (``line_starts``) and only when that label has no colon anywhere.
     """
     seen: dict[str, LabelHit] = {}
     for m in _LABEL_RE.finditer(text):
         key = m.lastgroup
         if key not in seen:
             seen[key] = LabelHit(key, m.start(), m.end())
+    for m in _BARE_RE.finditer(text):
+        key, start, end = m.lastgroup, m.start(), m.end()
+        before_ok = start in line_starts or (start > 0 and text[start - 1].isspace())
+        after_ok = end in line_starts or end == len(text) or text[end].isspace()
+        if before_ok and after_ok and key not in seen and not any(h.start <= start < h.end for h in seen.values()):
+            seen[key] = LabelHit(key, start, end)
     return sorted(seen.values(), key=lambda h: h.start)
 
 

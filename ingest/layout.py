@@ -61,12 +61,14 @@ class Joined:
     """Text of a run of lines with the wraps undone, mapped back to source offsets.
 
     ``offsets[i]`` is the normalized-text offset of ``text[i]``; ``breaks`` holds
-    the joined positions where a page-break line begins.
+    the joined positions where a page-break line begins, ``line_starts`` those
+    where any line begins.
     """
 
     text: str
     offsets: tuple[int, ...]
     breaks: frozenset[int]
+    line_starts: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, text: str, start: int = 0, end: int | None = None) -> "Joined":
@@ -77,14 +79,16 @@ class Joined:
         parts: list[str] = []
         offsets: list[int] = []
         breaks: set[int] = set()
+        starts: set[int] = set()
         size = 0
         for line in lines:
+            starts.add(size)
             if line.page_break:
                 breaks.add(size)
             parts.append(line.text)
             offsets.extend(range(line.start, line.start + len(line.text)))
             size += len(line.text)
-        return cls("".join(parts), tuple(offsets), frozenset(breaks))
+        return cls("".join(parts), tuple(offsets), frozenset(breaks), frozenset(starts))
 
     def source(self, start: int, end: int) -> tuple[int, int]:
         """Normalized-text span ``[s, e)`` covering joined characters ``[start, end)``."""

@@ -104,7 +104,7 @@ class _ProjectReader:
     def read(self) -> Project:
         header_end, table_lines = self._table()
         joined = Joined.from_lines(self.lines[1:header_end])
-        hits = find_labels(joined.text)
+        hits = find_labels(joined.text, joined.line_starts)
         ranges = {k: [r] for k, r in field_ranges(joined.text, hits).items()}
         self._repair_displaced(joined, hits, ranges)
 

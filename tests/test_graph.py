@@ -296,3 +296,18 @@ def test_shapes_catch_empty_and_overlong_spans(seed_doc, seed_projects):
     ok, report = _one_project_report(seed_doc, dataclasses.replace(p, indicators=(empty, beyond)))
     assert not ok
     assert "less than its end" in report and "beyond the end of its source document" in report
+
+
+def test_readme_sparql_examples_return_rows(quads, cited):
+    import re
+
+    from ontology import ONTOLOGY_DIR
+
+    text = (ONTOLOGY_DIR / "README.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sparql\n(.*?)```", text, re.S)
+    assert len(queries) >= 5
+    s = ox.Store()
+    s.extend(quads)
+    s.extend(cited[1])  # the same seed projects, with hand-built citations
+    for q in queries:
+        assert rows(s, q), q

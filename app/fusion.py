@@ -1,0 +1,160 @@
+"""Combining BM25 and dense rankings, and grouping passages into project hits.
+
+Two fusions, both pure functions over ``{name: {key: score}}``:
+
+- :func:`rrf`, reciprocal rank fusion: ``Σ 1 / (k + rank)`` with ``k = 60``
+  (Cormack et al. 2009); uses ranks only, so the score scales do not matter.
+- :func:`weighted`: each list min-max normalized to [0, 1], then a weighted sum;
+  a key absent from a list gets 0 there.
+
+On ``tests/eval/search_queries.jsonl`` RRF is the default (see ``app/evaluate.py``
+and the table in ``docs/``/the report for the measurement).
+
+Example: ``rrf({"bm25": {"a": 3.0, "b": 1.0}, "dense": {"b": 0.9, "a": 0.1}})``
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Hashable, Iterable, Mapping, Sequence
+
+from ingest.records import Span
+
+RRF_K = 60
+FUSIONS = ("rrf", "weighted")
+DEFAULT_FUSION = "rrf"
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """A passage shown under a project hit.
+
+    - ``field``: where in the project it came from (``sections.legal_basis``, ``indicator`` …).
+    - ``highlights``: ``(start, end)`` character ranges of ``text`` that match query terms.
+    - ``span``: the passage's source characters, for tracing back to the document.
+    - ``score``: the passage's own relevance within its project (fused rank score).
+    """
+
+    field: str
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+    span: Span | None = None
+    score: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        span = None
+        if self.span is not None:
+            span = {"doc": self.span.doc, "file": self.span.file, "start": self.span.start, "end": self.span.end}
+        return {"field": self.field, "text": self.text, "highlights": [list(h) for h in self.highlights],
+                "span": span}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One project that matches a query, with the passages that made it match.
+
+    ``project_iri`` is the project's IRI in the knowledge graph
+    (``https://w3id.org/jixiao/id/project/{id}``); ``score`` is the fused score
+    (its scale depends on the mode and fusion; compare only within one result list).
+    """
+
+    project_iri: str
+    project_name: str
+    score: float
+    passages: tuple[PassageHit, ...] = field(default_factory=tuple)
+
+    @property
+    def project_id(self) -> str:
+        return self.project_iri.rsplit("/", 1)[-1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"project_iri": self.project_iri, "project_name": self.project_name,
+                "score": round(float(self.score), 6), "passages": [p.to_json() for p in self.passages]}
+
+
+def ranked(scores: Mapping[Hashable, float]) -> list[Hashable]:
+    """Keys by descending score; ties keep insertion order."""
+    return sorted(scores, key=lambda key: -scores[key])
+
+
+def rrf(lists: Mapping[str, Mapping[Hashable, float]], k: int = RRF_K,
+        weights: Mapping[str, float] | None = None) -> dict[Hashable, float]:
+    """Reciprocal rank fusion of score lists (higher score = better rank, rank 1 first).
+
+    Example: ``rrf({"x": {"a": 2, "b": 1}, "y": {"b": 5}})`` → ``{"b": 2/62…, "a": 1/61}``
+    """
+    fused: dict[Hashable, float] = {}
+    for name, scores in lists.items():
+        w = 1.0 if weights is None else weights.get(name, 1.0)
+        for rank, key in enumerate(ranked(scores), start=1):
+            fused[key] = fused.get(key, 0.0) + w / (k + rank)
+    return fused
+
+
+def minmax(scores: Mapping[Hashable, float]) -> dict[Hashable, float]:
+    """Scores rescaled to [0, 1]; all-equal scores become 1.
+
+    Example: ``minmax({"a": 2, "b": 4})`` → ``{"a": 0.0, "b": 1.0}``
+    """
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi == lo:
+        return {key: 1.0 for key in scores}
+    return {key: (v - lo) / (hi - lo) for key, v in scores.items()}
+
+
+def weighted(lists: Mapping[str, Mapping[Hashable, float]],
+             weights: Mapping[str, float] | None = None) -> dict[Hashable, float]:
+    """Weighted sum of min-max normalized scores (equal weights by default).
+
+    Example: ``weighted({"x": {"a": 1, "b": 0}, "y": {"a": 0, "b": 1}}, {"x": .7, "y": .3})``
+    → ``{"a": 0.7, "b": 0.3}``
+    """
+    fused: dict[Hashable, float] = {}
+    for name, scores in lists.items():
+        w = 1.0 / len(lists) if weights is None else weights.get(name, 0.0)
+        for key, v in minmax(scores).items():
+            fused[key] = fused.get(key, 0.0) + w * v
+    return fused
+
+
+def fuse(lists: Mapping[str, Mapping[Hashable, float]], method: str = DEFAULT_FUSION) -> dict[Hashable, float]:
+    """Fuse with ``method`` (``rrf`` or ``weighted``); a single list is returned as is."""
+    lists = {name: s for name, s in lists.items()}
+    if len(lists) == 1:
+        return dict(next(iter(lists.values())))
+    if method == "rrf":
+        return rrf(lists)
+    if method == "weighted":
+        return weighted(lists)
+    raise ValueError(f"unknown fusion {method!r}; choose one of {', '.join(FUSIONS)}")
+
+
+def group_max(scores: Mapping[int, float], owner: Sequence[str]) -> dict[str, float]:
+    """Project score = its best passage's score. ``owner[row]`` is the passage's project id.
+
+    Example: ``group_max({0: 1.0, 1: 3.0, 2: 2.0}, ["p", "p", "q"])`` → ``{"p": 3.0, "q": 2.0}``
+    """
+    out: dict[str, float] = {}
+    for row, s in scores.items():
+        pid = owner[row]
+        if pid not in out or s > out[pid]:
+            out[pid] = s
+    return out
+
+
+def passages_by_project(lists: Mapping[str, Mapping[int, float]], owner: Sequence[str],
+                        projects: Iterable[str], per_project: int) -> dict[str, list[tuple[int, float]]]:
+    """For each project, its best passages across all lists (RRF of the passage ranks within it)."""
+    wanted = set(projects)
+    inner: dict[str, dict[str, dict[int, float]]] = {pid: {} for pid in wanted}
+    for name, scores in lists.items():
+        for row, s in scores.items():
+            pid = owner[row]
+            if pid in wanted:
+                inner[pid].setdefault(name, {})[row] = s
+    out = {}
+    for pid, per_list in inner.items():
+        fused = rrf(per_list) if len(per_list) > 1 else dict(next(iter(per_list.values()), {}))
+        out[pid] = [(row, fused[row]) for row in ranked(fused)[:per_project]]
+    return out
