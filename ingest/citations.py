@@ -21,25 +21,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Iterable, Mapping
 
-from .docnumbers import (_read_tsv, authority_for, find_standards, is_standard_number,
-                         issuer_prefix, known_issuers, normalize_doc_number, normalize_issuer,
-                         scan_doc_numbers)
+from .docnumbers import (doc_authority, find_standards, is_standard_number, issuer_prefix, known_issuers,
+                         normalize_issuer, scan_doc_numbers)
 from .numerals import NUMERAL_CHARS, cn_to_int
 from .records import Citation
+from .resolve import (BUDGET_RULE, canonical_title, infer_level, is_law_title, resolution_key,
+                      title_index, title_key, clean_title)  # noqa: F401 (re-exported)
 
-__all__ = ["BUDGET_RULE", "canonical_title", "extract_citations", "infer_level", "is_law_title",
-           "resolution_key", "title_index", "title_key"]
+__all__ = ["canonical_title", "extract_citations", "infer_level", "is_law_title", "resolution_key",
+           "title_index", "title_key"]
 
-PRC = "中华人民共和国"
 _NUM = f"[{NUMERAL_CHARS}]"
 ARTICLE = re.compile(rf"第\s*(?P<n>{_NUM}{{1,8}})\s*条(?P<sub>(?:\s*第\s*{_NUM}{{1,4}}\s*[款项目])*)")
-BUDGET_RULE = re.compile(
-    r"(?<!\d)(?:19|20)\d{2}\s*年度?\s*(?:市级|区级|县级|省级|镇级|本级|中央|全市|本市|市|区)?\s*"
-    r"(?:财政|机关|部门|单位|政府|项目|专项)?\s*预算\s*(?:绩效管理|管理|编制|执行|编报|调整)?\s*"
-    r"(?:暂行|实施)?\s*(?:办法|规定|规则|细则|制度)")
 _ITEM = re.compile(r"(?<![\d.．A-Za-z])\d{1,2}\s*(?:、|[.．](?!\d))|[（(]\s*\d{1,2}\s*[)）]"
                    r"|(?<![\u4e00-\u9fff])[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -56,121 +50,7 @@ _LEADIN = re.compile(r"^[\s，,：:]*(?:[^“”《》。；;！？!?]{0,24}?(?:
 _CONTINUE = re.compile(r"^\s*[；;，,、]?\s*(?:以及|及|和|并且|同时|又)?\s*$")
 _ARTICLE_GAP = re.compile(r"^[\s；;，,、]*(?:以及|及|和|并在|并于|并|同时|在|其|又|该法|该条例|该办法|该规定)?\s*$")
 _ARTICLE_CUE = re.compile(r"\s*(?:之?规定|中|明确|指出|提出|要求|强调|载明|[：:“])")
-_LOCAL = re.compile(r"^(?:原)?(?:上海|北京|天津|重庆)市|^本市|^沪|^[\u4e00-\u9fff]{2,6}?(?:省|自治区|特别行政区)")
-_NOT_LAW = re.compile(r"(?:办|方|做|算|用|说|手|疗|技|写|立|执|司|守|违|合|非|依)法$|关于")
-_NORMATIVE = re.compile(r"(?:通知|意见|方案|函|批复|规划|决定|公告|通告|纲要|计划|指南|备忘录|要点|指引|目录|"
-                        r"制度|决议|报告|办法|规定|细则|规则)$")
-_RULE = re.compile(r"(?:办法|规定|细则|规则)$")
 
-
-# ---------------------------------------------------------------- titles, levels, resolution
-
-@lru_cache(maxsize=None)
-def _law_aliases() -> dict[str, str]:
-    return {alias: title for _, (alias, title) in _read_tsv("law_aliases.tsv", 2)}
-
-
-def _clean_title(title: str) -> str:
-    """Title as printed, brackets and wrap spaces removed (spaces between Latin words kept)."""
-    t = title.strip().removeprefix("《").removesuffix("》").strip()
-    t = re.sub(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", t)
-    return re.sub(r"\s+", " ", t)
-
-
-def is_law_title(title: str) -> bool:
-    """True for the title of a national law (…法, 民法典), not for 办法/方法 or a local rule."""
-    t = title.removeprefix(PRC)
-    return bool(re.fullmatch(r"[\u4e00-\u9fff“”]{1,30}法典?", t)) and not _NOT_LAW.search(t) \
-        and not _LOCAL.search(t)
-
-
-def canonical_title(title: str) -> str:
-    """One spelling per title: brackets, quotes and full-width forms unified, aliases applied,
-    and a national law named in full (``计量法`` → ``中华人民共和国计量法``).
-
-    Example: ``canonical_title("关于印发<财务制度>的通知") == "关于印发〈财务制度〉的通知"``
-    """
-    t = _clean_title(title).translate({c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
-                                                                 *range(0xFF41, 0xFF5B)]})
-    t = t.translate(str.maketrans({"(": "（", ")": "）", "<": "〈", ">": "〉", "＜": "〈", "＞": "〉",
-                                   "《": "〈", "》": "〉", "「": "“", "」": "”", "『": "“", "』": "”"}))
-    t = re.sub(r'"([^"]*)"', r"“\1”", t)
-    t = _law_aliases().get(t, t)
-    if is_law_title(t) and not t.startswith(PRC):
-        t = PRC + t
-    return t
-
-
-def title_key(title: str) -> str:
-    """Identity of a title: canonical, without a leading 中华人民共和国."""
-    t = canonical_title(title)
-    return t[len(PRC):] if t.startswith(PRC) and len(t) > len(PRC) else t
-
-
-def _doc_prefix(doc_number: str) -> str:
-    return doc_number.split("〔", 1)[0]
-
-
-def infer_level(title: str | None = None, doc_number: str | None = None, issuer: str | None = None) -> str | None:
-    """效力层级 from the title's form, the document number's prefix and the issuer.
-
-    Example: ``infer_level("上海市节约能源条例") == "地方性法规"``
-    """
-    if is_standard_number(doc_number):
-        return "技术规范"
-    t = canonical_title(title) if title else ""
-    local = bool(_LOCAL.search(t) or (issuer and _LOCAL.search(issuer)))
-    if t:
-        if BUDGET_RULE.fullmatch(t):
-            return "预算管理规定"
-        if is_law_title(t):
-            return "法律"
-        if t.endswith("条例") and "关于" not in t:
-            return "地方性法规" if local else "行政法规"
-        if t.startswith(PRC) and _RULE.search(t):
-            return "行政法规"
-    if doc_number:
-        authority = authority_for(_doc_prefix(doc_number))
-        return authority.level if authority else "规范性文件"
-    if t and _RULE.search(t) and "关于" not in t:
-        return "行政法规" if issuer == "国务院" else "规范性文件" if local else "部门规章"
-    if t and _NORMATIVE.search(t):
-        return "规范性文件"
-    return None
-
-
-def resolution_key(citation: Citation, known: Mapping[str, str] | None = None) -> str:
-    """Key of the cited law or document, the same across projects and documents.
-
-    The document number when there is one (``doc:发改环资〔2017〕1711号``, ``doc:JJG 912-2010``),
-    else the title key (``title:计量法``). ``known`` (from ``title_index``) maps title keys to
-    document keys seen elsewhere, so a title cited without its number joins the same node.
-    Example: ``resolution_key(Citation("中华人民共和国计量法", None)) == "title:计量法"``
-    """
-    if citation.doc_number:
-        d = citation.doc_number.strip()
-        if not is_standard_number(d):
-            try:
-                d = normalize_doc_number(d)
-            except ValueError:
-                pass
-        return "doc:" + d
-    if citation.title:
-        t = title_key(citation.title)
-        return (known or {}).get(t) or "title:" + t
-    raise ValueError("a citation needs a title or a doc_number to be resolved")
-
-
-def title_index(citations: Iterable[Citation]) -> dict[str, str]:
-    """Title key → document key, from citations that give both (for ``resolution_key(c, known)``)."""
-    index: dict[str, str] = {}
-    for c in citations:
-        if c.title and c.doc_number:
-            index.setdefault(title_key(c.title), resolution_key(c))
-    return index
-
-
-# ---------------------------------------------------------------- extraction
 
 @dataclass
 class _Draft:
@@ -200,19 +80,29 @@ class _Mark:
 
 
 def _pairs(text: str, open_ch: str, close_ch: str, limit: int, skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Outermost ``open…close`` pairs (nesting allowed), ``[start, end)`` with the brackets."""
-    out, stack = [], []
-    for i, ch in enumerate(text):
-        if ch not in (open_ch, close_ch) or any(s < i < e - 1 for s, e in skip):
-            continue
-        if ch == open_ch:
-            if stack and i - stack[0] > limit:
-                stack.clear()
-            stack.append(i)
-        elif stack:
-            s = stack.pop()
-            if not stack and i - s <= limit:
-                out.append((s, i + 1))
+    """Outermost ``open…close`` pairs (nesting allowed), ``[start, end)`` with the brackets.
+
+    An opening mark that is never closed would swallow every pair after it, so the
+    scan is repeated without the unclosed marks.
+    """
+    ignored: set[int] = set()
+    for _ in range(5):
+        out, stack = [], []
+        for i, ch in enumerate(text):
+            if ch not in (open_ch, close_ch) or i in ignored or any(s < i < e - 1 for s, e in skip):
+                continue
+            if ch == open_ch:
+                if stack and i - stack[0] > limit:
+                    ignored.update(stack)
+                    stack.clear()
+                stack.append(i)
+            elif stack:
+                s = stack.pop()
+                if not stack and i - s <= limit:
+                    out.append((s, i + 1))
+        if not stack:
+            break
+        ignored.update(stack[:1])
     return out
 
 
@@ -223,7 +113,7 @@ class _Reader:
         quotes = _pairs(text, "“", "”", 800, titles)
         titles = [t for t in titles if not any(q[0] < t[0] and t[1] <= q[1] for q in quotes)]
         self.masked = titles + quotes
-        marks = [_Mark("title", s, e, _clean_title(text[s + 1:e - 1])) for s, e in titles if text[s + 1:e - 1].strip()]
+        marks = [_Mark("title", s, e, clean_title(text[s + 1:e - 1])) for s, e in titles if text[s + 1:e - 1].strip()]
         marks += [_Mark("quote", s, e, text[s + 1:e - 1]) for s, e in quotes]
         marks += [_Mark("doc", d.start, d.end, d.text) for d in scan_doc_numbers(text) if self.free(d.start)]
         marks += [_Mark("std", s, e, v) for v, s, e in find_standards(text) if self.free(s)]
@@ -276,10 +166,14 @@ class _Reader:
         cursor = anchor.end
         if anchor.kind == "title":
             head.title = anchor.value
+            inner = find_standards(anchor.value)
+            if inner and inner[0][1] == 0 and anchor.value[inner[0][2]:].strip():
+                # 《GB/T 2589-2020 综合能耗计算通则》
+                head.doc, head.title = inner[0][0], anchor.value[inner[0][2]:].strip()
             head.written_issuer = self.pre_issuer(anchor.start)
             std = next((m for m in self.marks if m.kind == "std" and m.end <= anchor.start
                         and _GLUE.match(text[m.end:anchor.start])), None)
-            if std is not None and std.start not in self.used:
+            if std is not None and std.start not in self.used and head.doc is None:
                 head.doc, head.start = std.value, std.start
                 self.used.add(std.start)
             wrapper = _WRAPPER.match(text, cursor)
@@ -311,7 +205,7 @@ class _Reader:
                     drafts.append(current)
                     cursor = m.end
             elif m.kind == "quote":
-                if (_CONTINUE if current.quotes else _LEADIN).match(gap):
+                if (_CONTINUE if current.quotes else _LEADIN).match(gap) and not _is_name(m, text):
                     current.add_quote(m.value, gap, m.end)
                     cursor = m.end
         return drafts
@@ -332,6 +226,11 @@ class _Reader:
                     d.written_issuer = db[0].written_issuer
 
 
+def _is_name(quote: _Mark, text: str) -> bool:
+    """“十三五”时期: a short quote that runs on into the sentence is a name, not a clause."""
+    return len(str(quote.value)) < 8 and bool(re.match(r"[\u4e00-\u9fff]", text[quote.end:quote.end + 1]))
+
+
 def _orgish(name: str) -> bool:
     full = normalize_issuer(name)
     return full in known_issuers() or full == "国务院" or bool(_ORGISH.match(name))
@@ -345,7 +244,7 @@ def _title_issuer(title: str) -> str | None:
 def _finish(d: _Draft, section: str) -> Citation:
     issuer = None
     if d.doc and not is_standard_number(d.doc):
-        authority = authority_for(_doc_prefix(d.doc))
+        authority = doc_authority(d.doc)
         issuer = authority.issuer if authority else None
     issuer = issuer or normalize_issuer(d.written_issuer) or (_title_issuer(d.title) if d.title else None)
     title = re.sub(r"\s+", "", d.title) if d.title and BUDGET_RULE.fullmatch(d.title) else d.title
@@ -354,7 +253,7 @@ def _finish(d: _Draft, section: str) -> Citation:
                     level=infer_level(title, d.doc, issuer), issuer=issuer)
 
 
-def extract_citations(text: str, section: str = "legal_basis") -> list[tuple[Citation, int, int]]:
+def extract_citations(text: str, section: str) -> list[tuple[Citation, int, int]]:
     """Citations in one section's text, each with its ``[start, end)`` in ``text``.
 
     Citations come in text order with ``span=None``. Within the section a law or

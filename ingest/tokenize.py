@@ -158,22 +158,28 @@ class Tokenizer:
         self._jieba.initialize()
         self.hmm = hmm
         self.user_words: dict[str, int] = dict(user_words or {})
+        # How the built-in dictionary alone cuts each user word: a user word adds a
+        # whole-label term but never removes the terms the built-in split gives.
+        self._base_cut: dict[str, list[tuple[str, int, int]]] = {
+            w: list(self._jieba.tokenize(w, mode="default", HMM=hmm)) for w in self.user_words}
         for word, freq in self.user_words.items():
             self._jieba.add_word(word, freq)
 
     @classmethod
     def from_labels(cls, labels: Iterable[str], hmm: bool = False) -> "Tokenizer":
-        """Build the user dictionary from labels; frequencies are computed on the built-in dictionary."""
+        """Build the user dictionary from labels; frequencies are computed on the built-in dictionary.
+
+        A candidate is kept only when the built-in dictionary cuts it into at least
+        two content words (``的通知`` or a word jieba already knows adds nothing).
+        """
         base = cls(hmm=hmm)
         freqs = {}
         for word in user_dict_words(labels):
-            if base._jieba.FREQ.get(word):  # already a built-in word: leave it alone
+            parts = [w for w in base._jieba.lcut(word, HMM=hmm) if is_content(w)]
+            if base._jieba.FREQ.get(word) or len(parts) < 2:
                 continue
             freqs[word] = base._jieba.suggest_freq(word, tune=False)
-        for word, freq in freqs.items():
-            base._jieba.add_word(word, freq)
-        base.user_words = freqs
-        return base
+        return cls(freqs, hmm=hmm)
 
     # -- persistence -------------------------------------------------------------------
     def user_dict_text(self) -> str:
@@ -207,14 +213,16 @@ class Tokenizer:
         freq = self._jieba.FREQ
         for word, s, e in self._jieba.tokenize(norm[lo:hi], mode="default", HMM=self.hmm):
             s += lo
-            e += lo
-            out.append((word, s, e))
+            out.append((word, s, s + len(word)))
+            parts = self._base_cut.get(word)
+            if parts is not None:  # a user word: also what the built-in dictionary sees in it
+                out.extend((w, s + a, s + b) for w, a, b in parts if len(w) < len(word))
             n = len(word)
             if n > 2 and _CJK.search(word):
                 for size in range(2, n):
                     for i in range(0, n - size + 1):
                         sub = word[i:i + size]
-                        if freq.get(sub):
+                        if freq.get(sub) and (parts is None or sub not in self.user_words):
                             out.append((sub, s + i, s + i + size))
 
     def tokens(self, text: str) -> list[Token]:
@@ -229,9 +237,11 @@ class Tokenizer:
             pos = end
         self._cut(norm, pos, len(norm), raw)
         result = []
+        seen = set()
         for term, s, e in raw:
             term = term.strip()
-            if is_content(term):
+            if is_content(term) and (term, s, e) not in seen:
+                seen.add((term, s, e))
                 result.append(Token(term, origin[s], origin[e - 1] + 1))
         return result
 
