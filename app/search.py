@@ -40,13 +40,15 @@ from ingest.lexical import LexicalIndex
 from ingest.passages import Passage, build_passages, document_key, labels, text_hash
 from ingest.records import Project, Span
 from ingest.tokenize import Tokenizer
-from ingest.vectors import FLAT_THRESHOLD, Manifest, VectorIndex, atomic_write_bytes, atomic_write_json
+from ingest.vectors import (FLAT_THRESHOLD, SearchIndexError, IndexMismatchError, Manifest, VectorIndex,
+                            atomic_write_bytes, atomic_write_json)
 
 __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats",
            "PROJECT_NS", "MODES", "project_iri"]
 
 PROJECT_NS = "https://w3id.org/jixiao/id/project/"
 MODES = ("hybrid", "bm25", "dense")
+QUERY_CACHE_SIZE = 256
 DENSE_CANDIDATES = 300  # passages fetched from an approximate (HNSW) index per query
 
 
@@ -208,6 +210,7 @@ class SearchIndex:
         self.directory = Path(directory) if directory is not None else None
         self.stats = stats
         self._owner = [p.project_id for p in self.passages]
+        self._query_vectors: dict[str, np.ndarray] = {}
         self._row_project = np.array(self._owner, dtype=object)
 
     def __len__(self) -> int:
@@ -264,7 +267,7 @@ class SearchIndex:
         try:
             manifest = Manifest.read(directory)
             manifest.check_encoder(encoder.name, encoder.dim, directory)
-        except Exception:  # noqa: BLE001 - another encoder/format: nothing reusable
+        except SearchIndexError:  # another encoder or format: nothing reusable, build afresh
             return {}, {}
         d = Path(directory)
         vectors = np.load(d / manifest.files["vectors"], allow_pickle=False)
@@ -332,7 +335,7 @@ class SearchIndex:
         lexical = LexicalIndex.load(d / manifest.files["bm25"])
         try:
             manifest.check_encoder(encoder.name, encoder.dim, d)
-        except Exception:
+        except IndexMismatchError:
             if not rebuild:
                 raise
             texts = [dense_text(p) for p in passages]
@@ -351,6 +354,15 @@ class SearchIndex:
         ok = {pid for pid, info in self.projects.items() if filters.matches(info)}
         return np.array([i for i, pid in enumerate(self._owner) if pid in ok], dtype=np.int64)
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The encoder's vector for ``query``, memoized (the UI and evaluation repeat queries)."""
+        vec = self._query_vectors.get(query)
+        if vec is None:
+            if len(self._query_vectors) >= QUERY_CACHE_SIZE:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+            vec = self._query_vectors[query] = self.encoder.encode_query(query)
+        return vec
+
     def mode_scores(self, query: str, mode: str, allowed: np.ndarray | None = None) -> dict[str, dict[int, float]]:
         """Passage scores per retriever (``bm25`` and/or ``dense``) as ``{row: score}``."""
         if mode not in MODES:
@@ -366,7 +378,7 @@ class SearchIndex:
             lists["bm25"] = {int(r): float(s[r]) for r in rows}
         if mode in ("dense", "hybrid"):
             n = len(self.vectors) if self.vectors.kind == "flat" else DENSE_CANDIDATES
-            scores, ids = self.vectors.search(self.encoder.encode_query(query), n, allowed)
+            scores, ids = self.vectors.search(self.query_vector(query), n, allowed)
             lists["dense"] = {int(i): float(s) for s, i in zip(scores[0], ids[0])}
         return lists
 

@@ -21,6 +21,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from ontology import DCTERMS, ELI, JX, OA, ORG, PROV, RDF, SKOS, VOCABULARY_TTL, XSD
 
 from . import iris
+from .resolve import canonical_title
 from .records import Budget, Citation, Indicator, Project, Span
 
 # Section key (records.SECTION_LABELS) -> property holding its text.
@@ -128,7 +129,8 @@ def document_quads(doc_id: str, file: str, text: str, projects: Iterable[Project
     """
     g = _Graph(iris.graph_iri(doc_id))
     _add_document(g, doc_id, file, text)
-    key = _resolution_key_function()
+    projects = list(projects)
+    key = _resolution_key_function(projects)
     for project in projects:
         _add_project(g, project, text, doc_id, key)
     return g.out()
@@ -143,17 +145,22 @@ def project_quads(project: Project, doc_text: str, doc_id: str | None = None) ->
     """
     doc_id = doc_id or text_doc_id(doc_text)
     g = _Graph(iris.graph_iri(doc_id))
-    _add_project(g, project, doc_text, doc_id, _resolution_key_function())
+    _add_project(g, project, doc_text, doc_id, _resolution_key_function([project]))
     return g.out()
 
 
-def _resolution_key_function() -> Callable[[Citation], str | None]:
-    try:
-        from .citations import resolution_key
-    except ImportError:
-        # TODO(citations): fallback until ingest.citations.resolution_key lands; then delete.
-        return lambda c: c.title or c.doc_number
-    return resolution_key
+def _resolution_key_function(projects: Iterable[Project] = ()) -> Callable[[Citation], str | None]:
+    """One key per law: a title cited without its number joins the node of the same
+    title cited with a number elsewhere in the same document."""
+    from .resolve import resolution_key, title_index
+    known = title_index(c for p in projects for c in p.citations)
+
+    def key(c: Citation) -> str | None:
+        try:
+            return resolution_key(c, known)
+        except ValueError:  # neither a title nor a number: nothing to resolve to
+            return None
+    return key
 
 
 def _add_span(g: _Graph, span: Span | None, text: str, doc_id: str) -> str | None:
@@ -291,7 +298,8 @@ def _add_citation(g: _Graph, project: str, s: str, c: Citation, key: str | None,
         return
     law = iris.legal_iri(key)
     g.link(law, RDF.type, ELI.LegalResource)
-    g.add(law, DCTERMS.title, c.title)
+    # one title per law node: 《计量法》 and 《中华人民共和国计量法》 are the same work
+    g.add(law, DCTERMS.title, canonical_title(c.title) if c.title else None)
     g.add(law, JX.docNumber, c.doc_number)
     g.add(law, JX.level, c.level)
     g.link(law, ELI.passed_by, _add_org(g, c.issuer))

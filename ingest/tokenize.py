@@ -134,11 +134,27 @@ def user_dict_words(labels: Iterable[str], min_len: int = 3, max_len: int = 24) 
     return sorted(words)
 
 
-def _quiet_jieba():
+_BASE_DICT: tuple[dict[str, int], int] | None = None
+
+
+def _new_jieba():
+    """A fresh private ``jieba.Tokenizer`` with the built-in dictionary.
+
+    The dictionary is read once per process (≈1 s) and each instance gets its own
+    copy of it, so adding user words to one never affects another or the global one.
+    """
+    global _BASE_DICT
     import jieba
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
-    return jieba
+    tk = jieba.Tokenizer()
+    if _BASE_DICT is None:
+        tk.initialize()
+        _BASE_DICT = (dict(tk.FREQ), tk.total)
+    else:
+        tk.FREQ, tk.total = dict(_BASE_DICT[0]), _BASE_DICT[1]
+        tk.initialized = True
+    return tk
 
 
 class Tokenizer:
@@ -153,9 +169,7 @@ class Tokenizer:
     """
 
     def __init__(self, user_words: dict[str, int] | None = None, hmm: bool = False):
-        jieba = _quiet_jieba()
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
+        self._jieba = _new_jieba()
         self.hmm = hmm
         self.user_words: dict[str, int] = dict(user_words or {})
         # How the built-in dictionary alone cuts each user word: a user word adds a

@@ -35,15 +35,15 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 512
 
 
-class IndexError_(JixiaoError):
-    """Base of search-index errors (kept distinct from the builtin ``IndexError``)."""
+class SearchIndexError(JixiaoError):
+    """Base of search-index errors."""
 
 
-class IndexMissingError(IndexError_):
+class IndexMissingError(SearchIndexError):
     """There is no index in the directory, or it is incomplete."""
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(SearchIndexError):
     """The index was built with another encoder or an unknown format version."""
 
     def __init__(self, message: str, *, built_with: str | None = None, requested: str | None = None):

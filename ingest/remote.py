@@ -1,0 +1,182 @@
+"""A remote SPARQL 1.1 endpoint as a ``GraphStore``.
+
+Queries use the SPARQL 1.1 Protocol (POST ``application/sparql-query``, JSON
+results), writes use SPARQL 1.1 Update, and a graph is replaced with one
+Graph Store Protocol ``PUT ?graph=IRI`` when the endpoint has a graph store
+(otherwise with one ``DROP SILENT GRAPH …; INSERT DATA …`` update).
+
+Queries see whatever default graph the endpoint gives them: serve Oxigraph with
+``oxigraph serve --location DIR --union-default-graph`` so that it is the union
+of the named graphs, as in the embedded store; with other endpoints turn on
+their union setting (Fuseki ``tdb2:unionDefaultGraph``) or write ``GRAPH ?g``.
+
+Example: ``RemoteStore("http://127.0.0.1:7878").query("ASK { ?s ?p ?o }").boolean``
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+import pyoxigraph as ox
+
+from ingest.store import EndpointError, GraphStore, StoreError, graph_node, in_graph, query_error
+
+ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
+          "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.5")
+SERVE_HINT = ("is the server running? For a local one: "
+              "oxigraph serve --location var/oxigraph --bind 127.0.0.1:7878 --union-default-graph")
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where to send queries, updates and Graph Store Protocol requests (None: no GSP)."""
+
+    query: str
+    update: str
+    graph_store: str | None
+
+
+def endpoints_for(url: str, *, update: str | None = None, graph_store: str | None = None) -> Endpoints:
+    """Guess an endpoint's update and graph-store URLs from its query URL.
+
+    - ``http://host:7878`` (no path, an Oxigraph server): ``/query``, ``/update``, ``/store``.
+    - ``…/query`` or ``…/sparql`` (Oxigraph, Fuseki): updates to the sibling ``…/update``.
+    - anything else: updates to the same URL.
+    Only the bare-host form gets a graph store; pass ``graph_store`` for the others.
+
+    Example: ``endpoints_for("http://localhost:3030/ds/query").update == "http://localhost:3030/ds/update"``
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise StoreError(f"not an HTTP(S) SPARQL endpoint URL: {url!r}",
+                         hint="for example --endpoint http://127.0.0.1:7878")
+    path = parts.path.rstrip("/")
+
+    def at(p: str) -> str:
+        return urlunsplit((parts.scheme, parts.netloc, p, parts.query, ""))
+
+    if not path:
+        guess = Endpoints(at("/query"), at("/update"), at("/store"))
+    elif re.search(r"/(query|sparql)$", path):
+        guess = Endpoints(url, at(re.sub(r"(query|sparql)$", "update", path)), None)
+    else:
+        guess = Endpoints(url, url, None)
+    return Endpoints(guess.query, update or guess.update, graph_store or guess.graph_store)
+
+
+def _reason(exc: Exception) -> str:
+    """The useful end of a requests exception (``[Errno 111] Connection refused``)."""
+    text = str(exc)
+    m = re.search(r"(\[Errno -?\d+\][^'\")]*)", text)
+    return m.group(1).strip() if m else text
+
+
+class RemoteStore(GraphStore):
+    """A SPARQL 1.1 endpoint, reached over HTTP with ``requests``.
+
+    Example: ``RemoteStore("http://localhost:3030/ds/query", graph_store_endpoint="http://localhost:3030/ds/data")``
+    """
+
+    def __init__(self, endpoint: str, *, update_endpoint: str | None = None,
+                 graph_store_endpoint: str | None = None, timeout: float = 60.0,
+                 session: Any = None):
+        import requests
+
+        self.endpoints = endpoints_for(endpoint, update=update_endpoint, graph_store=graph_store_endpoint)
+        self.location = self.endpoints.query
+        self.timeout = timeout
+        self._session = session or requests.Session()
+        self._dataset: Any = None
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    def _request(self, method: str, url: str, *, sparql: str | None = None,
+                 ok_statuses: Iterable[int] = (), **kwargs: Any) -> Any:
+        import requests
+
+        try:
+            r = self._session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            raise EndpointError(f"the SPARQL endpoint {url} did not answer within {self.timeout:g} s",
+                                url=url, hint="raise the timeout, or make the query cheaper") from None
+        except requests.RequestException as e:
+            raise EndpointError(f"cannot reach the SPARQL endpoint {url}: {_reason(e)}",
+                                url=url, hint=SERVE_HINT) from None
+        if r.status_code < 400 or r.status_code in ok_statuses:
+            return r
+        body = r.text.strip()
+        excerpt = body[:300] + ("…" if len(body) > 300 else "")
+        if r.status_code == 400 and sparql is not None:
+            err = query_error(body or f"rejected by {url}", sparql)
+            if err.position is None:
+                err.message = f"{url} rejected the request (HTTP 400): {excerpt}"
+            raise err
+        raise EndpointError(f"{method} {url} failed: HTTP {r.status_code} {r.reason}"
+                            + (f": {excerpt}" if excerpt else ""),
+                            url=url, status=r.status_code, body=body)
+
+    def _run(self, sparql: str) -> Any:
+        r = self._request("POST", self.endpoints.query, sparql=sparql, data=sparql.encode("utf-8"),
+                          headers={"Content-Type": "application/sparql-query; charset=utf-8",
+                                   "Accept": ACCEPT})
+        media_type = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        try:
+            results_format = ox.QueryResultsFormat.from_media_type(media_type) if media_type else None
+            if results_format is not None:
+                return ox.parse_query_results(r.content, format=results_format)
+            rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type else None
+            if rdf_format is not None:
+                return [q.triple for q in ox.parse(r.content, format=rdf_format)]
+        except (SyntaxError, ValueError) as e:
+            raise EndpointError(f"cannot read the answer of {self.endpoints.query} ({media_type}): {e}",
+                                url=self.endpoints.query, status=r.status_code, body=r.text[:300]) from None
+        raise EndpointError(f"{self.endpoints.query} answered with {media_type or 'no content type'}, "
+                            "not SPARQL results or RDF", url=self.endpoints.query,
+                            status=r.status_code, body=r.text[:300],
+                            hint="is this the query URL of a SPARQL endpoint?")
+
+    # -- GraphStore ---------------------------------------------------------------------
+
+    def update(self, sparql: str) -> None:
+        self._request("POST", self.endpoints.update, sparql=sparql, data=sparql.encode("utf-8"),
+                      headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+
+    def replace_graph(self, graph_iri: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
+        graph = graph_node(graph_iri)
+        triples = [q.triple for q in in_graph(graph, quads)]
+        if not triples:
+            self.drop_graph(graph_iri)
+            return 0
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        if self.endpoints.graph_store:  # one PUT replaces the graph atomically
+            self._request("PUT", self.endpoints.graph_store, params={"graph": graph_iri}, data=body,
+                          headers={"Content-Type": "application/n-triples"})
+        else:
+            self.update(f"DROP SILENT GRAPH <{graph_iri}> ;\n"
+                        f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body.decode('utf-8')}}} }}")
+        return len(triples)
+
+    def drop_graph(self, graph_iri: str) -> None:
+        graph_node(graph_iri)
+        if self.endpoints.graph_store:
+            self._request("DELETE", self.endpoints.graph_store, params={"graph": graph_iri},
+                          ok_statuses=(404,))
+        else:
+            self.update(f"DROP SILENT GRAPH <{graph_iri}>")
+
+    @property
+    def dataset(self) -> "Any":
+        if self._dataset is None:
+            import rdflib
+            from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+
+            store = SPARQLUpdateStore(query_endpoint=self.endpoints.query,
+                                      update_endpoint=self.endpoints.update, returnFormat="json")
+            self._dataset = rdflib.Dataset(store=store, default_union=True)
+        return self._dataset
+
+    def close(self) -> None:
+        self._session.close()
+        self._dataset = None

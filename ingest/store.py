@@ -1,0 +1,485 @@
+"""The graph store: an Oxigraph database on disk, or any SPARQL 1.1 endpoint.
+
+Both backends share one interface, ``GraphStore``; ``open_store()`` picks one.
+The data lives in named graphs, one per source document (``JXD:graph/{doc_id}``);
+``replace_graph`` swaps one document's graph in a single call, so re-ingesting a
+document is idempotent. Queries see the union of the named graphs as their
+default graph: the embedded store asks Oxigraph for it on every query; a remote
+Oxigraph must be served with ``--union-default-graph`` (other endpoints: use
+their union setting, or write ``GRAPH ?g { … }``).
+
+Writes go through Oxigraph's own loader; reads come back as rdflib terms, and
+``GraphStore.dataset`` is an rdflib ``Dataset`` over the same data.
+
+Example: ``with open_store("var") as g: g.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows``
+"""
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+
+import pyoxigraph as ox
+
+from ingest.errors import JixiaoError
+
+if TYPE_CHECKING:  # rdflib costs ~0.4 s to import; it is loaded where it is used
+    import rdflib
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# --format name -> Oxigraph serializer. ttl/nt/jsonld hold the union of the named
+# graphs (one graph of distinct triples); trig/nq keep every named graph.
+EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+}
+QUAD_FORMATS = frozenset({"trig", "nq"})
+
+UNION_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+NAMED_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+GRAPH_NAMES = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+
+
+# --------------------------------------------------------------------------- errors
+
+class StoreError(JixiaoError):
+    """The graph store could not be opened, read or written.
+
+    Example: ``StoreError("store is locked", hint="stop the other jixiao process")``
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+class QueryError(StoreError):
+    """A SPARQL query or update was rejected.
+
+    ``position`` is the (line, column) the parser stopped at, both 1-based, or
+    None when the endpoint did not say.
+
+    Example: ``QueryError("expected GRAPH", query="INSERT DATA { <a> }", position=(1, 20))``
+    """
+
+    def __init__(self, message: str, *, query: str | None = None,
+                 position: tuple[int, int] | None = None, hint: str | None = None):
+        self.query = query
+        self.position = position
+        super().__init__(message, hint=hint)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.position:
+            line, col = self.position
+            text = f"SPARQL error at line {line}, column {col}: {self.message}"
+            lines = (self.query or "").splitlines()
+            if 0 < line <= len(lines):
+                shown = lines[line - 1]
+                text += f"\n  {line:>3} | {shown}\n      | {' ' * min(col - 1, len(shown))}^"
+        return text + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+class EndpointError(StoreError):
+    """A remote SPARQL endpoint answered with an error, or could not be reached.
+
+    Example: ``EndpointError("HTTP 500", url="http://localhost:7878/query", status=500, body="…")``
+    """
+
+    def __init__(self, message: str, *, url: str, status: int | None = None,
+                 body: str | None = None, hint: str | None = None):
+        self.url = url
+        self.status = status
+        self.body = body
+        super().__init__(message, hint=hint)
+
+
+_POSITION = (
+    re.compile(r"error at (\d+):(\d+)(?:-\d+:\d+)?:\s*(.*)", re.S),  # Oxigraph
+    re.compile(r"line (\d+), column (\d+)", re.S),  # Jena/Fuseki, RDF4J
+)
+
+
+# Oxigraph lists the character ranges it expected (['A' ..= 'Z' | …]): noise to a reader.
+_CHAR_CLASS = re.compile(r"\[[^\[\]]*\.\.=[^\[\]]*\]")
+
+
+def query_error(message: str, query: str) -> QueryError:
+    """A QueryError from a parser message, with the line and column it names, if any.
+
+    Example: ``query_error("error at 1:20: expected GRAPH", q).position == (1, 20)``
+    """
+    message = " ".join(_CHAR_CLASS.sub("…", message).split())
+    hint = prefix_hint(query)
+    for pattern in _POSITION:
+        m = pattern.search(message)
+        if m:
+            rest = m.group(3) if m.lastindex and m.lastindex >= 3 else message
+            return QueryError(rest.strip() or message, query=query, hint=hint,
+                              position=(int(m.group(1)), int(m.group(2))))
+    return QueryError(message, query=query, hint=hint)
+
+
+def prefix_hint(query: str) -> str | None:
+    """How to declare the prefixes a query uses but does not declare, or None.
+
+    Example: ``prefix_hint("SELECT * { ?p jx:name ?n }")`` → ``"declare … PREFIX jx: <https://w3id.org/jixiao/ontology#>"``
+    """
+    code = re.sub(r"#[^\n]*|<[^<>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", " ", query)
+    declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([\w.-]*):", code)}
+    used = dict.fromkeys(re.findall(r"(?<![\w?$:/.-])([A-Za-z][\w.-]*):[\w%]", code))
+    missing = [p for p in used if p.lower() not in declared and p.lower() != "prefix"]
+    if not missing:
+        return None
+    try:
+        known = default_prefixes()
+    except ImportError:
+        known = {}
+    lines = [f"PREFIX {p}: <{known[p]}>" if p in known else f"PREFIX {p}: <…>" for p in missing]
+    return "declare the prefixes this query uses: " + " ".join(lines)
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The answer to one SPARQL query, in rdflib terms.
+
+    - ``kind``: ``"select"``, ``"ask"`` or ``"graph"`` (CONSTRUCT and DESCRIBE).
+    - ``variables``: the SELECT variables in order, without ``?``.
+    - ``bindings``: one tuple of terms per solution (URIRef, BNode, Literal, or None
+      when unbound); exact RDF, with datatypes and language tags.
+    - ``boolean``: the ASK answer. ``triples``: the CONSTRUCT/DESCRIBE triples.
+
+    ``rows`` gives the same solutions as Python values: xsd:decimal → Decimal,
+    xsd:integer → int, xsd:date → date, strings → str; IRIs stay URIRef.
+
+    Example: ``store.query("SELECT ?n WHERE { ?p jx:name ?n }").rows[0] == ("大型仪器项目经费",)``
+    """
+
+    kind: str
+    variables: tuple[str, ...] = ()
+    bindings: tuple[tuple[Any, ...], ...] = ()
+    boolean: bool | None = None
+    triples: tuple[tuple[Any, Any, Any], ...] = ()
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        if self.kind == "graph":
+            return [tuple(to_python(t) for t in triple) for triple in self.triples]
+        return [tuple(to_python(t) for t in row) for row in self.bindings]
+
+    def __len__(self) -> int:
+        return len(self.triples) if self.kind == "graph" else len(self.bindings)
+
+    def graph(self) -> "rdflib.Graph":
+        """CONSTRUCT/DESCRIBE triples as an rdflib Graph."""
+        import rdflib
+
+        g = rdflib.Graph()
+        for triple in self.triples:
+            g.add(triple)
+        return g
+
+
+def to_python(term: Any) -> Any:
+    """A term as a Python value: typed literals → Decimal/int/date/…, others unchanged.
+
+    Lexical forms that do not fit their datatype and datatypes rdflib does not
+    know (xsd:gYear …) come back as their lexical ``str``.
+    """
+    from rdflib import Literal
+
+    if isinstance(term, Literal):
+        value = term.toPython()
+        return str(term) if isinstance(value, Literal) else value
+    return term
+
+
+def to_rdflib(term: Any) -> Any:
+    """One pyoxigraph term as an rdflib term (None and DefaultGraph → None)."""
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None or isinstance(term, ox.DefaultGraph):
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == XSD_STRING else URIRef(datatype))
+    raise StoreError(f"RDF-star triple terms are not supported in results: {term}")
+
+
+def result_from_oxigraph(answer: Any) -> QueryResult:
+    """Convert what ``pyoxigraph`` returns (solutions, boolean or triples)."""
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        variables = tuple(v.value for v in answer.variables)
+        rows = tuple(tuple(to_rdflib(solution[i]) for i in range(len(variables))) for solution in answer)
+        return QueryResult("select", variables=variables, bindings=rows)
+    triples = tuple((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in answer)
+    return QueryResult("graph", variables=("subject", "predicate", "object"), triples=triples)
+
+
+def graph_node(graph_iri: str) -> ox.NamedNode:
+    """The named node of a graph IRI; a StoreError if it is not an absolute IRI."""
+    try:
+        return ox.NamedNode(graph_iri)
+    except ValueError as e:
+        raise StoreError(f"not a graph IRI: {graph_iri!r} ({e})",
+                         hint="graphs are named JXD:graph/{doc_id}, see ingest/iris.py") from None
+
+
+def in_graph(graph: ox.NamedNode, quads: Iterable[ox.Quad | ox.Triple]) -> Iterator[ox.Quad]:
+    """Put triples (or default-graph quads) into ``graph``; refuse quads of another graph."""
+    for q in quads:
+        if isinstance(q, ox.Triple) or isinstance(q.graph_name, ox.DefaultGraph):
+            yield ox.Quad(q.subject, q.predicate, q.object, graph)
+        elif q.graph_name == graph:
+            yield q
+        else:
+            raise StoreError(f"quad {q} belongs to graph {q.graph_name}, not {graph}",
+                             hint="replace_graph() writes one document's graph; group quads by graph_name")
+
+
+def default_prefixes() -> dict[str, str]:
+    """Prefixes used when exporting Turtle/TriG: the ontology's namespaces."""
+    from ontology import NAMESPACES
+
+    return dict(NAMESPACES)
+
+
+# --------------------------------------------------------------------------- interface
+
+class GraphStore(ABC):
+    """One RDF dataset of named graphs, queried with SPARQL 1.1.
+
+    ``location`` is the directory or URL, for messages.
+    """
+
+    location: str
+
+    @abstractmethod
+    def _run(self, sparql: str) -> Any:
+        """Run a query; answer as pyoxigraph QuerySolutions, QueryBoolean or triples."""
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update. Example: ``store.update("DROP ALL")``"""
+
+    @abstractmethod
+    def replace_graph(self, graph_iri: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
+        """Make ``quads`` the whole content of one named graph (drop, then load); return their number.
+
+        Example: ``store.replace_graph(JXD + "graph/33c4abcdc6cea628", graph.document_quads(...))``
+        """
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]]) -> int:
+        """``replace_graph`` for many documents at once (graph IRI -> quads); return the quad count."""
+        return sum(self.replace_graph(iri, quads) for iri, quads in graphs.items())
+
+    @abstractmethod
+    def drop_graph(self, graph_iri: str) -> None:
+        """Remove one named graph; dropping a graph that is not there is not an error."""
+
+    @property
+    @abstractmethod
+    def dataset(self) -> "rdflib.Dataset":
+        """An rdflib Dataset over the same data (its default graph is the union)."""
+
+    def close(self) -> None:
+        """Release the store (the on-disk lock, the HTTP connections)."""
+
+    def query(self, sparql: str) -> QueryResult:
+        """Run a SPARQL 1.1 query over the union of the named graphs.
+
+        Example: ``store.query("ASK { ?s ?p ?o }").boolean``
+        """
+        return result_from_oxigraph(self._run(sparql))
+
+    def graphs(self) -> list[str]:
+        """IRIs of the non-empty named graphs, sorted."""
+        return [s[0].value for s in self._run(GRAPH_NAMES)]
+
+    def count_quads(self, graph_iri: str | None = None) -> int:
+        """Number of quads in one named graph, or in all of them."""
+        graph = f"<{graph_node(graph_iri).value}>" if graph_iri else "?g"
+        solutions = self._run(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        return int(next(iter(solutions))[0].value)
+
+    def export(self, format: str = "ttl", prefixes: dict[str, str] | None = None) -> bytes:
+        """Serialize the data: ttl/nt/jsonld the union of the graphs, trig/nq every named graph.
+
+        Example: ``Path("graph.trig").write_bytes(store.export("trig"))``
+        """
+        if format not in EXPORT_FORMATS:
+            raise StoreError(f"unknown export format {format!r}",
+                             hint="choose one of " + ", ".join(EXPORT_FORMATS))
+        rdf_format = EXPORT_FORMATS[format]
+        if format in QUAD_FORMATS:
+            data: Iterable[Any] = [ox.Quad(s[0], s[1], s[2], s[3]) for s in self._run(NAMED_QUADS)]
+        else:
+            data = list(self._run(UNION_TRIPLES))
+        if format in ("ttl", "trig"):
+            prefixes = default_prefixes() if prefixes is None else prefixes
+            return ox.serialize(data, format=rdf_format, prefixes=prefixes)
+        return ox.serialize(data, format=rdf_format)
+
+    def __enter__(self) -> "GraphStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.location}>"
+
+
+# --------------------------------------------------------------------------- embedded
+
+class EmbeddedStore(GraphStore):
+    """An Oxigraph store in a directory (``<data_dir>/graph/``), or in memory when ``path`` is None.
+
+    Only one process may open the directory for writing; ``read_only=True`` opens
+    a secondary, read-only view (for a UI next to a running ingest).
+
+    Example: ``EmbeddedStore("var/graph").replace_graph(iri, quads)``
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+        self.location = str(path) if path is not None else ":memory:"
+        self._dataset: Any = None
+        try:
+            if path is None:
+                self._store: ox.Store | None = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as e:
+            raise StoreError(f"cannot open the graph store in {path}: {e}",
+                             hint="another jixiao process (ingest, UI) may have it open: stop it, "
+                                  "or open this one read-only") from e
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The underlying pyoxigraph Store."""
+        if self._store is None:
+            raise StoreError(f"the graph store {self.location} is closed")
+        return self._store
+
+    def _run(self, sparql: str) -> Any:
+        try:
+            return self.oxigraph.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as e:
+            raise query_error(str(e), sparql) from None
+        except OSError as e:
+            raise StoreError(f"cannot read the graph store {self.location}: {e}") from e
+
+    def update(self, sparql: str) -> None:
+        try:
+            self.oxigraph.update(sparql)
+        except SyntaxError as e:
+            raise query_error(str(e), sparql) from None
+        except OSError as e:
+            raise StoreError(f"cannot write the graph store {self.location}: {e}") from e
+
+    def replace_graph(self, graph_iri: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
+        """Make ``quads`` the graph's content, writing only the difference.
+
+        Re-ingesting an unchanged document writes nothing, and a small edit
+        writes a small change: removing a whole graph costs Oxigraph about as
+        much as loading it again.
+        """
+        graph = graph_node(graph_iri)
+        new = dict.fromkeys(in_graph(graph, quads))  # distinct, in order
+        try:
+            old = set(self.oxigraph.quads_for_pattern(None, None, None, graph))
+            stale = [q for q in old if q not in new]
+            if stale and len(stale) == len(old):
+                self.oxigraph.remove_graph(graph)
+            else:
+                for q in stale:
+                    self.oxigraph.remove(q)
+            self.oxigraph.extend([q for q in new if q not in old])  # one transaction
+        except OSError as e:
+            raise StoreError(f"cannot write graph <{graph_iri}> to {self.location}: {e}") from e
+        return len(new)
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]]) -> int:
+        """Drop every graph named, then bulk-load all their quads in one pass.
+
+        Several times faster than one ``replace_graph`` per document on a fresh
+        store (one bulk load instead of a transaction per graph), but not
+        transactional: after a crash, ingest again.
+        """
+        batch: list[ox.Quad] = []
+        for iri, quads in graphs.items():
+            batch.extend(in_graph(graph_node(iri), quads))
+        try:
+            for iri in graphs:
+                self.oxigraph.remove_graph(ox.NamedNode(iri))
+            self.oxigraph.bulk_extend(batch)
+        except OSError as e:
+            raise StoreError(f"cannot write {len(graphs)} graphs to {self.location}: {e}") from e
+        return len(batch)
+
+    def drop_graph(self, graph_iri: str) -> None:
+        try:
+            self.oxigraph.remove_graph(graph_node(graph_iri))
+        except OSError as e:
+            raise StoreError(f"cannot drop graph <{graph_iri}> in {self.location}: {e}") from e
+
+    @property
+    def dataset(self) -> "rdflib.Dataset":
+        if self._dataset is None:
+            import rdflib
+            from oxrdflib import OxigraphStore
+
+            self._dataset = rdflib.Dataset(store=OxigraphStore(store=self.oxigraph), default_union=True)
+        return self._dataset
+
+    def close(self) -> None:
+        if self._store is not None:
+            try:
+                self._store.flush()
+            except OSError:
+                pass  # a read-only or in-memory store has nothing to flush
+        self._store = None
+        self._dataset = None  # the RocksDB lock goes with the last reference
+
+
+# --------------------------------------------------------------------------- factory
+
+def open_store(data_dir: str | Path | None = None, *, endpoint: str | None = None,
+               read_only: bool = False, **remote_options: Any) -> GraphStore:
+    """The graph store of a data directory (``<data_dir>/graph/``), or a remote endpoint.
+
+    ``remote_options`` go to ``RemoteStore`` (``update_endpoint``, ``graph_store_endpoint``,
+    ``timeout``). With neither argument the store lives in memory.
+
+    Example: ``open_store(endpoint="http://127.0.0.1:7878")``
+    """
+    if endpoint:
+        from ingest.remote import RemoteStore
+
+        return RemoteStore(endpoint, **remote_options)
+    path = Path(data_dir) / "graph" if data_dir is not None else None
+    return EmbeddedStore(path, read_only=read_only)

