@@ -88,6 +88,93 @@ def export_records(ctx, fmt, flags):
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
+@export.command("graph")
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "trig", "nq"]), default="ttl",
+              show_default=True, help="trig and nq keep one named graph per source document.")
+@click.pass_context
+def export_graph(ctx, fmt):
+    """Write the whole knowledge graph to stdout."""
+    sys.stdout.buffer.write(_kb(ctx).export_graph(fmt))
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="json is the SPARQL 1.1 Query Results JSON format.")
+@click.pass_context
+def sparql(ctx, query, fmt):
+    """Run a SPARQL query: the text itself, @file.rq, or the name of a saved query in queries/.
+
+    Saved queries: `jixiao queries`. The default graph is the union of every document's graph.
+    """
+    from .queries import resolve
+    from .sparql import load_query, render
+    result = _kb(ctx).sparql(load_query(resolve(query)))
+    click.echo(render(result, fmt), nl=fmt == "table")
+
+
+@cli.command()
+def queries():
+    """List the saved example queries (queries/*.rq) and what each answers."""
+    from .queries import saved_queries
+    for name, comment in saved_queries():
+        click.echo(f"{name:34} {comment}")
+
+
+@cli.command()
+@click.pass_context
+def validate(ctx):
+    """Check the graph against the SHACL shapes (ontology/shapes.ttl); exit 1 on violations."""
+    ok, report = _kb(ctx).validate()
+    click.echo(report)
+    ctx.exit(0 if ok else 1)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--k", default=10, show_default=True, help="How many projects.")
+@click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of hits with passages, highlights and spans.")
+@click.option("--unit", help="Only projects of this budget unit (申报单位).")
+@click.option("--year", type=int, help="Only projects of this fiscal year.")
+@click.option("--type", "performance_type", help="Only this 绩效类型, e.g. 信息化建设工程类.")
+@click.option("--category", help="Only this 项目类别.")
+@click.option("--budget-min", type=float, help="Only projects whose 项目总预算 is at least this (yuan).")
+@click.option("--budget-max", type=float, help="Only projects whose 项目总预算 is at most this (yuan).")
+@click.pass_context
+def search(ctx, query, k, mode, as_json, unit, year, performance_type, category, budget_min, budget_max):
+    """Search projects in Chinese or English; best passages are shown with the matches in 【】."""
+    filters = dict(unit=unit, year=year, performance_type=performance_type, category=category,
+                   budget_min=budget_min, budget_max=budget_max)
+    hits = _kb(ctx).search(query, k=k, mode=mode, filters={k_: v for k_, v in filters.items() if v is not None})
+    if as_json:
+        click.echo(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("no matching project")
+    for n, h in enumerate(hits, 1):
+        click.echo(f"{n:>2}. {h.project_name}  (score {h.score:.4f})")
+        for p in h.passages:
+            click.echo(f"      {p.field}: {p.marked()}")
+
+
+@cli.group("eval")
+def evaluate():
+    """Measure search and trace quality on the judged sets in tests/eval/."""
+
+
+@evaluate.command("search")
+@click.option("--queries", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSONL of {query, relevant}; default tests/eval/search_queries.jsonl.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def eval_search(ctx, path, as_json):
+    """recall@5, MRR and nDCG@10 of bm25, dense and hybrid search, side by side."""
+    from .evaluate import format_table
+    table = _kb(ctx).evaluate_search(path)
+    click.echo(json.dumps(table, ensure_ascii=False, indent=2) if as_json else format_table(table))
+
+
 def main() -> None:
     """Console entry point: domain errors become a message and exit code 2, not a traceback."""
     try:

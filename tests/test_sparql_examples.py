@@ -1,0 +1,151 @@
+"""Every saved query in queries/*.rq, with answers computed by hand from the seed document,
+on the embedded store and on a real Oxigraph server."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from app.core import KnowledgeBase
+from app.queries import QUERIES_DIR, saved_queries
+from app.sparql import load_query
+
+from oxigraph_server import oxigraph_server  # noqa: F401  (fixture)
+
+GN = "国能中心（市能耗在线监测系统）"
+IT = "“互联网+计量”公共服务平台(运维)"
+HALL = "上海市计量院网上政务大厅(运维)"
+LAB = "实验室管理网系统(运维)"
+TF = "时频实验室运维费"
+UNIT = "上海市计量测试技术研究院"
+
+
+@pytest.fixture(scope="module", params=["embedded", pytest.param("remote", marks=pytest.mark.slow)])
+def kb(request, tmp_path_factory, seed_path):
+    data_dir = tmp_path_factory.mktemp(f"kb-{request.param}")
+    endpoint = request.getfixturevalue("oxigraph_server").url if request.param == "remote" else None
+    kb = KnowledgeBase.open(data_dir, endpoint=endpoint)
+    if endpoint:
+        kb.graph.update("DROP ALL")
+    report = kb.ingest([seed_path], index=False)
+    assert not report.failed
+    yield kb
+    kb.close()
+
+
+def rows(kb, name):
+    return kb.sparql(load_query(f"@{QUERIES_DIR / name}.rq")).rows
+
+
+def test_every_saved_query_has_a_comment_and_a_test():
+    names = {n for n, comment in saved_queries()}
+    assert len(names) >= 12
+    assert all(comment for _, comment in saved_queries())
+    tested = {k[len("test_"):] for k in globals() if k.startswith("test_")}
+    assert names - {"indicator_support"} <= tested, names - tested
+
+
+def test_budget_by_performance_type(kb):
+    # 信息化建设工程类: 138,200 + 190,400 + 727,434; 政策补贴类: 2,724,000 + 980,000 + 3,998,000 + 1,527,000
+    assert rows(kb, "budget_by_performance_type") == [
+        ("政策补贴类", 4, Decimal(9229000)), ("其他类", 1, Decimal(3831000)), ("信息化建设工程类", 3, Decimal(1056034))]
+
+
+def test_budget_by_unit_year(kb):
+    assert rows(kb, "budget_by_unit_year") == [(UNIT, 2020, 8, Decimal(14116034), Decimal(14116034))]
+
+
+def test_budget_change(kb):
+    assert [(r[0], r[3]) for r in rows(kb, "budget_change")] == [
+        (TF, 408000), (HALL, 60000), (IT, 11284), (GN, -2000), (LAB, -127555)]
+
+
+def test_execution_rate(kb):
+    got = rows(kb, "execution_rate")
+    assert got[0] == (GN, Decimal(4000000), Decimal(3953943), Decimal("0.988486"))   # 3,953,943 / 4,000,000
+    assert sorted(r[0] for r in got[1:]) == sorted([IT, HALL, LAB, TF]) and all(r[3] == 1 for r in got[1:])
+
+
+def test_projects_citing_law(kb):
+    assert rows(kb, "projects_citing_law") == [(GN, "第二十七条")]
+
+
+def test_percent_targets_at_least_95(kb):
+    got = rows(kb, "percent_targets_at_least_95")
+    # 预算执行率 + 预算资金到位率 in 7 projects (14), 时频 资金到位率, 标样展示正确率 =99%, 项目计划完成率 =100%,
+    # 大型仪器 ×4 (incl. 设备检验合格率（%） >400), 对口援助 完成率 + 客户满意度 99%, 国能中心 ×4, 技改 ×2
+    assert len(got) == 29
+    assert ("技改项目经费", "客户的满意度", "95%", Decimal(95)) in got
+    assert all(r[3] >= 95 for r in got)
+
+
+def test_projects_without_concrete_basis(kb):
+    assert rows(kb, "projects_without_concrete_basis") == [
+        (IT, "2020年市级机关预算管理办法"), (HALL, "2020年市级财政预算管理办法"), (LAB, "2020年市级机关预算管理办法"),
+        ("对口援助", "2020年财政预算规定"), ("技改项目经费", "2020年市级财政预算管理办法")]
+
+
+def test_most_cited_laws(kb):
+    got = rows(kb, "most_cited_laws")
+    assert got[:3] == [("2020年市级财政预算管理办法", "预算管理规定", None, 4),
+                       ("2020年市级机关预算管理办法", "预算管理规定", None, 2),
+                       ("2020年财政预算规定", "预算管理规定", None, 1)]
+    # 国能中心 cites 18 distinct works, 时频 5 more, 大型仪器 JJG 912-2010, plus the two other budget rules
+    assert len(got) == 26
+    assert ("治疗水平电离室剂量计", "技术规范", "JJG 912-2010", 1) in got
+
+
+def test_indicators_by_category(kb):
+    assert rows(kb, "indicators_by_category") == [("投入与管理", 79), ("产出目标", 31), ("效果目标", 14), ("影响力目标", 7)]
+
+
+def test_indicators_by_level2(kb):
+    got = {(a, b): n for a, b, n in rows(kb, "indicators_by_level2")}
+    assert got == {("投入与管理", "实施管理"): 37, ("投入与管理", "财务管理"): 22, ("投入与管理", "投入管理"): 19,
+                   ("投入与管理", "资产管理"): 1, ("产出目标", "数量"): 11, ("产出目标", "质量"): 11,
+                   ("产出目标", "时效"): 8, ("产出目标", "成本"): 1, ("效果目标", "社会效益"): 7,
+                   ("效果目标", "经济效益"): 3, ("效果目标", "满意度"): 3, ("效果目标", "环境效益"): 1,
+                   ("影响力目标", "人力资源"): 4, ("影响力目标", "信息共享"): 2, ("影响力目标", "长效管理"): 1}
+
+
+def test_project_card(kb):
+    assert rows(kb, "project_card") == [(GN, UNIT, 2020, "其他一次性项目", "政策补贴类", date(2020, 1, 1),
+                                         date(2020, 12, 31), Decimal(3998000), Decimal(3998000), Decimal(4000000),
+                                         Decimal(3953943), 20, 25)]
+
+
+def test_indicators_without_operator(kb):
+    assert rows(kb, "indicators_without_operator") == [
+        (HALL, "异常数据修复率", "100"), (GN, "新用能单位现场核排查率", "100%"),
+        (GN, "新用能单位能耗采集信息现场核排查", "60"), (GN, "机房搬迁服务", "1"), (GN, "能耗数据异常故障修复率", "100%"),
+        (LAB, "计划完成及时性", "100"), ("对口援助", "完成率", "100%"), ("对口援助", "客户满意度", "99%"),
+        ("技改项目经费", "客户的满意度", "95%"), ("技改项目经费", "年度业务完成量", "15万")]
+
+
+def test_indicator_sources(kb, seed_doc):
+    got = rows(kb, "indicator_sources")
+    assert [r[0] for r in got] == ["资金到位率", "财务管理制度健全性", "项目管理制度健全性", "固定资产管理情况",
+                                   "校准项目数量", "实验室运行率", "计划执行及时性", "服务客户数量", "客户满意度",
+                                   "卫星双向比对总结报告"]
+    for indicator, target, file, start, end, exact in got:
+        assert seed_doc.text[start:end] == exact and exact.endswith(f"{indicator} {target}")
+        assert file == "000_33c4abcdc6cea628.txt"
+
+
+def test_cited_articles(kb):
+    got = rows(kb, "cited_articles")
+    assert [(r[0], r[2]) for r in got] == [
+        ("上海市节约能源条例", 18), ("上海市节约能源条例", 23), ("上海市节约能源条例", 29), ("上海市节约能源条例", 69),
+        ("中华人民共和国网络安全法", 21), ("中华人民共和国节约能源法", 27), ("中华人民共和国计量法", 2),
+        ("中华人民共和国计量法", 4), ("能源计量监督管理办法", 3), ("重点用能单位节能管理办法", 15),
+        ("重点用能单位节能管理办法", 31)]
+    assert got[5][3].startswith("用能单位应当加强能源计量管理，按照规定配备和使用经依法检定合格的能源计量器具")
+    assert got[1][3].endswith("按照规定定期检定")     # the clause that the displaced label split in two
+
+
+def test_documents_by_issuer(kb):
+    got = {r[0]: r[2] for r in rows(kb, "documents_by_issuer")}
+    assert got == {"上海市人民政府": "沪府发〔2016〕73号", "上海市发展和改革委员会": "沪发改环资〔2015〕139号",
+                   "上海市市场监督管理局": "沪市监计量〔2019〕135号", "上海市计量测试技术研究院": "沪计测〔2013〕106号",
+                   "国务院": "国发〔2016〕23号", "国家发展和改革委员会": "发改环资〔2017〕1711号",
+                   "国家发展和改革委员会办公厅": "发改办环资〔2019〕424号", "国家市场监督管理总局": "国市监计量函〔2018〕246号",
+                   "国家质量监督检验检疫总局": "国质检量函〔2013〕31号", "国家质量监督检验检疫总局办公厅": "质检办函〔2016〕44号"}
