@@ -63,6 +63,27 @@ def ingest(ctx, paths, data_dir, quiet):
     ctx.exit(1 if report.failed else 0)
 
 
+@cli.command()
+@click.pass_context
+def documents(ctx):
+    """List the ingested documents: id, file, projects, when."""
+    for doc_id, info in _kb(ctx).records.documents().items():
+        click.echo(f"{doc_id}  {info['projects']:>3} projects  {info['ingested']}  {info['file']}")
+
+
+@cli.command()
+@click.argument("document")
+@click.pass_context
+def remove(ctx, document):
+    """Remove one ingested document (its id, or the path it was ingested from):
+    its records, its named graph and its search passages. Nothing else is touched."""
+    kb = _kb(ctx)
+    doc_id = kb.records.doc_for_path(document) or document
+    if not kb.remove_document(doc_id):
+        raise click.ClickException(f"no ingested document {document!r}; see `jixiao documents`")
+    click.echo(f"removed {doc_id}")
+
+
 @cli.group()
 def export():
     """Export records or the graph."""
@@ -110,7 +131,7 @@ def sparql(ctx, query, fmt):
     from .queries import resolve
     from .sparql import load_query, render
     result = _kb(ctx).sparql(load_query(resolve(query)))
-    click.echo(render(result, fmt), nl=fmt == "table")
+    click.echo(render(result, fmt), nl=False)
 
 
 @cli.command()

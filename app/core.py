@@ -90,12 +90,13 @@ class KnowledgeBase:
         from ingest import iris
         self.graph.drop_graph(iris.graph_iri(doc_id))
 
-    def remove_document(self, doc_id: str) -> bool:
+    def remove_document(self, doc_id: str, index: bool = True) -> bool:
         """Remove one document: its records, its named graph, its passages. Nothing else."""
         if not self.records.remove(doc_id):
             return False
         self.drop_document_graphs(doc_id)
-        self.build_search_index()
+        if index:
+            self.build_search_index()
         return True
 
     def projects(self) -> list[Project]:

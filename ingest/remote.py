@@ -5,10 +5,11 @@ results), writes use SPARQL 1.1 Update, and a graph is replaced with one
 Graph Store Protocol ``PUT ?graph=IRI`` when the endpoint has a graph store
 (otherwise with one ``DROP SILENT GRAPH …; INSERT DATA …`` update).
 
-Queries see whatever default graph the endpoint gives them: serve Oxigraph with
-``oxigraph serve --location DIR --union-default-graph`` so that it is the union
-of the named graphs, as in the embedded store; with other endpoints turn on
-their union setting (Fuseki ``tdb2:unionDefaultGraph``) or write ``GRAPH ?g``.
+jixiao keeps the endpoint's default graph equal to the merge of the named
+document graphs, as in the embedded store, so the endpoint must serve its plain
+default graph: Oxigraph ``oxigraph serve --location DIR`` without
+``--union-default-graph`` (with it every triple would be seen twice), Fuseki
+without ``tdb2:unionDefaultGraph``.
 
 Example: ``RemoteStore("http://127.0.0.1:7878").query("ASK { ?s ?p ?o }").boolean``
 """
@@ -26,7 +27,7 @@ from ingest.store import EndpointError, GraphStore, StoreError, graph_node, in_g
 ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
           "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.5")
 SERVE_HINT = ("is the server running? For a local one: "
-              "oxigraph serve --location var/oxigraph --bind 127.0.0.1:7878 --union-default-graph")
+              "oxigraph serve --location var/oxigraph --bind 127.0.0.1:7878")
 
 
 @dataclass(frozen=True)
@@ -144,27 +145,35 @@ class RemoteStore(GraphStore):
                       headers={"Content-Type": "application/sparql-update; charset=utf-8"})
 
     def replace_graph(self, graph_iri: str, quads: Iterable[ox.Quad | ox.Triple]) -> int:
+        """Replace one document graph and keep the default graph the merge of all of them.
+
+        Without a graph store this is one SPARQL Update request, so the endpoint applies
+        it atomically; with one, the named graph goes by a single PUT.
+        """
         graph = graph_node(graph_iri)
         triples = [q.triple for q in dict.fromkeys(in_graph(graph, quads))]
         if not triples:
             self.drop_graph(graph_iri)
             return 0
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        if self.endpoints.graph_store:  # one PUT replaces the graph atomically
-            self._request("PUT", self.endpoints.graph_store, params={"graph": graph_iri}, data=body,
-                          headers={"Content-Type": "application/n-triples"})
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        if self.endpoints.graph_store:
+            self.update(forget_orphans(graph_iri))
+            self._request("PUT", self.endpoints.graph_store, params={"graph": graph_iri},
+                          data=body.encode("utf-8"), headers={"Content-Type": "application/n-triples"})
+            self.update(f"INSERT DATA {{\n{body}}}")
         else:
-            self.update(f"DROP SILENT GRAPH <{graph_iri}> ;\n"
-                        f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body.decode('utf-8')}}} }}")
+            self.update(f"{forget_orphans(graph_iri)} ;\nDROP SILENT GRAPH <{graph_iri}> ;\n"
+                        f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body}}} }} ;\nINSERT DATA {{\n{body}}}")
         return len(triples)
 
     def drop_graph(self, graph_iri: str) -> None:
         graph_node(graph_iri)
         if self.endpoints.graph_store:
+            self.update(forget_orphans(graph_iri))
             self._request("DELETE", self.endpoints.graph_store, params={"graph": graph_iri},
                           ok_statuses=(404,))
         else:
-            self.update(f"DROP SILENT GRAPH <{graph_iri}>")
+            self.update(f"{forget_orphans(graph_iri)} ;\nDROP SILENT GRAPH <{graph_iri}>")
 
     @property
     def dataset(self) -> "Any":
@@ -174,9 +183,17 @@ class RemoteStore(GraphStore):
 
             store = SPARQLUpdateStore(query_endpoint=self.endpoints.query,
                                       update_endpoint=self.endpoints.update, returnFormat="json")
+            # default_union makes rdflib send queries as they are, so they see the
+            # endpoint's default graph: the merge jixiao keeps there
             self._dataset = rdflib.Dataset(store=store, default_union=True)
         return self._dataset
 
     def close(self) -> None:
         self._session.close()
         self._dataset = None
+
+
+def forget_orphans(graph_iri: str) -> str:
+    """SPARQL Update removing from the default graph what only ``graph_iri`` holds."""
+    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h != <{graph_iri}>) }} }}")

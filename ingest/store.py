@@ -3,10 +3,11 @@
 Both backends share one interface, ``GraphStore``; ``open_store()`` picks one.
 The data lives in named graphs, one per source document (``JXD:graph/{doc_id}``);
 ``replace_graph`` swaps one document's graph in a single call, so re-ingesting a
-document is idempotent. Queries see the union of the named graphs as their
-default graph: the embedded store asks Oxigraph for it on every query; a remote
-Oxigraph must be served with ``--union-default-graph`` (other endpoints: use
-their union setting, or write ``GRAPH ?g { … }``).
+document is idempotent. The default graph is kept equal to the RDF merge of the
+named graphs (see ``merged``), on both backends, so queries without ``GRAPH``
+count a triple once however many documents hold it. A remote server must NOT
+use its own union-default-graph mode (Oxigraph: serve without
+``--union-default-graph``), or every triple would be seen twice.
 
 Writes go through Oxigraph's own loader; reads come back as rdflib terms, and
 ``GraphStore.dataset`` is an rdflib ``Dataset`` over the same data.
@@ -247,8 +248,15 @@ def graph_node(graph_iri: str) -> ox.NamedNode:
 
 
 def in_graph(graph: ox.NamedNode, quads: Iterable[ox.Quad | ox.Triple]) -> Iterator[ox.Quad]:
-    """Put triples (or default-graph quads) into ``graph``; refuse quads of another graph."""
+    """Put triples (or default-graph quads) into ``graph``; refuse quads of another graph.
+
+    Blank nodes are refused too: the default graph keeps a copy of every document
+    triple, and a blank node cannot be matched again across graphs or requests.
+    jixiao mints an IRI for every node (``ingest/iris.py``).
+    """
     for q in quads:
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+            raise StoreError(f"blank node in {q}", hint="give every node an IRI (see ingest/iris.py)")
         if isinstance(q, ox.Triple) or isinstance(q.graph_name, ox.DefaultGraph):
             yield ox.Quad(q.subject, q.predicate, q.object, graph)
         elif q.graph_name == graph:
@@ -256,6 +264,17 @@ def in_graph(graph: ox.NamedNode, quads: Iterable[ox.Quad | ox.Triple]) -> Itera
         else:
             raise StoreError(f"quad {q} belongs to graph {q.graph_name}, not {graph}",
                              hint="replace_graph() writes one document's graph; group quads by graph_name")
+
+
+def merged(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The default-graph copies of ``quads``.
+
+    Every store keeps its default graph equal to the RDF merge (set union) of the
+    named document graphs. A store's own "union default graph" mode repeats a
+    triple once per graph that holds it, so a budget or a category label found in
+    two documents would be counted twice by every SUM and COUNT.
+    """
+    return [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads]
 
 
 def default_prefixes() -> dict[str, str]:
@@ -304,27 +323,17 @@ class GraphStore(ABC):
     @property
     @abstractmethod
     def dataset(self) -> "rdflib.Dataset":
-        """An rdflib Dataset over the same data (its default graph is the union)."""
+        """An rdflib Dataset over the same data (its default graph is the merge of the documents)."""
 
     def close(self) -> None:
         """Release the store (the on-disk lock, the HTTP connections)."""
 
     def query(self, sparql: str) -> QueryResult:
-        """Run a SPARQL 1.1 query over the union of the named graphs.
+        """Run a SPARQL 1.1 query; its default graph is the merge of every document graph.
 
         Example: ``store.query("ASK { ?s ?p ?o }").boolean``
         """
         return result_from_oxigraph(self._run(sparql))
-
-    def has_union_default_graph(self) -> bool:
-        """Whether queries without ``GRAPH`` see the named graphs (True when the store is empty).
-
-        False means a remote endpoint serves its own default graph: restart
-        Oxigraph with ``--union-default-graph`` or turn on the endpoint's union setting.
-        """
-        if not self._run("ASK { GRAPH ?g { ?s ?p ?o } }"):
-            return True
-        return bool(self._run("ASK { ?s ?p ?o }"))
 
     def graphs(self) -> list[str]:
         """IRIs of the non-empty named graphs, sorted."""
@@ -400,7 +409,7 @@ class EmbeddedStore(GraphStore):
 
     def _run(self, sparql: str) -> Any:
         try:
-            return self.oxigraph.query(sparql, use_default_graph_as_union=True)
+            return self.oxigraph.query(sparql)
         except SyntaxError as e:
             raise query_error(str(e), sparql) from None
         except OSError as e:
@@ -432,10 +441,20 @@ class EmbeddedStore(GraphStore):
                 self.oxigraph.remove_graph(graph)
             elif stale:
                 self._delete(graph, stale)
-            self.oxigraph.extend(new - old)  # one transaction
+            self._forget_orphans(q.triple for q in stale)
+            added = new - old
+            self.oxigraph.extend([*added, *merged(added)])  # one transaction
         except OSError as e:
             raise StoreError(f"cannot write graph <{graph_iri}> to {self.location}: {e}") from e
         return len(new)
+
+    def _forget_orphans(self, triples: Iterable[ox.Triple]) -> None:
+        """Remove from the default graph the triples no named graph holds any more."""
+        store = self.oxigraph
+        for t in set(triples):
+            if not any(isinstance(q.graph_name, ox.NamedNode)
+                       for q in store.quads_for_pattern(t.subject, t.predicate, t.object, None)):
+                store.remove(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()))
 
     def _delete(self, graph: ox.NamedNode, quads: set[ox.Quad]) -> None:
         """Delete quads: one DELETE DATA for those without blank nodes (not allowed there)."""
@@ -457,16 +476,22 @@ class EmbeddedStore(GraphStore):
         for iri, quads in graphs.items():
             batch.update(dict.fromkeys(in_graph(graph_node(iri), quads)))
         try:
+            old: list[ox.Triple] = []
             for iri in graphs:
+                old.extend(q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
                 self.oxigraph.remove_graph(ox.NamedNode(iri))
-            self.oxigraph.bulk_extend(batch)
+            self.oxigraph.bulk_extend([*batch, *merged(batch)])
+            self._forget_orphans(old)
         except OSError as e:
             raise StoreError(f"cannot write {len(graphs)} graphs to {self.location}: {e}") from e
         return len(batch)
 
     def drop_graph(self, graph_iri: str) -> None:
+        graph = graph_node(graph_iri)
         try:
-            self.oxigraph.remove_graph(graph_node(graph_iri))
+            old = [q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, graph)]
+            self.oxigraph.remove_graph(graph)
+            self._forget_orphans(old)
         except OSError as e:
             raise StoreError(f"cannot drop graph <{graph_iri}> in {self.location}: {e}") from e
 
@@ -476,7 +501,7 @@ class EmbeddedStore(GraphStore):
             import rdflib
             from oxrdflib import OxigraphStore
 
-            self._dataset = rdflib.Dataset(store=OxigraphStore(store=self.oxigraph), default_union=True)
+            self._dataset = rdflib.Dataset(store=OxigraphStore(store=self.oxigraph))
         return self._dataset
 
     def close(self) -> None:

@@ -3,7 +3,7 @@
 The ``oxigraph`` PyPI package puts the server binary next to the venv's Python.
 The server is started exactly as a user would start one::
 
-    oxigraph serve --location DIR --bind 127.0.0.1:PORT --union-default-graph
+    oxigraph serve --location DIR --bind 127.0.0.1:PORT
 
 Use the ``oxigraph_server`` fixture (session-scoped: one server for the run),
 or ``OxigraphServer`` as a context manager.
@@ -40,7 +40,7 @@ def free_port() -> int:
 class OxigraphServer:
     """One ``oxigraph serve`` process; started by ``start()``, stopped by ``stop()``."""
 
-    def __init__(self, location: str | Path, *, union_default_graph: bool = True,
+    def __init__(self, location: str | Path, *, union_default_graph: bool = False,
                  binary: str | None = None, startup_timeout: float = 30.0):
         self.location = Path(location)
         self.union_default_graph = union_default_graph
@@ -116,7 +116,7 @@ class OxigraphServer:
 
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
-    """A running Oxigraph server (union default graph) shared by the whole test session."""
+    """A running Oxigraph server shared by the whole test session (jixiao keeps its default graph)."""
     server = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "db")
     try:
         server.start()

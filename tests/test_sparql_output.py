@@ -23,7 +23,9 @@ def store():
     s = EmbeddedStore()
     p1, p2, b = (ox.NamedNode("https://w3id.org/jixiao/id/project/a1"),
                  ox.NamedNode("https://w3id.org/jixiao/id/project/b2"), ox.BlankNode("n1"))
-    s.replace_graph(G.value, [
+    # written straight into the default graph: a result may carry a blank node (another
+    # endpoint's data), though jixiao's own replace_graph refuses them
+    s.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in [
         ox.Triple(p1, ox.NamedNode(JX + "name"), ox.Literal("大型仪器项目经费")),
         ox.Triple(p1, ox.NamedNode(JX + "total"), ox.Literal("1250000.50", datatype=ox.NamedNode(XSD + "decimal"))),
         ox.Triple(p1, ox.NamedNode(JX + "overview"), ox.Literal('我院空气比释动能,"标准装置"\n始建于上世纪80年代末', language="zh")),
@@ -35,7 +37,7 @@ def store():
 
 
 def oxigraph_says(store, query, fmt):
-    return store.oxigraph.query(query, use_default_graph_as_union=True).serialize(format=fmt).decode("utf-8")
+    return store.oxigraph.query(query).serialize(format=fmt).decode("utf-8")
 
 
 def test_json_is_exactly_sparql_results_json(store):

@@ -45,7 +45,7 @@ DOC_A = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(GRAPH_A)) for t 
     project("a1f0c3e2d4b5a697", "“互联网+计量”公共服务平台(运维)", "138200")
     + project("b2e1d4f3c5a6b708", "大型仪器项目经费", "1250000.50")
     + [ORG_NAME])]
-_BUDGET = ox.BlankNode("budget1")
+_BUDGET = ox.NamedNode(JXD + "project/a1f0c3e2d4b5a697/budget")
 DOC_B = (project("c3f2e5d4b6a7c819", "计量标准装置维护", "96000", year="2021")
          + [ORG_NAME,  # the same triple as in DOC_A: once in the union
             ox.Triple(ox.NamedNode(f"{JXD}project/c3f2e5d4b6a7c819"), ox.NamedNode(JX + "hasBudget"), _BUDGET),
@@ -113,7 +113,7 @@ def test_drop_graph_leaves_the_others(loaded):
     loaded.drop_graph(GRAPH_A)  # dropping what is not there is fine
 
 
-def test_queries_see_the_union_of_named_graphs(loaded):
+def test_queries_see_every_document(loaded):
     result = loaded.query(PROJECTS)
     assert result.variables == ("name", "year", "start", "total")
     assert [r[0] for r in result.rows] == ["“互联网+计量”公共服务平台(运维)", "大型仪器项目经费", "计量标准装置维护"]
@@ -121,20 +121,17 @@ def test_queries_see_the_union_of_named_graphs(loaded):
     assert per_graph.rows == sorted([(rdflib.URIRef(GRAPH_B), len(DOC_B)), (rdflib.URIRef(GRAPH_A), len(DOC_A))])
 
 
-def test_union_default_graph_is_on(loaded):
-    assert loaded.has_union_default_graph()
-
-
-@pytest.mark.slow
-def test_a_server_without_union_default_graph_is_detected(tmp_path):
-    from oxigraph_server import OxigraphServer
-
-    with OxigraphServer(tmp_path / "plain", union_default_graph=False) as server:
-        store = open_store(endpoint=server.url)
-        assert store.has_union_default_graph()  # nothing to see yet
-        store.replace_graph(GRAPH_A, DOC_A)
-        assert not store.has_union_default_graph()
-        assert store.count_quads() == len(DOC_A)  # our own queries name their graphs
+def test_default_graph_is_the_merge_of_document_graphs(loaded):
+    """A triple held by two documents counts once, and stays until no document holds it."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?o <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }"
+    assert loaded.query(count).rows == [(1,)]
+    loaded.replace_graph(GRAPH_A, DOC_A)                 # re-ingest: still once
+    assert loaded.query(count).rows == [(1,)]
+    loaded.drop_graph(GRAPH_A)
+    assert loaded.query(count).rows == [(1,)]            # DOC_B still holds it
+    loaded.drop_graph(GRAPH_B)
+    assert loaded.query(count).rows == [(0,)]
+    assert loaded.query("ASK { ?s ?p ?o }").boolean is False
 
 
 def test_typed_values_round_trip(loaded):
@@ -233,9 +230,16 @@ def test_replace_graph_writes_only_the_difference(tmp_path):
         changed = DOC_A[:-1] + [ox.Quad(DOC_A[0].subject, ox.NamedNode(JX + "category"), lit("其他一次性项目"),
                                         ox.NamedNode(GRAPH_A))]
         assert s.replace_graph(GRAPH_A, changed + changed) == len(DOC_A)
-        stored = set(s.oxigraph.quads_for_pattern(None, None, None, None))
+        stored = set(s.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_A)))
         assert len(stored) == len(DOC_A) and changed[-1] in stored and DOC_A[-1] not in stored
+        merged = {q.triple for q in s.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+        assert merged == {q.triple for q in stored}      # the default graph follows the document
         assert s.query(PROJECTS).rows[1][3] == Decimal("1250000.5")  # stored canonically
+
+
+def test_blank_nodes_are_refused(store):
+    with pytest.raises(StoreError, match="blank node"):
+        store.replace_graph(GRAPH_A, [ox.Triple(ox.BlankNode(), ox.NamedNode(JX + "name"), lit("x"))])
 
 
 # --------------------------------------------------------------------------- remote only

@@ -1,0 +1,73 @@
+"""The knowledge base's graph: idempotent re-ingest, one named graph per document, correct
+totals however many documents hold the same facts."""
+from decimal import Decimal
+
+import pytest
+
+from app.core import KnowledgeBase
+from app.queries import QUERIES_DIR
+from app.sparql import load_query
+from ingest import iris
+
+from pdfrender import render_text_pdf
+
+FIXTURE_LAYOUT = "fixtures/other_layout.txt"
+
+
+def budget_by_type(kb):
+    return kb.sparql(load_query(f"@{QUERIES_DIR}/budget_by_performance_type.rq")).rows
+
+
+@pytest.fixture()
+def kb(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "kb")
+    yield kb
+    kb.close()
+
+
+def test_reingest_leaves_the_triple_count_unchanged(kb, seed_path, seed_doc):
+    kb.ingest([seed_path], index=False)
+    first = kb.graph.count_quads()
+    assert kb.graph.graphs() == [iris.graph_iri(seed_doc.doc_id)]
+    kb.ingest([seed_path, seed_path], index=False)
+    assert kb.graph.count_quads() == first > 4000
+    assert kb.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows == [(first,)]
+
+
+def test_removing_a_document_removes_its_graph_and_nothing_else(kb, seed_path, tmp_path):
+    from pathlib import Path
+    other = Path(__file__).parent / FIXTURE_LAYOUT
+    kb.ingest([seed_path, other], index=False)
+    seed_graph = iris.graph_iri(kb.records.doc_for_path(str(seed_path)))
+    other_id = kb.records.doc_for_path(str(other))
+    before = kb.graph.count_quads(seed_graph)
+    assert len(kb.graph.graphs()) == 2
+    assert kb.remove_document(other_id, index=False)
+    assert kb.graph.graphs() == [seed_graph] and kb.graph.count_quads(seed_graph) == before
+    assert len(kb.projects()) == 8
+    assert budget_by_type(kb)[0] == ("政策补贴类", 4, Decimal(9229000))
+    # nothing of the removed document is left in the merged default graph
+    assert kb.sparql('ASK { ?p <https://w3id.org/jixiao/ontology#name> "食品安全抽检监测经费" }').boolean is False
+
+
+def test_the_same_table_from_text_and_pdf_is_counted_once(kb, seed_path, tmp_path):
+    pdf = render_text_pdf(seed_path.read_text("utf-8"), tmp_path / "seed.pdf")
+    kb.ingest([seed_path, pdf], index=False)
+    assert len(kb.graph.graphs()) == 2                      # two documents, two named graphs
+    assert budget_by_type(kb) == [("政策补贴类", 4, Decimal(9229000)), ("其他类", 1, Decimal(3831000)),
+                                  ("信息化建设工程类", 3, Decimal(1056034))]
+    got = kb.sparql(load_query(f"@{QUERIES_DIR}/indicators_by_category.rq")).rows
+    assert got == [("投入与管理", 79), ("产出目标", 31), ("效果目标", 14), ("影响力目标", 7)]
+
+
+def test_two_documents_sharing_categories_count_each_row_once(kb, seed_path):
+    from pathlib import Path
+    kb.ingest([seed_path, Path(__file__).parent / FIXTURE_LAYOUT], index=False)
+    got = dict(kb.sparql(load_query(f"@{QUERIES_DIR}/indicators_by_category.rq")).rows)
+    assert got["投入与管理"] == 79 and got["产出指标"] == 3 and sum(got.values()) == 131 + 5
+
+
+def test_validate_passes_on_the_seed(kb, seed_path):
+    kb.ingest([seed_path], index=False)
+    ok, report = kb.validate()
+    assert ok, report
