@@ -18,7 +18,10 @@ DATA_DIR_HELP = "Data directory for records, graph and indexes (env JIXIAO_DATA_
 
 
 def _kb(ctx: click.Context) -> KnowledgeBase:
-    return KnowledgeBase.open(ctx.obj.get("data_dir"), endpoint=ctx.obj.get("endpoint"))
+    """The knowledge base of this invocation, closed (store lock released) when the command ends."""
+    kb = KnowledgeBase.open(ctx.obj.get("data_dir"), endpoint=ctx.obj.get("endpoint"))
+    ctx.call_on_close(kb.close)
+    return kb
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -115,7 +118,7 @@ def export_records(ctx, fmt, flags):
 @click.pass_context
 def export_graph(ctx, fmt):
     """Write the whole knowledge graph to stdout."""
-    sys.stdout.buffer.write(_kb(ctx).export_graph(fmt))
+    click.echo(_kb(ctx).export_graph(fmt), nl=False)   # bytes go to the binary stream
 
 
 @cli.command()
@@ -140,6 +143,28 @@ def queries():
     from .queries import saved_queries
     for name, comment in saved_queries():
         click.echo(f"{name:34} {comment}")
+
+
+@cli.command()
+@click.option("--bind", default="127.0.0.1:7878", show_default=True, help="Host and port to listen on.")
+@click.option("--read-only", is_flag=True, help="Serve without locking the store (do not ingest meanwhile).")
+@click.option("--cors", is_flag=True, help="Allow cross-origin requests (browser tools such as YASGUI).")
+@click.pass_context
+def endpoint(ctx, bind, read_only, cors):
+    """Serve the graph as a standard SPARQL 1.1 endpoint (query, update, graph store) for other tools.
+
+    Queries go to http://BIND/query. While it runs, ingest through it with
+    `jixiao --endpoint http://BIND ingest`. Stop it with Ctrl-C.
+    """
+    import subprocess
+    from ingest.store import server_command
+    kb_dir = KnowledgeBase.open(ctx.obj.get("data_dir")).data_dir
+    cmd = server_command(kb_dir, bind, read_only=read_only, cors=cors)
+    click.echo(f"SPARQL endpoint: http://{bind}/query  (store {kb_dir / 'graph'})", err=True)
+    try:
+        ctx.exit(subprocess.call(cmd))
+    except KeyboardInterrupt:
+        ctx.exit(0)
 
 
 @cli.command()

@@ -531,3 +531,27 @@ def open_store(data_dir: str | Path | None = None, *, endpoint: str | None = Non
         return RemoteStore(endpoint, **remote_options)
     path = Path(data_dir) / "graph" if data_dir is not None else None
     return EmbeddedStore(path, read_only=read_only)
+
+
+def server_command(data_dir: str | Path, bind: str = "127.0.0.1:7878", *, read_only: bool = False,
+                   cors: bool = False) -> list[str]:
+    """The Oxigraph server command that serves a data directory's graph store over SPARQL 1.1.
+
+    The store's default graph is already the merge of the document graphs, so
+    the server runs without ``--union-default-graph``. Read-write (the default)
+    locks the store: ingest through it with ``jixiao --endpoint http://BIND ingest``.
+
+    Example: ``subprocess.run(server_command("var", "127.0.0.1:7878"))``
+    """
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).with_name("oxigraph")
+    binary = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if binary is None:
+        raise StoreError("the Oxigraph server binary is not installed", hint="pip install oxigraph")
+    location = Path(data_dir) / "graph"
+    if read_only and not location.exists():
+        raise StoreError(f"no graph store in {data_dir}", hint="run `jixiao ingest` first")
+    cmd = [binary, "serve-read-only" if read_only else "serve", "--location", str(location), "--bind", bind]
+    return cmd + (["--cors"] if cors else [])
