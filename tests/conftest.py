@@ -12,6 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "000_33c4abcdc6cea628.txt"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def vector_cache(tmp_path_factory):
+    """One vector cache for the test session, so the seed's passages are encoded once."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JIXIAO_CACHE_DIR", str(tmp_path_factory.mktemp("vector-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     return SEED
