@@ -14,6 +14,7 @@ from ingest.errors import JixiaoError
 
 from .core import KnowledgeBase
 
+WARNINGS_SHOWN = 10
 DATA_DIR_HELP = "Data directory for records, graph and indexes (env JIXIAO_DATA_DIR; default: ./var in the repo)."
 
 
@@ -42,8 +43,9 @@ def cli(ctx: click.Context, data_dir, endpoint):
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help=DATA_DIR_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings, only the summary.")
+@click.option("-v", "--verbose", is_flag=True, help=f"List every warning, not only the first {10}.")
 @click.pass_context
-def ingest(ctx, paths, data_dir, quiet):
+def ingest(ctx, paths, data_dir, quiet, verbose):
     """Ingest .txt/.pdf performance-target tables (default: the bundled data/ folder).
 
     Prints a summary (files, projects, indicators, warnings). Bad files are
@@ -55,10 +57,25 @@ def ingest(ctx, paths, data_dir, quiet):
         ctx.obj["data_dir"] = data_dir
     kb = _kb(ctx)
     progress = None if quiet else (lambda files: tqdm(files, desc="ingest", unit="file", file=sys.stderr))
-    report = kb.ingest(list(paths) or None, progress=progress)
+    bar = {}
+
+    def encoding(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc="encode passages", unit="passage", file=sys.stderr)
+        bar["bar"].update(done - bar["bar"].n)
+
+    report = kb.ingest(list(paths) or None, progress=progress, encode_progress=None if quiet else encoding)
+    if "bar" in bar:
+        bar["bar"].close()
     if not quiet:
-        for w in report.warnings:
+        # layout repairs (a displaced label…) first, then the flagged indicator rows
+        warnings = sorted(report.warnings, key=lambda w: w.field == "indicators")
+        shown = warnings if verbose else warnings[:WARNINGS_SHOWN]
+        for w in shown:
             click.echo(f"warning: {w}", err=True)
+        if len(shown) < len(report.warnings):
+            click.echo(f"… {len(report.warnings) - len(shown)} more warnings (irregular rows are flagged, "
+                       "not dropped); -v lists them all", err=True)
     for e in report.errors:
         click.echo(f"error: {e}", err=True)
     click.echo(report.summary())
@@ -156,15 +173,14 @@ def endpoint(ctx, bind, read_only, cors):
     Queries go to http://BIND/query. While it runs, ingest through it with
     `jixiao --endpoint http://BIND ingest`. Stop it with Ctrl-C.
     """
-    import subprocess
+    import os
     from ingest.store import server_command
     kb_dir = KnowledgeBase.open(ctx.obj.get("data_dir")).data_dir
     cmd = server_command(kb_dir, bind, read_only=read_only, cors=cors)
     click.echo(f"SPARQL endpoint: http://{bind}/query  (store {kb_dir / 'graph'})", err=True)
-    try:
-        ctx.exit(subprocess.call(cmd))
-    except KeyboardInterrupt:
-        ctx.exit(0)
+    sys.stderr.flush()
+    # become the server, so Ctrl-C and a supervisor's signals reach it directly
+    os.execv(cmd[0], cmd)
 
 
 @cli.command()

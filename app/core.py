@@ -79,11 +79,17 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ ingest
 
     def ingest(self, paths: Iterable[str | Path] | None = None, progress: Callable | None = None,
-               index: bool = True) -> IngestReport:
-        """Ingest files or folders (default: the bundled ``data/`` inputs), then update the search index."""
+               index: bool = True, encode_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Ingest files or folders (default: the bundled ``data/`` inputs), then update the search index.
+
+        ``progress`` wraps the list of files (e.g. ``tqdm``); ``encode_progress(done, total)``
+        is told how far the encoding of new passages has got.
+        """
         paths = list(paths) if paths else [BUNDLED_DATA]
         report = ingest_paths(paths, self.records, [GraphSink(self)], progress=progress)
         if index and any(f.projects for f in report.files):
+            if encode_progress and hasattr(self.encoder.inner, "progress"):
+                self.encoder.inner.progress = encode_progress
             self.build_search_index()
         return report
 
