@@ -33,7 +33,7 @@ test: setup-test
 	$(BIN)/python -m pytest
 
 bench: setup-test
-	$(BIN)/python -m bench
+	$(BIN)/python bench/bench_search.py
 
 clean:
 	rm -rf var .pytest_cache

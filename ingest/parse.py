@@ -47,6 +47,11 @@ def split_projects(text: str) -> list[tuple[int, int]]:
     starts = []
     for m in TITLE.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
+        # a title is a short line of its own; the words inside a paragraph are not a new table
+        if len(line.strip()) > 40 or text[line_start:m.start()].strip(" \t（(0123456789年度）)") != "":
+            continue
         if not starts or line_start > starts[-1]:
             starts.append(line_start)
     return [(s, starts[i + 1] if i + 1 < len(starts) else len(text)) for i, s in enumerate(starts)]
@@ -171,7 +176,7 @@ class _ProjectReader:
 
     def _year(self) -> int | None:
         for line in self.lines[:4]:
-            m = YEAR.search(line.text)
+            m = YEAR.search(line.text) or (TITLE.search(line.text) and re.search(r"((?:19|20)\d\d)\s*年", line.text))
             if m:
                 return int(m.group(1))
         for line in self.lines:

@@ -12,17 +12,24 @@ The steps, each a small pure function except :func:`support_links` (which encode
    clause of a multi-clause quote (``clause``). Its text is the title, the document
    number, the article, the quote (or the clause) and a bit of the text right after
    the citation (:func:`citation_context`), e.g. what a 规划 is said to contain.
-2. :func:`indicator_text` – 一级目标 + 二级目标 + 三级目标 + 目标值 of the indicator.
-3. Semantic similarity: cosine of the e5 vectors (indicator as *query*, candidate as
-   *passage*). Lexical overlap (:func:`lexical_overlap`): the IDF-weighted share of
-   the indicator's character bigrams found in the candidate, IDF taken over the
-   project's candidates, so 重点用能单位, which every energy document names, counts
-   little and 预算, which only the budget rule names, counts a lot.
-4. :func:`combine` – ``SEMANTIC_WEIGHT * (cosine - SEMANTIC_FLOOR) / (1 - SEMANTIC_FLOOR)
-   + LEXICAL_WEIGHT * overlap``; the weights were measured on
-   ``tests/eval/trace_cases.jsonl`` (see ``app/evaluate_trace.py``).
+2. Semantic similarity: cosine of the e5 vectors of the indicator's *name*
+   (:func:`indicator_query`, encoded as a query) and the candidate text (as a passage),
+   min-max scaled over the project's candidates (:func:`scale_semantic`): e5 cosines
+   between Chinese texts all sit in 0.8–0.9, so only their order within one indicator
+   carries information.
+3. Lexical overlap (:func:`lexical_overlap`): the IDF-weighted share of the character
+   bigrams of 一级目标 + 二级目标 + 三级目标 + 目标值 (:func:`indicator_text`) found in the
+   candidate, IDF taken over the project's candidates, so 重点用能单位, which every
+   energy document names, counts little and 预算, which only the budget rule names, a lot.
+4. :func:`combine` – ``SEMANTIC_WEIGHT * scaled cosine + LEXICAL_WEIGHT * overlap``.
 5. :func:`rank_links` – best candidate per basis IRI (a clause lends its score and its
    span to its article or document), best first.
+
+What is encoded and the weights were chosen by measurement on the judged pairs of
+``tests/eval/trace_cases.jsonl`` (``app/evaluate_trace.py``): on its 15 cases with more
+than one candidate, encoding the full row (levels + name + target) put the judged basis
+first in 60 % of cases, the name alone in 87 %; adding the lexical part on the full row
+gives 93 % for semantic weights 0.7–0.9 (87 % at 0.5–0.6 and at 1.0, 73–80 % lexical alone).
 
 :func:`support_quads` writes each link as a ``jx:SupportLink`` node in the named graph
 ``iris.graph_iri(doc_id) + "/inferred"``, apart from what the document states.
@@ -47,12 +54,9 @@ from .resolve import canonical_title, resolution_key, title_index
 
 METHOD = "hybrid-e5+lexical"
 GRANULARITIES = ("law", "article", "clause")
-# Weights measured on tests/eval/trace_cases.jsonl (app/evaluate_trace.py::sweep_weights).
-SEMANTIC_WEIGHT = 0.6
-LEXICAL_WEIGHT = 0.4
-# e5 cosines between Chinese texts rarely fall below ~0.7: rescale [floor, 1] to [0, 1]
-# so that the two parts of the score move on comparable scales.
-SEMANTIC_FLOOR = 0.7
+# Weights measured on tests/eval/trace_cases.jsonl (see the module docstring).
+SEMANTIC_WEIGHT = 0.8
+LEXICAL_WEIGHT = 0.2
 CONTEXT_CHARS = 60          # how much text after a citation joins its candidate text
 MIN_CLAUSE_CHARS = 12       # shorter pieces of a quote stay with their neighbour
 SCORE_DECIMALS = 4
@@ -90,9 +94,11 @@ class Candidate:
 class SupportLink:
     """An inferred link: indicator ``indicator_iri`` is supported by ``basis_iri``.
 
-    ``score`` in about [0, 1] (higher = more direct), ``rank`` 1 = best basis of that
-    indicator, ``semantic``/``lexical`` the two parts of the score, ``span`` the
-    evidence (the cited clause or citation) and ``exact`` its text when known.
+    ``score`` in [0, 1], higher = more direct; it compares the bases of *one* indicator
+    (its semantic part is scaled over the project's candidates), not indicators with
+    each other. ``rank`` 1 = best basis of that indicator. ``semantic`` is the raw e5
+    cosine and ``lexical`` the bigram overlap; ``span`` the evidence (the cited clause
+    or citation) and ``exact`` its text when known.
     ``candidate`` is what was scored (title, article, quote …) for display.
     """
 
@@ -180,37 +186,51 @@ def locate(text: str, doc_text: str, within: Span) -> Span | None:
 
 _BRACKET_NUMBER = str.maketrans({"[": "〔", "]": "〕", "［": "〔", "］": "〕", "(": "（", ")": "）"})
 _ITEM = re.compile(r"(?:^|[。；;，,\s])(?:\d{1,2}[、.．](?!\d)|[（(]\d{1,2}[）)])")
+_NEXT_CITATION = re.compile(r"[。；;！？!?]|《|第[一二三四五六七八九十百零〇两\d]+条")
 _LEAD = re.compile(r"^[》〉”\"’）)\]〕】\s，,、:：]*(?:[（(][^）)]{0,40}[）)])?[》〉”\"’）)\s，,、:：]*")
 
 
 def citation_context(section_text: str | None, citation: Citation, max_chars: int = CONTEXT_CHARS) -> str:
-    """The words right after a citation in its section, up to the next item or citation.
+    """The words right after a citation in its section, up to the end of the sentence,
+    the next numbered item, the next 《title》 or the next article.
 
     ``…的通知（沪府发[2016]73号），将“国家时间频率计量中心上海分支机构”列入了…`` gives
-    ``将“国家时间频率计量中心上海分支机构”列入了…``. Empty when the citation is the whole
-    section or is followed by the next numbered item.
-    Example: ``citation_context("1、《某法》第三条规定“甲”。2、…", Citation("某法", None, quote="甲"))`` → ``""``
+    ``将“国家时间频率计量中心上海分支机构”列入了…``. Empty when the citation ends its
+    sentence or is followed by the next item. The citation is found by the end of its
+    quote, else its document number, else its article after its title, else its title.
+    Example: ``citation_context("1、《某法》第三条规定“甲乙丙”。2、…", Citation("某法", None, quote="甲乙丙"))`` → ``""``
     """
     if not section_text:
         return ""
     text = section_text.translate(_BRACKET_NUMBER)
-    end = -1
-    anchors = [citation.quote, citation.doc_number, citation.title]
-    for anchor in anchors:
-        if anchor:
-            i = text.find(anchor.translate(_BRACKET_NUMBER))
-            if i >= 0:
-                end = i + len(anchor)
-                break
+    end = _anchor_end(text, citation)
     if end < 0:
         return ""
-    rest = text[end:end + max_chars * 2]
-    rest = _LEAD.sub("", rest, count=1)
-    for stop in (_ITEM.search(rest), re.search(r"《", rest)):
-        if stop:
-            rest = rest[:stop.start()]
-    rest = rest.lstrip("规定明确提出要求，,。：:的通知 ")
+    rest = _LEAD.sub("", text[end:end + max_chars * 3], count=1)
+    stops = [m.start() for m in (_ITEM.search(rest), _NEXT_CITATION.search(rest)) if m]
+    if stops:
+        rest = rest[:min(stops)]
+    rest = rest.lstrip("规定明确提出要求，,：:的通知 ")
     return rest[:max_chars].strip("，,。；; ")
+
+
+def _anchor_end(text: str, c: Citation) -> int:
+    """Offset in ``text`` just after the citation ``c`` (see :func:`citation_context`), or -1."""
+    if c.quote:
+        tail = re.split(r"[；;”“]", c.quote.strip().rstrip("。；;，,”\" "))[-1][-10:]
+        m = _loose_pattern(tail).search(text) if tail else None
+        if m:
+            return m.end()
+    if c.doc_number:
+        i = text.find(c.doc_number.translate(_BRACKET_NUMBER))
+        if i >= 0:
+            return i + len(c.doc_number)
+    start = text.find(c.title) if c.title else -1
+    if start >= 0 and c.article:
+        i = text.find(c.article, start)
+        if i >= 0:
+            return i + len(c.article)
+    return start + len(c.title) if start >= 0 else -1
 
 
 def _candidate_text(c: Citation, clause: str | None, context: str) -> str:
@@ -242,14 +262,23 @@ def candidates(project: Project, key: KeyFunction | None = None, doc_text: str |
             for clause in clauses:
                 span = c.span
                 if doc_text is not None and c.span is not None:
-                    span = locate(clause, doc_text, c.span) or c.span
+                    span = locate(clause.rstrip("。；;，, "), doc_text, c.span) or c.span
                 text = _candidate_text(c, clause, "")
                 out.setdefault((basis, text), Candidate(basis, law, "clause", c, clause, "", text, span))
     return list(out.values())
 
 
+def indicator_query(ind: Indicator) -> str:
+    """What an indicator is encoded as: its name (三级目标), e.g. ``能耗数据异常故障修复率``.
+
+    The levels (产出目标 质量) and the target (=100%) are the same for many rows and
+    pulled the e5 vector towards generic text (measured: see the module docstring).
+    """
+    return ind.name
+
+
 def indicator_text(ind: Indicator) -> str:
-    """What an indicator is matched on: 一级目标 二级目标 三级目标 目标值.
+    """What an indicator is matched on lexically: 一级目标 二级目标 三级目标 目标值.
 
     Example: ``indicator_text(Indicator("产出目标", "质量", "能耗数据异常故障修复率", "100%"))``
     → ``"产出目标 质量 能耗数据异常故障修复率 100%"``
@@ -297,27 +326,39 @@ def lexical_overlap(query: set[str], candidate: set[str], idf: Mapping[str, floa
     return hit / total if total else 0.0
 
 
-def combine(semantic: float, lexical: float, semantic_weight: float = SEMANTIC_WEIGHT,
-            lexical_weight: float = LEXICAL_WEIGHT, floor: float = SEMANTIC_FLOOR) -> float:
-    """The support score: rescaled cosine and lexical overlap, weighted.
+def scale_semantic(cosines: Sequence[float]) -> list[float]:
+    """Cosines min-max scaled to [0, 1] over one indicator's candidates; all 1.0 when they are equal.
 
-    Example: ``combine(0.85, 0.5)`` → ``0.6 * 0.5 + 0.4 * 0.5 == 0.5``
+    Example: ``scale_semantic([0.84, 0.86, 0.88])`` → ``[0.0, 0.5, 1.0]`` (up to rounding)
     """
-    sem = max(0.0, (semantic - floor) / (1.0 - floor))
-    return semantic_weight * sem + lexical_weight * lexical
+    lo, hi = (min(cosines), max(cosines)) if len(cosines) else (0.0, 0.0)
+    if hi - lo < 1e-9:
+        return [1.0] * len(cosines)
+    return [(float(c) - lo) / (hi - lo) for c in cosines]
+
+
+def combine(semantic: float, lexical: float, semantic_weight: float = SEMANTIC_WEIGHT,
+            lexical_weight: float = LEXICAL_WEIGHT) -> float:
+    """The support score from a scaled cosine and a lexical overlap, both in [0, 1].
+
+    Example: ``combine(1.0, 0.5)`` → ``0.8 * 1.0 + 0.2 * 0.5 == 0.9``
+    """
+    return semantic_weight * semantic + lexical_weight * lexical
 
 
 def rank_links(indicator_iri: str, cands: Sequence[Candidate], semantic: Sequence[float],
                lexical: Sequence[float], doc_text: str | None = None,
-               weights: tuple[float, float, float] | None = None) -> list[SupportLink]:
+               weights: tuple[float, float] | None = None) -> list[SupportLink]:
     """One link per basis IRI (its best candidate), best first, ranks from 1.
 
-    Ties go to the coarser granularity's order in ``cands`` (citation order).
+    ``semantic`` holds the raw cosines (scaled here), ``lexical`` the overlaps, one per
+    candidate. Ties keep citation order.
     """
-    sw, lw, floor = weights or (SEMANTIC_WEIGHT, LEXICAL_WEIGHT, SEMANTIC_FLOOR)
+    sw, lw = weights or (SEMANTIC_WEIGHT, LEXICAL_WEIGHT)
+    scaled = scale_semantic(semantic)
     best: dict[str, tuple[float, int, SupportLink]] = {}
-    for n, (cand, sem, lex) in enumerate(zip(cands, semantic, lexical)):
-        score = combine(float(sem), float(lex), sw, lw, floor)
+    for n, (cand, sem, scaled_sem, lex) in enumerate(zip(cands, semantic, scaled, lexical)):
+        score = combine(scaled_sem, float(lex), sw, lw)
         if cand.basis_iri in best and best[cand.basis_iri][0] >= score:
             continue
         span = cand.span
@@ -359,13 +400,17 @@ def _document_of(project: Project) -> str | None:
 
 def support_links(projects: Sequence[Project], encoder, doc_text: str | Mapping[str, str] | None = None,
                   cache: VectorCache | None = None, top_k: int | None = None,
-                  weights: tuple[float, float, float] | None = None) -> list[SupportLink]:
+                  weights: tuple[float, float] | None = None,
+                  key_projects: Sequence[Project] | None = None) -> list[SupportLink]:
     """Ranked support links of every indicator of ``projects``, best first within each indicator.
 
     ``doc_text`` is the normalized text of the projects' document (or a mapping doc id →
     text when the projects come from several documents); with it, clause spans are exact
     and each link carries its evidence text. ``cache`` (any dict) keeps vectors between
     calls, keyed on (encoder name, kind, text). ``top_k`` keeps the best k bases per indicator.
+    ``key_projects`` (default ``projects``) are the projects whose citations resolve law
+    nodes, as ``ingest.graph`` does per document: pass the whole document's projects when
+    scoring only some of them.
     Example: ``support_links(result.projects, get_encoder(), doc.text, top_k=3)``
     """
     projects = list(projects)
@@ -373,12 +418,13 @@ def support_links(projects: Sequence[Project], encoder, doc_text: str | Mapping[
     for p in projects:
         by_doc.setdefault(_document_of(p), []).append(p)
     plan: list[tuple[Project, list[Candidate], str | None]] = []
+    resolvers = key_projects if key_projects is not None else projects
     for doc, group in by_doc.items():
         text = doc_text.get(doc) if isinstance(doc_text, Mapping) else doc_text
-        key = key_function(group)
+        key = key_function([p for p in resolvers if _document_of(p) == doc] or group)
         plan.extend((p, candidates(p, key, text), text) for p in group)
     passages = [c.text for _, cands, _ in plan for c in cands]
-    queries = [indicator_text(i) for p, cands, _ in plan if cands for i in p.indicators]
+    queries = [indicator_query(i) for p, cands, _ in plan if cands for i in p.indicators]
     if passages:
         _encode(encoder, "passage", passages, cache if cache is not None else (cache := {}))
         _encode(encoder, "query", queries, cache)
@@ -390,9 +436,8 @@ def support_links(projects: Sequence[Project], encoder, doc_text: str | Mapping[
         grams = [char_bigrams(c.text) for c in cands]
         idf = idf_weights(grams)
         for n, ind in enumerate(p.indicators, start=1):
-            qtext = indicator_text(ind)
-            sem = cvecs @ _encode(encoder, "query", [qtext], cache)[0]
-            q = char_bigrams(qtext)
+            sem = cvecs @ _encode(encoder, "query", [indicator_query(ind)], cache)[0]
+            q = char_bigrams(indicator_text(ind))
             lex = [lexical_overlap(q, g, idf) for g in grams]
             links = rank_links(iris.indicator_iri(p.id, n), cands, sem, lex, text, weights)
             out.extend(links[:top_k] if top_k else links)
@@ -495,3 +540,60 @@ def support_quads(doc_id: str, projects: Sequence[Project], links: Iterable[Supp
             add(quote, RDF.type, NamedNode(str(OA.TextQuoteSelector)))
             add(quote, OA.exact, link.exact)
     return list(out)
+
+
+# -- vector cache on disk ----------------------------------------------------------------
+VECTORS_FORMAT = 1
+VECTORS_NAME = "support_vectors"
+
+
+class VectorCacheError(ValueError):
+    """A saved vector cache cannot be read by this version."""
+
+
+def save_vectors(cache: Mapping[tuple[str, str, str], np.ndarray], directory) -> None:
+    """Write a vector cache as ``support_vectors.npy`` (float32 rows) + ``support_vectors.json``
+    (format version and, per row, encoder name, kind and text). No pickle.
+
+    Example: ``save_vectors(cache, kb.data_dir / "support")``
+    """
+    import json
+    import os
+    from pathlib import Path
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    keys = sorted(cache)
+    dims = {cache[k].shape[-1] for k in keys}
+    matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if keys and len(dims) == 1 else \
+        np.zeros((0, 0), np.float32)
+    if keys and len(dims) != 1:
+        raise VectorCacheError(f"vectors of several sizes {sorted(dims)} cannot share one file")
+    manifest = {"format": VECTORS_FORMAT, "dim": int(matrix.shape[1]) if keys else 0, "keys": [list(k) for k in keys]}
+    tmp = directory / f"{VECTORS_NAME}.tmp{os.getpid()}.npy"
+    np.save(tmp, matrix)
+    os.replace(tmp, directory / f"{VECTORS_NAME}.npy")
+    (directory / f"{VECTORS_NAME}.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+
+def load_vectors(directory) -> dict[tuple[str, str, str], np.ndarray]:
+    """Read what :func:`save_vectors` wrote; an empty cache when there is none.
+
+    Entries are keyed by encoder name, so vectors of another encoder are never used.
+    """
+    import json
+    from pathlib import Path
+
+    directory = Path(directory)
+    meta, data = directory / f"{VECTORS_NAME}.json", directory / f"{VECTORS_NAME}.npy"
+    if not meta.exists() or not data.exists():
+        return {}
+    manifest = json.loads(meta.read_text(encoding="utf-8"))
+    if manifest.get("format") != VECTORS_FORMAT:
+        raise VectorCacheError(f"{meta}: vector cache format {manifest.get('format')!r}, expected "
+                               f"{VECTORS_FORMAT}; delete {directory} and it is rebuilt on the next trace")
+    matrix = np.load(data, allow_pickle=False)
+    keys = [tuple(k) for k in manifest["keys"]]
+    if len(keys) != len(matrix):
+        raise VectorCacheError(f"{meta}: {len(keys)} keys for {len(matrix)} vectors; delete {directory}")
+    return {k: matrix[n] for n, k in enumerate(keys)}

@@ -79,3 +79,19 @@ def test_parse_date_and_bool():
     assert parse_date("2020/12/31") == date(2020, 12, 31)
     assert parse_date("待定") is None
     assert parse_bool("否") is False and parse_bool("是") is True and parse_bool("") is None
+
+
+def test_title_words_inside_a_paragraph_do_not_start_a_table(seed_doc):
+    text = seed_doc.text.replace("项目概况： 对口支援项目建设及相关工作经费",
+                                 "项目概况： 对口支援项目建设，详见财政项目支出绩效目标表说明及相关工作经费")
+    assert len(split_projects(text)) == 8
+
+
+def test_year_from_a_title_with_the_year_in_front():
+    from ingest.parse import parse_document
+    from ingest.readers import read_bytes
+    from pathlib import Path
+    text = (Path(__file__).parent / "fixtures" / "other_layout.txt").read_text("utf-8")
+    text = text.replace("项目支出绩效目标申报表\n（2021年度）", "2021年度项目支出绩效目标申报表")
+    [p] = parse_document(read_bytes(text.encode(), "x.txt")).projects
+    assert p.year == 2021 and p.name == "食品安全抽检监测经费"
