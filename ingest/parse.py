@@ -20,7 +20,7 @@ from .errors import IngestError, IngestWarning
 from .ids import project_id
 from .indicators import parse_target, read_rows, row_flags
 from .labels import TABLE_HEADER, TABLE_HEADING, TITLE, YEAR, find_labels, unit_scale
-from .layout import Joined, Line, clean, lines_of, sub_span
+from .layout import Joined, Line, align, clean, lines_of
 from .readers import Document, line_of
 from .records import SECTION_LABELS, Budget, Citation, Indicator, Project, Section, Span
 from .sections import field_ranges, infer_start, is_displaced
@@ -246,8 +246,10 @@ class _ProjectReader:
         for sec in sections:
             if sec.span is None:
                 continue
-            for cit, s, e in extract_citations(sec.text, sec.key):
-                a, b = sub_span(self.doc.text, sec.span.start, sec.span.end, sec.text, s, e)
+            found = extract_citations(sec.text, sec.key)
+            offsets = align(self.doc.text, sec.span.start, sec.span.end, sec.text) if found else []
+            for cit, s, e in found:
+                a, b = offsets[s], offsets[max(e, s + 1) - 1] + 1
                 out.append(_with_span(cit, self.span(a, b)))
         return tuple(out)
 

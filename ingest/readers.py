@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import IngestError
@@ -37,7 +38,7 @@ class Document:
     encoding: str
     kind: str = "text"
 
-    @property
+    @cached_property
     def doc_id(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
 

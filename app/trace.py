@@ -1,0 +1,495 @@
+"""Trace an indicator back to its legal basis, with the evidence; report the gaps.
+
+- :func:`trace` – indicator (by name or IRI) → its project → the laws, documents and
+  articles the project cites (title, 发文字号, issuer, 效力层级, the article and its
+  quoted clause), each with the source characters it was read from; ranked by how
+  directly each supports the indicator (``ingest.support``) when an encoder is given.
+  An indicator name that occurs in several projects gives :class:`Ambiguous` (the
+  candidates), unless ``project`` narrows it down.
+- :func:`gaps` – findings: indicators whose project cites no concrete basis (nothing,
+  or only a budget rule, 效力层级 预算管理规定), and projects whose 立项依据 is empty,
+  repeats another section (项目设立的必要性, 项目概况 …), or describes rather than cites.
+- :func:`render_trace`, :func:`render_gaps` – plain text or JSON, so a CLI command is one call.
+
+Example: ``render_trace(trace(kb.projects(), "能耗数据异常故障修复率", encoder=kb.encoder), as_json=True)``
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from ingest import iris
+from ingest.errors import JixiaoError
+from ingest.records import SECTION_LABELS, Citation, Indicator, Project, Span
+from ingest.support import (METHOD, SupportLink, basis_iris, char_bigrams, key_function,
+                            support_links)
+
+BUDGET_RULE_LEVEL = "预算管理规定"
+# 立项依据 whose character bigrams are at least this much contained in another section repeats it.
+REPEAT_THRESHOLD = 0.8
+# 立项依据 whose citations cover less than this share of its characters is a description.
+CITATION_COVERAGE_MIN = 0.5
+JXD_PREFIX = "jxd:"
+
+DocTextFn = Callable[[str], "str | None"]
+
+
+class TraceError(JixiaoError):
+    """The indicator asked for is not there. ``query`` is what was asked; ``hint`` says what to try."""
+
+    def __init__(self, message: str, *, query: str, hint: str | None = None):
+        self.message, self.query, self.hint = message, query, hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+# -- results -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Evidence:
+    """Characters ``[start, end)`` of the normalized text of document ``doc`` (read from
+    ``file``); ``text`` is exactly those characters, or None when the text was not available."""
+
+    doc: str
+    file: str
+    start: int
+    end: int
+    text: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "doc": self.doc, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Basis:
+    """One cited law, document or article as the basis of an indicator.
+
+    ``iri`` is the article's IRI when an article is cited, else the law's (``law_iri``).
+    ``quote`` is the quoted clause as cited; ``evidence`` the clause the score rests on
+    (one sentence of the quote, or the whole citation) and ``span`` its source characters;
+    ``cited_at`` every place the project cites it. ``score``/``rank``/``method`` are None
+    in a direct trace (no encoder).
+    """
+
+    iri: str
+    law_iri: str
+    title: str | None
+    doc_number: str | None
+    level: str | None
+    issuer: str | None
+    article: str | None
+    quote: str | None
+    sections: tuple[str, ...]
+    cited_at: tuple[Evidence, ...]
+    score: float | None = None
+    rank: int | None = None
+    method: str | None = None
+    granularity: str | None = None
+    evidence: str | None = None
+    span: Evidence | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "doc_number": self.doc_number, "article": self.article, "quote": self.quote,
+                "score": self.score, "method": self.method, "rank": self.rank,
+                "span": self.span.to_json() if self.span else None,
+                "level": self.level, "issuer": self.issuer, "iri": self.iri, "law_iri": self.law_iri,
+                "sections": list(self.sections), "granularity": self.granularity, "evidence": self.evidence,
+                "cited_at": [e.to_json() for e in self.cited_at]}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A gap in the legal basis, found by :func:`gaps`.
+
+    ``kind``: one of :data:`FINDING_KINDS`; ``project``/``indicator`` are names
+    (``indicator`` None for a finding about the whole project); ``iri`` the indicator's
+    or project's IRI; ``span`` where to look in the source.
+    """
+
+    kind: str
+    project: str
+    indicator: str | None
+    message: str
+    iri: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        span = None if self.span is None else {"file": self.span.file, "start": self.span.start, "end": self.span.end}
+        return {"kind": self.kind, "project": self.project, "indicator": self.indicator, "message": self.message,
+                "iri": self.iri, "span": span}
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    """An indicator, its project and its bases (best first when ranked), with findings about them."""
+
+    indicator: Indicator
+    indicator_iri: str
+    project: Project
+    bases: tuple[Basis, ...]
+    span: Evidence | None = None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def ranked(self) -> bool:
+        return any(b.score is not None for b in self.bases)
+
+    def to_json(self) -> dict[str, Any]:
+        i = self.indicator
+        return {"indicator": i.name, "indicator_iri": self.indicator_iri, "project": self.project.name,
+                "project_iri": iris.project_iri(self.project.id), "level1": i.level1, "level2": i.level2,
+                "target": i.target_raw, "span": self.span.to_json() if self.span else None,
+                "bases": [b.to_json() for b in self.bases],
+                "findings": [f.to_json() for f in self.findings]}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One indicator an ambiguous query could mean."""
+
+    project: str
+    indicator: str
+    iri: str
+    target: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"project": self.project, "indicator": self.indicator, "iri": self.iri, "target": self.target}
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """The query names indicators in several projects: pick one with ``project`` or by IRI."""
+
+    query: str
+    candidates: tuple[Candidate, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ambiguous": self.query, "candidates": [c.to_json() for c in self.candidates]}
+
+
+# -- finding the indicator ---------------------------------------------------------------
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def expand_iri(text: str) -> str:
+    """``jxd:project/…`` → the full IRI; other text unchanged."""
+    text = text.strip().strip("<>")
+    return iris.BASE + text[len(JXD_PREFIX):] if text.startswith(JXD_PREFIX) else text
+
+
+def _indicators(projects: Sequence[Project]):
+    for p in projects:
+        for n, ind in enumerate(p.indicators, start=1):
+            yield p, n, ind
+
+
+def _project_matches(p: Project, wanted: str) -> bool:
+    w = _norm(wanted)
+    return w in (_norm(p.name), p.id, _norm(iris.project_iri(p.id))) or (len(w) >= 2 and w in _norm(p.name))
+
+
+def find_indicator(projects: Sequence[Project], query: str, project: str | None = None
+                   ) -> tuple[Project, int] | Ambiguous:
+    """The (project, 1-based row) an indicator name or IRI names, or :class:`Ambiguous`.
+
+    A name matches exactly (after NFKC and whitespace folding), else as a part of a name.
+    ``project`` (a name, part of a name, a project id or IRI) narrows the search.
+    Raises :class:`TraceError` when nothing matches.
+    Example: ``find_indicator(projects, "预算执行率", project="技改项目经费")`` → ``(project, 2)``
+    """
+    iri = expand_iri(query)
+    if iri.startswith(iris.BASE):
+        for p, n, _ in _indicators(projects):
+            if iris.indicator_iri(p.id, n) == iri:
+                return p, n
+        raise TraceError(f"no indicator has the IRI {iri}", query=query,
+                         hint="an indicator IRI looks like jxd:project/<project id>/indicator/<row>")
+    scope = [p for p in projects if project is None or _project_matches(p, project)]
+    if not scope:
+        raise TraceError(f"no project matches {project!r}", query=query,
+                         hint="projects: " + "、".join(p.name for p in projects[:20]))
+    q = _norm(query)
+    rows = [(p, n) for p, n, ind in _indicators(scope) if _norm(ind.name) == q] or \
+           [(p, n) for p, n, ind in _indicators(scope) if q and q in _norm(ind.name)]
+    if not rows:
+        names = sorted({ind.name for _, _, ind in _indicators(scope)})
+        close = difflib.get_close_matches(query, names, n=5, cutoff=0.4)
+        raise TraceError(f"no indicator named {query!r}" + (f" in {project!r}" if project else ""), query=query,
+                         hint=("did you mean " + "、".join(close) + "?") if close else
+                         "give an indicator name as printed in the table (三级指标), or its IRI")
+    if len(rows) > 1:
+        return Ambiguous(query, tuple(Candidate(p.name, p.indicators[n - 1].name, iris.indicator_iri(p.id, n),
+                                                p.indicators[n - 1].target_raw) for p, n in rows))
+    return rows[0]
+
+
+# -- the trace -------------------------------------------------------------------------------
+def _evidence(span: Span | None, doc_text_fn: DocTextFn | None) -> Evidence | None:
+    if span is None:
+        return None
+    text = doc_text_fn(span.doc) if doc_text_fn else None
+    return Evidence(span.doc, span.file, span.start, span.end, text[span.start:span.end] if text is not None else None)
+
+
+def _same_document(projects: Sequence[Project], project: Project) -> list[Project]:
+    doc = project.source.doc if project.source else None
+    return [p for p in projects if (p.source.doc if p.source else None) == doc] or [project]
+
+
+def direct_bases(project: Project, key_projects: Sequence[Project] | None = None,
+                 doc_text_fn: DocTextFn | None = None) -> list[Basis]:
+    """The bases a project cites, one per law or article, in citation order, each with every place it is cited.
+
+    Law nodes are resolved as ``ingest.graph`` does over ``key_projects`` (the document's projects).
+    Example: ``[b.doc_number for b in direct_bases(project)]``
+    """
+    key = key_function(key_projects or [project])
+    grouped: dict[str, list[Citation]] = {}
+    for c in project.citations:
+        resolved = basis_iris(c, key)
+        if resolved:
+            grouped.setdefault(resolved[0], []).append(c)
+    out = []
+    for basis, cites in grouped.items():
+        first = lambda attr: next((getattr(c, attr) for c in cites if getattr(c, attr)), None)  # noqa: E731
+        law = basis_iris(cites[0], key)[1]
+        out.append(Basis(
+            iri=basis, law_iri=law, title=first("title"), doc_number=first("doc_number"), level=first("level"),
+            issuer=first("issuer"), article=first("article"), quote=first("quote"),
+            sections=tuple(dict.fromkeys(c.section for c in cites)),
+            cited_at=tuple(e for e in (_evidence(c.span, doc_text_fn) for c in cites) if e)))
+    return out
+
+
+def _with_link(b: Basis, link: SupportLink, doc_text_fn: DocTextFn | None) -> Basis:
+    cand = link.candidate
+    span = _evidence(link.span, doc_text_fn)
+    if span is not None and span.text is None and link.exact is not None:
+        span = Evidence(span.doc, span.file, span.start, span.end, link.exact)
+    return Basis(**{**b.__dict__, "score": link.score, "rank": link.rank, "method": link.method,
+                    "granularity": cand.granularity if cand else None,
+                    "evidence": cand.clause if cand else None, "span": span})
+
+
+def trace(projects: Sequence[Project], query: str, project: str | None = None, encoder=None,
+          doc_text_fn: DocTextFn | None = None, cache: dict | None = None) -> TraceResult | Ambiguous:
+    """Trace one indicator (name or IRI) to the bases its project cites, best supported first.
+
+    Without ``encoder`` the trace is direct: bases in citation order, no scores.
+    ``doc_text_fn(doc_id)`` gives a document's normalized text, so every span carries
+    its exact source text. ``cache`` keeps vectors between calls (see ``ingest.support``).
+    Example: ``trace(projects, "能耗数据异常故障修复率", encoder=get_encoder()).bases[0].doc_number``
+    """
+    found = find_indicator(projects, query, project)
+    if isinstance(found, Ambiguous):
+        return found
+    p, n = found
+    ind = p.indicators[n - 1]
+    ind_iri = iris.indicator_iri(p.id, n)
+    siblings = _same_document(projects, p)
+    bases = direct_bases(p, siblings, doc_text_fn)
+    if encoder is not None and bases:
+        doc = p.source.doc if p.source else None
+        text = doc_text_fn(doc) if doc_text_fn and doc else None
+        links = [link for link in support_links([p], encoder, text, cache=cache, key_projects=siblings)
+                 if link.indicator_iri == ind_iri]
+        by_iri = {link.basis_iri: link for link in links}
+        bases = sorted((_with_link(b, by_iri[b.iri], doc_text_fn) if b.iri in by_iri else b for b in bases),
+                       key=lambda b: (b.rank is None, b.rank or 0))
+    findings = tuple(f for f in gaps([p]) if f.indicator in (None, ind.name))
+    return TraceResult(ind, ind_iri, p, tuple(bases), _evidence(ind.span, doc_text_fn), findings)
+
+
+# -- gaps ------------------------------------------------------------------------------------
+NO_CONCRETE_BASIS = "no_concrete_basis"
+EMPTY_LEGAL_BASIS = "empty_legal_basis"
+LEGAL_BASIS_REPEATS = "legal_basis_repeats_section"
+LEGAL_BASIS_DESCRIPTION = "legal_basis_is_description"
+BASIS_OUTSIDE_LEGAL_BASIS = "basis_outside_legal_basis"
+FINDING_KINDS = {
+    NO_CONCRETE_BASIS: "指标所属项目未引用具体依据（无引用或仅引用预算管理规定）",
+    EMPTY_LEGAL_BASIS: "立项依据为空",
+    LEGAL_BASIS_REPEATS: "立项依据重复了其他栏目（如项目设立的必要性、项目概况）",
+    LEGAL_BASIS_DESCRIPTION: "立项依据是情况描述而非引用",
+    BASIS_OUTSIDE_LEGAL_BASIS: "具体依据只出现在立项依据以外的栏目",
+}
+
+
+def is_concrete(c: Citation) -> bool:
+    """A citation names a concrete basis: a law, regulation, document or standard, not just a budget rule."""
+    return c.level != BUDGET_RULE_LEVEL
+
+
+def containment(a: str, b: str) -> float:
+    """Share of the character bigrams of ``a`` that also occur in ``b`` (NFKC, punctuation ignored), in [0, 1].
+
+    Example: ``containment("院检测业务服务需要", "院检测业务服务需要，提高检测能级")`` → ``1.0``
+    """
+    ga, gb = char_bigrams(a), char_bigrams(b)
+    return len(ga & gb) / len(ga) if ga else 0.0
+
+
+def citation_coverage(project: Project, section: str = "legal_basis") -> float | None:
+    """Share of a section's source characters covered by the citations found in it; None without spans."""
+    sec = next((s for s in project.sections if s.key == section), None)
+    if sec is None or sec.span is None or sec.span.end <= sec.span.start:
+        return None
+    ranges = sorted((max(c.span.start, sec.span.start), min(c.span.end, sec.span.end))
+                    for c in project.citations if c.section == section and c.span)
+    covered, reach = 0, sec.span.start
+    for a, b in ranges:
+        a = max(a, reach)
+        if b > a:
+            covered += b - a
+            reach = b
+    return covered / (sec.span.end - sec.span.start)
+
+
+def _legal_basis_finding(p: Project) -> Finding | None:
+    sec = next((s for s in p.sections if s.key == "legal_basis"), None)
+    text = (sec.text if sec else "") or ""
+    pid = iris.project_iri(p.id)
+    if not char_bigrams(text):
+        return Finding(EMPTY_LEGAL_BASIS, p.name, None, f"{p.name}：立项依据为空。", pid, sec.span if sec else None)
+    others = [(containment(text, s.text or ""), s.label) for s in p.sections if s.key != "legal_basis"]
+    share, label = max(others, default=(0.0, ""))
+    if share >= REPEAT_THRESHOLD:
+        return Finding(LEGAL_BASIS_REPEATS, p.name, None,
+                       f"{p.name}：立项依据与“{label}”重复（{share:.0%} 的字符二元组相同），没有给出独立的依据。",
+                       pid, sec.span)
+    coverage = citation_coverage(p)
+    if coverage is not None and coverage < CITATION_COVERAGE_MIN:
+        return Finding(LEGAL_BASIS_DESCRIPTION, p.name, None,
+                       f"{p.name}：立项依据主要是情况描述，引用只占 {coverage:.0%}。", pid, sec.span)
+    return None
+
+
+def gaps(projects: Sequence[Project]) -> list[Finding]:
+    """Findings about the legal basis of each project, in project order.
+
+    - ``no_concrete_basis`` – one per indicator of a project that cites nothing but budget
+      rules (or nothing at all): there is no law or document to trace the indicator to.
+    - ``empty_legal_basis`` – 立项依据 has no text.
+    - ``legal_basis_repeats_section`` – at least ``REPEAT_THRESHOLD`` of 立项依据's
+      character bigrams occur in one other section (项目设立的必要性, 项目概况 …): it is a
+      near-duplicate, not a basis. Checked before the next kind, so a 立项依据 copied from
+      项目概况 (大型仪器项目经费) is reported as a repeat.
+    - ``legal_basis_is_description`` – citations cover less than ``CITATION_COVERAGE_MIN``
+      of 立项依据's characters: it describes the situation instead of citing.
+    - ``basis_outside_legal_basis`` – 立项依据 cites only budget rules, while concrete
+      documents are cited in other sections (e.g. 保证项目实施的制度、措施).
+
+    A 立项依据 that restates the overview but names a standard (JJG 912-2010) still gives
+    its indicators a concrete basis: only the 立项依据 itself is reported.
+    Example: ``{f.project for f in gaps(projects) if f.kind == "no_concrete_basis"}``
+    """
+    out: list[Finding] = []
+    for p in projects:
+        finding = _legal_basis_finding(p)
+        if finding:
+            out.append(finding)
+        concrete = [c for c in p.citations if is_concrete(c)]
+        rules = sorted({c.title for c in p.citations if not is_concrete(c) and c.title})
+        if not concrete:
+            cited = "只引用了" + "、".join(f"《{r}》" for r in rules) if rules else "没有引用任何依据"
+            for n, ind in enumerate(p.indicators, start=1):
+                out.append(Finding(NO_CONCRETE_BASIS, p.name, ind.name,
+                                   f"{p.name} / {ind.name}：项目{cited}，指标无法追溯到具体的法律、法规或文件。",
+                                   iris.indicator_iri(p.id, n), ind.span))
+            if not p.indicators:
+                out.append(Finding(NO_CONCRETE_BASIS, p.name, None, f"{p.name}：项目{cited}。",
+                                   iris.project_iri(p.id), p.source))
+        elif not any(c.section == "legal_basis" for c in concrete):
+            where = sorted({c.section for c in concrete})
+            out.append(Finding(BASIS_OUTSIDE_LEGAL_BASIS, p.name, None,
+                               f"{p.name}：立项依据只有预算管理规定，具体依据（{len(concrete)} 处）引用在 "
+                               f"{'、'.join(where)} 栏目。", iris.project_iri(p.id),
+                               next((s.span for s in p.sections if s.key == "legal_basis"), None)))
+    return out
+
+
+# -- rendering -------------------------------------------------------------------------------
+def _clip(text: str | None, n: int) -> str:
+    text = re.sub(r"\s+", "", text or "")
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def _where(e: Evidence | None) -> str:
+    return f"{e.file}:{e.start}-{e.end}" if e else ""
+
+
+def format_trace(result: TraceResult) -> str:
+    """Plain text: the indicator and its project, then one block per basis, best first."""
+    i, p = result.indicator, result.project
+    lines = [f"indicator  {i.name}  ({' / '.join(x for x in (i.level1, i.level2) if x)}; target {i.target_raw})",
+             f"project    {p.name}",
+             f"iri        {result.indicator_iri}"]
+    if result.span:
+        lines.append(f"source     {_where(result.span)}")
+    if not result.bases:
+        lines.append("bases      none cited")
+    for n, b in enumerate(result.bases, start=1):
+        head = f"《{b.title}》" if b.title else (b.doc_number or b.iri)
+        number = f"（{b.doc_number}）" if b.title and b.doc_number else ""
+        score = f"{b.score:.3f}  " if b.score is not None else ""
+        lines.append(f"{n:>2}. {score}{head}{number}{b.article or ''}")
+        lines.append(f"      {b.level or '?'} · {b.issuer or '—'} · cited in {'、'.join(SECTION_LABELS.get(k, k) for k in b.sections)}")
+        if b.evidence or b.quote:
+            lines.append(f"      “{_clip(b.evidence or b.quote, 80)}”")
+        where = _where(b.span) or "; ".join(_where(e) for e in b.cited_at)
+        if where:
+            lines.append(f"      at {where}")
+    if result.ranked:
+        lines.append(f"method     {METHOD} (score: how directly the basis supports this indicator, 0-1)")
+    for f in result.findings:
+        lines.append(f"finding    [{f.kind}] {f.message}")
+    return "\n".join(lines)
+
+
+def format_ambiguous(result: Ambiguous) -> str:
+    lines = [f"“{result.query}” names {len(result.candidates)} indicators; narrow with --project or give an IRI:"]
+    lines += [f"  {c.project} / {c.indicator} ({c.target})  {c.iri}" for c in result.candidates]
+    return "\n".join(lines)
+
+
+def render_trace(result: TraceResult | Ambiguous, as_json: bool = False) -> str:
+    """What ``jixiao trace`` prints: a text report, or JSON (``{"indicator", "project", "bases": […]}``)."""
+    if as_json:
+        return json.dumps(result.to_json(), ensure_ascii=False, indent=2)
+    return format_ambiguous(result) if isinstance(result, Ambiguous) else format_trace(result)
+
+
+def render_gaps(findings: Sequence[Finding], as_json: bool = False) -> str:
+    """Findings as JSON, or as text grouped by project and kind (indicators of one kind on one line)."""
+    if as_json:
+        return json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2)
+    if not findings:
+        return "no gaps found"
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.project, f.kind), []).append(f)
+    lines = []
+    for (project, kind), items in groups.items():
+        if kind == NO_CONCRETE_BASIS and items[0].indicator is not None:
+            lines.append(f"{project}  [{kind}] {len(items)} indicators: "
+                         + "、".join(f.indicator for f in items if f.indicator))
+            lines.append("    " + items[0].message.split("：", 1)[-1])
+        else:
+            lines += [f"{project}  [{kind}] {f.message.split('：', 1)[-1]}" for f in items]
+    return "\n".join(lines)
+
+
+def gaps_summary(findings: Sequence[Finding]) -> Mapping[str, list[str]]:
+    """kind → the projects it names, in order (for a quick check)."""
+    out: dict[str, list[str]] = {}
+    for f in findings:
+        names = out.setdefault(f.kind, [])
+        if f.project not in names:
+            names.append(f.project)
+    return out
