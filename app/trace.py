@@ -19,7 +19,7 @@ import difflib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from ingest import iris
@@ -272,9 +272,9 @@ def _with_link(b: Basis, link: SupportLink, doc_text_fn: DocTextFn | None) -> Ba
     span = _evidence(link.span, doc_text_fn)
     if span is not None and span.text is None and link.exact is not None:
         span = Evidence(span.doc, span.file, span.start, span.end, link.exact)
-    return Basis(**{**b.__dict__, "score": link.score, "rank": link.rank, "method": link.method,
-                    "granularity": cand.granularity if cand else None,
-                    "evidence": cand.clause if cand else None, "span": span})
+    return replace(b, score=link.score, rank=link.rank, method=link.method,
+                   granularity=cand.granularity if cand else None, evidence=cand.clause if cand else None,
+                   span=span)
 
 
 def trace(projects: Sequence[Project], query: str, project: str | None = None, encoder=None,

@@ -42,7 +42,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping, MutableMapping, Sequence
 
@@ -62,7 +62,9 @@ MIN_CLAUSE_CHARS = 12       # shorter pieces of a quote stay with their neighbou
 SCORE_DECIMALS = 4
 
 KeyFunction = Callable[[Citation], "str | None"]
-VectorCache = MutableMapping[tuple[str, str, str], np.ndarray]
+# (encoder name, "query"/"passage", text) → vector, kept for the life of a process; passages are
+# also cached on disk when the encoder is an ``ingest.vectorcache.CachedEncoder`` (KnowledgeBase.encoder).
+MemoryCache = MutableMapping[tuple[str, str, str], np.ndarray]
 
 
 # -- records -----------------------------------------------------------------------------
@@ -187,6 +189,7 @@ def locate(text: str, doc_text: str, within: Span) -> Span | None:
 _BRACKET_NUMBER = str.maketrans({"[": "〔", "]": "〕", "［": "〔", "］": "〕", "(": "（", ")": "）"})
 _ITEM = re.compile(r"(?:^|[。；;，,\s])(?:\d{1,2}[、.．](?!\d)|[（(]\d{1,2}[）)])")
 _NEXT_CITATION = re.compile(r"[。；;！？!?]|《|第[一二三四五六七八九十百零〇两\d]+条")
+_LEAD_WORDS = re.compile(r"^(?:的通知|中)?(?:工作)?(?:规定|明确提出|明确|提出|指出|要求)*[，,：:\s]*")
 _LEAD = re.compile(r"^[》〉”\"’）)\]〕】\s，,、:：]*(?:[（(][^）)]{0,40}[）)])?[》〉”\"’）)\s，,、:：]*")
 
 
@@ -210,7 +213,7 @@ def citation_context(section_text: str | None, citation: Citation, max_chars: in
     stops = [m.start() for m in (_ITEM.search(rest), _NEXT_CITATION.search(rest)) if m]
     if stops:
         rest = rest[:min(stops)]
-    rest = rest.lstrip("规定明确提出要求，,：:的通知 ")
+    rest = _LEAD_WORDS.sub("", rest, count=1)
     return rest[:max_chars].strip("，,。；; ")
 
 
@@ -368,15 +371,11 @@ def rank_links(indicator_iri: str, cands: Sequence[Candidate], semantic: Sequenc
                            exact=exact, candidate=cand)
         best[cand.basis_iri] = (score, n, link)
     ordered = sorted(best.values(), key=lambda t: (-t[0], t[1]))
-    return [SupportLink(**{**_fields(link), "rank": r}) for r, (_, _, link) in enumerate(ordered, start=1)]
-
-
-def _fields(link: SupportLink) -> dict:
-    return {f: getattr(link, f) for f in SupportLink.__dataclass_fields__}
+    return [replace(link, rank=r) for r, (_, _, link) in enumerate(ordered, start=1)]
 
 
 # -- encoding ------------------------------------------------------------------------------
-def _encode(encoder, kind: str, texts: Sequence[str], cache: VectorCache | None) -> np.ndarray:
+def _encode(encoder, kind: str, texts: Sequence[str], cache: MemoryCache | None) -> np.ndarray:
     """Vectors of ``texts`` (``kind`` = ``query`` or ``passage``), encoding only texts not cached."""
     cache = {} if cache is None else cache
     name = getattr(encoder, "name", type(encoder).__name__)
@@ -399,7 +398,7 @@ def _document_of(project: Project) -> str | None:
 
 
 def support_links(projects: Sequence[Project], encoder, doc_text: str | Mapping[str, str] | None = None,
-                  cache: VectorCache | None = None, top_k: int | None = None,
+                  cache: MemoryCache | None = None, top_k: int | None = None,
                   weights: tuple[float, float] | None = None,
                   key_projects: Sequence[Project] | None = None) -> list[SupportLink]:
     """Ranked support links of every indicator of ``projects``, best first within each indicator.
@@ -425,8 +424,9 @@ def support_links(projects: Sequence[Project], encoder, doc_text: str | Mapping[
         plan.extend((p, candidates(p, key, text), text) for p in group)
     passages = [c.text for _, cands, _ in plan for c in cands]
     queries = [indicator_query(i) for p, cands, _ in plan if cands for i in p.indicators]
-    if passages:
-        _encode(encoder, "passage", passages, cache if cache is not None else (cache := {}))
+    cache = {} if cache is None else cache
+    if passages:  # one batch for the whole document
+        _encode(encoder, "passage", passages, cache)
         _encode(encoder, "query", queries, cache)
     out: list[SupportLink] = []
     for p, cands, text in plan:
@@ -541,59 +541,3 @@ def support_quads(doc_id: str, projects: Sequence[Project], links: Iterable[Supp
             add(quote, OA.exact, link.exact)
     return list(out)
 
-
-# -- vector cache on disk ----------------------------------------------------------------
-VECTORS_FORMAT = 1
-VECTORS_NAME = "support_vectors"
-
-
-class VectorCacheError(ValueError):
-    """A saved vector cache cannot be read by this version."""
-
-
-def save_vectors(cache: Mapping[tuple[str, str, str], np.ndarray], directory) -> None:
-    """Write a vector cache as ``support_vectors.npy`` (float32 rows) + ``support_vectors.json``
-    (format version and, per row, encoder name, kind and text). No pickle.
-
-    Example: ``save_vectors(cache, kb.data_dir / "support")``
-    """
-    import json
-    import os
-    from pathlib import Path
-
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    keys = sorted(cache)
-    dims = {cache[k].shape[-1] for k in keys}
-    matrix = np.stack([cache[k] for k in keys]).astype(np.float32) if keys and len(dims) == 1 else \
-        np.zeros((0, 0), np.float32)
-    if keys and len(dims) != 1:
-        raise VectorCacheError(f"vectors of several sizes {sorted(dims)} cannot share one file")
-    manifest = {"format": VECTORS_FORMAT, "dim": int(matrix.shape[1]) if keys else 0, "keys": [list(k) for k in keys]}
-    tmp = directory / f"{VECTORS_NAME}.tmp{os.getpid()}.npy"
-    np.save(tmp, matrix)
-    os.replace(tmp, directory / f"{VECTORS_NAME}.npy")
-    (directory / f"{VECTORS_NAME}.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-
-
-def load_vectors(directory) -> dict[tuple[str, str, str], np.ndarray]:
-    """Read what :func:`save_vectors` wrote; an empty cache when there is none.
-
-    Entries are keyed by encoder name, so vectors of another encoder are never used.
-    """
-    import json
-    from pathlib import Path
-
-    directory = Path(directory)
-    meta, data = directory / f"{VECTORS_NAME}.json", directory / f"{VECTORS_NAME}.npy"
-    if not meta.exists() or not data.exists():
-        return {}
-    manifest = json.loads(meta.read_text(encoding="utf-8"))
-    if manifest.get("format") != VECTORS_FORMAT:
-        raise VectorCacheError(f"{meta}: vector cache format {manifest.get('format')!r}, expected "
-                               f"{VECTORS_FORMAT}; delete {directory} and it is rebuilt on the next trace")
-    matrix = np.load(data, allow_pickle=False)
-    keys = [tuple(k) for k in manifest["keys"]]
-    if len(keys) != len(matrix):
-        raise VectorCacheError(f"{meta}: {len(keys)} keys for {len(matrix)} vectors; delete {directory}")
-    return {k: matrix[n] for n, k in enumerate(keys)}
