@@ -220,6 +220,40 @@ def search(ctx, query, k, mode, as_json, unit, year, performance_type, category,
             click.echo(f"      {p.field}: {p.marked()}")
 
 
+@cli.command()
+@click.argument("indicator")
+@click.option("--project", help="Narrow an indicator name used by several projects (a project name or part of it).")
+@click.option("--json", "as_json", is_flag=True, help="{indicator, project, bases: [{title, doc_number, article, quote, score, method, span}]}")
+@click.option("--dot", "dot_file", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the trace as a Graphviz DOT picture to this file.")
+@click.pass_context
+def trace(ctx, indicator, project, as_json, dot_file):
+    """Trace an indicator (name or IRI) to the laws, articles and quoted clauses that support it.
+
+    Bases are ranked by how directly each supports the indicator (semantic + lexical),
+    each with its source span. An ambiguous name lists the candidates instead of guessing.
+    """
+    from .trace import Ambiguous, render_trace
+    from .trace_dot import to_dot
+    result = _kb(ctx).trace(indicator, project)
+    click.echo(render_trace(result, as_json=as_json))
+    if dot_file and not isinstance(result, Ambiguous):
+        with open(dot_file, "w", encoding="utf-8") as f:
+            f.write(to_dot(result))
+    if isinstance(result, Ambiguous):
+        ctx.exit(3)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of findings.")
+@click.pass_context
+def gaps(ctx, as_json):
+    """Findings for reviewers: indicators whose project cites no concrete legal basis (only a
+    budget rule), and 立项依据 that merely repeat 项目设立的必要性 or another section."""
+    from .trace import render_gaps
+    click.echo(render_gaps(_kb(ctx).gaps(), as_json=as_json))
+
+
 @cli.group("eval")
 def evaluate():
     """Measure search and trace quality on the judged sets in tests/eval/."""
@@ -235,6 +269,18 @@ def eval_search(ctx, path, as_json):
     from .evaluate import format_table
     table = _kb(ctx).evaluate_search(path)
     click.echo(json.dumps(table, ensure_ascii=False, indent=2) if as_json else format_table(table))
+
+
+@evaluate.command("trace")
+@click.option("--cases", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSONL of judged indicator → best-basis pairs; default tests/eval/trace_cases.jsonl.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def eval_trace(ctx, path, as_json):
+    """top-1 and top-3 accuracy of the ranked support on judged indicator → basis pairs."""
+    from .evaluate_trace import format_trace_eval
+    result = _kb(ctx).evaluate_trace(path)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str) if as_json else format_trace_eval(result))
 
 
 def main() -> None:

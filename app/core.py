@@ -24,10 +24,13 @@ QUERIES_DIR = REPO_ROOT / "queries"
 
 
 class GraphSink:
-    """Keeps the graph store in step with the records: one named graph per document."""
+    """Keeps the graph store in step with the records: one named graph per document, and
+    beside it (``…/inferred``) the indicator → basis support links, kept apart from what
+    the document states."""
 
-    def __init__(self, kb: "KnowledgeBase"):
+    def __init__(self, kb: "KnowledgeBase", support: bool = True):
         self.kb = kb
+        self.support = support
 
     def document_added(self, doc, result, replaced: str | None) -> None:
         from ingest import iris
@@ -36,6 +39,12 @@ class GraphSink:
             self.kb.drop_document_graphs(replaced)
         self.kb.graph.replace_graph(iris.graph_iri(doc.doc_id),
                                     document_quads(doc.doc_id, doc.name, doc.text, result.projects))
+        if self.support:
+            from ingest.support import inferred_graph_iri, support_links, support_quads
+            links = support_links(result.projects, self.kb.encoder, doc.text, top_k=3)
+            self.kb.graph.replace_graph(inferred_graph_iri(doc.doc_id),
+                                        support_quads(doc.doc_id, result.projects, links,
+                                                      encoder_name=self.kb.encoder.name))
 
 
 class KnowledgeBase:
@@ -86,16 +95,18 @@ class KnowledgeBase:
         is told how far the encoding of new passages has got.
         """
         paths = list(paths) if paths else [BUNDLED_DATA]
-        report = ingest_paths(paths, self.records, [GraphSink(self)], progress=progress)
+        if index and encode_progress and hasattr(self.encoder.inner, "progress"):
+            self.encoder.inner.progress = encode_progress
+        report = ingest_paths(paths, self.records, [GraphSink(self, support=index)], progress=progress)
         if index and any(f.projects for f in report.files):
-            if encode_progress and hasattr(self.encoder.inner, "progress"):
-                self.encoder.inner.progress = encode_progress
             self.build_search_index()
         return report
 
     def drop_document_graphs(self, doc_id: str) -> None:
         from ingest import iris
+        from ingest.support import inferred_graph_iri
         self.graph.drop_graph(iris.graph_iri(doc_id))
+        self.graph.drop_graph(inferred_graph_iri(doc_id))
 
     def remove_document(self, doc_id: str, index: bool = True) -> bool:
         """Remove one document: its records, its named graph, its passages. Nothing else."""
@@ -141,6 +152,26 @@ class KnowledgeBase:
     def evaluate_search(self, path: str | Path | None = None) -> dict[str, Any]:
         from app.evaluate import evaluate_search
         return evaluate_search(self.search_index(), path or SEARCH_QUERIES)
+
+    # ------------------------------------------------------------------ trace
+
+    def trace(self, query: str, project: str | None = None):
+        """Indicator (name or IRI) → project → laws / articles / clauses, ranked by support.
+
+        Returns a ``TraceResult``, or ``Ambiguous`` listing the candidates when the name
+        fits several indicators and ``project`` does not narrow it.
+        """
+        from app.trace import trace
+        return trace(self.projects(), query, project, self.encoder, self.records.text)
+
+    def gaps(self):
+        """Findings for reviewers: indicators without a concrete basis, 立项依据 that repeat other sections."""
+        from app.trace import gaps
+        return gaps(self.projects())
+
+    def evaluate_trace(self, path: str | Path | None = None) -> dict[str, Any]:
+        from app.evaluate_trace import evaluate_trace
+        return evaluate_trace(self.projects(), self.encoder, path or TRACE_CASES, doc_texts=self.doc_texts())
 
     # ------------------------------------------------------------------ SPARQL
 

@@ -71,3 +71,19 @@ def test_validate_passes_on_the_seed(kb, seed_path):
     kb.ingest([seed_path], index=False)
     ok, report = kb.validate()
     assert ok, report
+
+
+def test_support_links_live_beside_the_document_graph(kb, seed_path, seed_doc):
+    from ingest.support import inferred_graph_iri
+    kb.ingest([seed_path])                                  # with the index: support links are computed
+    doc_graph, inferred = iris.graph_iri(seed_doc.doc_id), inferred_graph_iri(seed_doc.doc_id)
+    assert kb.graph.graphs() == sorted([doc_graph, inferred])
+    rows = kb.sparql(load_query(f"@{QUERIES_DIR}/indicator_support.rq")).rows
+    top = [r for r in rows if r[1] == "能耗数据异常故障修复率" and r[2] == 1]
+    assert len(top) == 1 and top[0][5] == "发改办环资〔2019〕424号" and 0 < top[0][3] <= 1
+    assert {r[1] for r in rows if r[0] == "对口援助"} == {i.name for p in kb.projects() if p.name == "对口援助"
+                                                          for i in p.indicators}
+    ok, report = kb.validate()
+    assert ok, report
+    kb.remove_document(seed_doc.doc_id)
+    assert kb.graph.graphs() == [] and kb.sparql("ASK { ?s ?p ?o }").boolean is False

@@ -41,6 +41,7 @@ def test_every_saved_query_has_a_comment_and_a_test():
     assert len(names) >= 12
     assert all(comment for _, comment in saved_queries())
     tested = {k[len("test_"):] for k in globals() if k.startswith("test_")}
+    # indicator_support needs the search encoder: tests/test_graph_kb.py and tests/test_trace.py run it
     assert names - {"indicator_support"} <= tested, names - tested
 
 
