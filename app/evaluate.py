@@ -22,18 +22,27 @@ from app.fusion import DEFAULT_FUSION
 SEARCH_MODES = ("bm25", "dense", "hybrid")
 
 
-def load_queries(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """Read the JSONL query set, checking each line has a query and relevant projects."""
+def read_judgements(path: str | os.PathLike, required: Sequence[str],
+                    error: type[Exception] = ValueError) -> list[dict[str, Any]]:
+    """Read a JSONL file of judged items; each must have a non-empty value for every key in
+    ``required``. Each item gets its ``line`` number, for messages."""
     out = []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
             item = json.loads(line)
-            if not item.get("query") or not item.get("relevant"):
-                raise ValueError(f"{path}:{n}: each query needs 'query' and a non-empty 'relevant' list")
+            missing = [k for k in required if not item.get(k)]
+            if missing:
+                raise error(f"{path}:{n}: each line needs a non-empty {', '.join(map(repr, missing))}")
+            item["line"] = n
             out.append(item)
     return out
+
+
+def load_queries(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Read the JSONL query set, checking each line has a query and relevant projects."""
+    return read_judgements(path, ("query", "relevant"))
 
 
 def recall_at(ranking: Sequence[str], relevant: set[str], k: int) -> float:

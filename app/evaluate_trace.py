@@ -22,6 +22,7 @@ import json
 import os
 from typing import Any, Iterable, Mapping, Sequence
 
+from app.evaluate import read_judgements
 from ingest import iris
 from ingest.numerals import cn_to_int
 from ingest.records import Citation, Project
@@ -34,17 +35,7 @@ class TraceCaseError(ValueError):
 
 def load_cases(path: str | os.PathLike) -> list[dict[str, Any]]:
     """Read the JSONL cases, checking each names a project, an indicator and a non-empty ``best``."""
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            case = json.loads(line)
-            if not case.get("project") or not case.get("indicator") or not case.get("best"):
-                raise TraceCaseError(f"{path}:{n}: each case needs 'project', 'indicator' and a non-empty 'best'")
-            case["line"] = n
-            out.append(case)
-    return out
+    return read_judgements(path, ("project", "indicator", "best"), TraceCaseError)
 
 
 def basis_iri(projects: Sequence[Project], basis: Mapping[str, Any]) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import IngestError
+from .readers import read_file_bytes
 
 #: Settings for ``pdfplumber.Page.extract_text``. Characters on one line are one word
 #: while the gap between them is at most ``x_tolerance_ratio`` × the font size: 0.15 em
@@ -64,7 +65,7 @@ def extract_pdf_text(source: str | os.PathLike | bytes, *, name: str | None = No
     Example: ``extract_pdf_text("table.pdf", on_page=lambda i, n: print(f"{i}/{n}"))``
     """
     label = name or (str(source) if not isinstance(source, bytes) else "<pdf>")
-    data = source if isinstance(source, bytes) else _read(source, label)
+    data = source if isinstance(source, bytes) else read_file_bytes(source, label)
     _check_header(data, label)
 
     import pdfplumber  # heavy: only PDFs need it
@@ -134,17 +135,6 @@ def _dedupe_chars(page):
     if len(keep) == len(page.chars):
         return page
     return page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) in keep)
-
-
-def _read(path: str | os.PathLike, label: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise IngestError("no such file", file=label) from None
-    except IsADirectoryError:
-        raise IngestError("is a directory; pass the files inside it", file=label) from None
-    except OSError as exc:
-        raise IngestError(f"cannot read: {exc.strerror}", file=label) from None
 
 
 def _check_header(data: bytes, label: str) -> None:

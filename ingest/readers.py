@@ -145,6 +145,18 @@ def read_bytes(data: bytes, path: str) -> Document:
     return Document(path=path, text=text, encoding=encoding, kind="text")
 
 
+def read_file_bytes(path: str | Path, label: str) -> bytes:
+    """The bytes of a file, or an ``IngestError`` that names it and says why not."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise IngestError("no such file", file=label) from None
+    except IsADirectoryError:
+        raise IngestError("is a directory; pass the files inside it", file=label) from None
+    except OSError as e:
+        raise IngestError(f"cannot read: {e.strerror}", file=label) from None
+
+
 def read_path(path: str | Path, on_page=None) -> Document:
     """Read a ``.txt`` or ``.pdf`` file into a ``Document``.
 
@@ -152,17 +164,10 @@ def read_path(path: str | Path, on_page=None) -> Document:
     """
     p = Path(path)
     name = str(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise IngestError("no such file", file=name) from None
-    except IsADirectoryError:
-        raise IngestError("is a directory; pass the files inside it", file=name) from None
-    except OSError as e:
-        raise IngestError(f"cannot read: {e.strerror}", file=name) from None
+    data = read_file_bytes(p, name)
     if p.suffix.lower() == ".pdf" or data.startswith(b"%PDF"):
         from .pdf import extract_pdf_text  # pdfplumber loads only for PDFs
-        text = normalize_text(extract_pdf_text(p, on_page=on_page))
+        text = normalize_text(extract_pdf_text(data, name=name, on_page=on_page))
         check_text(text, name)
         return Document(path=name, text=text, encoding="pdf", kind="pdf")
     return read_bytes(data, name)
