@@ -90,15 +90,35 @@ class Row:
     flags: tuple[str, ...] = ()
 
 
+_UNIT_ONLY = re.compile(r"^(?:%|％|[\u4e00-\u9fff]{1,2}|[a-zA-Z]{1,3})$")
+_NUMBER_END = re.compile(r"\d$")
+
+
 def _cells(text: str) -> list[str]:
-    """Split a row into cells, keeping an operator printed apart from its number (``≥ 95``)."""
+    """Split a row into cells, keeping an operator printed apart from its number (``≥ 95``)
+    and a unit printed apart from it (``95 %``)."""
     cells: list[str] = []
     for tok in text.split():
         if cells and cells[-1] in _OPERATORS:
             cells[-1] += tok
+        elif (cells and _UNIT_ONLY.match(tok) and _LOOKS_NUMERIC.match(cells[-1])
+              and _NUMBER_END.search(cells[-1]) and len(cells) >= 2):
+            cells[-1] += tok
         else:
             cells.append(tok)
     return cells
+
+
+def join_name(parts: list[str]) -> str:
+    """Join the pieces of a name broken by stray spaces: no space inside Chinese, one between Latin words.
+
+    Example: ``join_name(["成本", "率"]) == "成本率"``; ``join_name(["GDP", "growth"]) == "GDP growth"``
+    """
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        latin = out[-1:].isascii() and out[-1:].isalnum() and part[:1].isascii() and part[:1].isalnum()
+        out += (" " if latin else "") + part
+    return out
 
 
 def read_rows(lines: list[Line]) -> tuple[list[Row], list[tuple[Line, str]]]:
@@ -136,11 +156,11 @@ def read_rows(lines: list[Line]) -> tuple[list[Row], list[tuple[Line, str]]]:
             name, target = cells
         elif n == 3 or opened_level1 or is_level2(cells[0]):
             level2 = cells[0]
-            name, target = "".join(cells[1:-1]), cells[-1]
+            name, target = join_name(cells[1:-1]), cells[-1]
             if n > 3:
                 flags.append("name_joined")
         else:
-            name, target = "".join(cells[:-1]), cells[-1]
+            name, target = join_name(cells[:-1]), cells[-1]
             flags.append("name_joined")
         if level1 is None:
             flags.append("no_level1")

@@ -167,8 +167,11 @@ class _ProjectReader:
     def _table(self) -> tuple[int, list[Line]]:
         """Index of the first line after the header part, and the indicator table's row lines."""
         header = next((i for i, l in enumerate(self.lines) if TABLE_HEADER.search(l.text)), None)
-        if header is None:
-            return len(self.lines), []
+        if header is None:  # no column header: the table starts after its heading, if there is one
+            heading = next((i for i, l in enumerate(self.lines) if TABLE_HEADING.match(l.text)), None)
+            if heading is None:
+                return len(self.lines), []
+            return heading, self.lines[heading + 1:]
         end_of_header = header - 1 if header > 0 and TABLE_HEADING.match(self.lines[header - 1].text) else header
         rows = [l for l in self.lines[header + 1:]
                 if not TABLE_HEADER.search(l.text) and not TABLE_HEADING.match(l.text)]

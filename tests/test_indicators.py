@@ -71,3 +71,20 @@ def test_rows_of_other_layouts():
     assert notes == []
     t, flags = row_flags(rows[0], parse_target(rows[0].target_raw))
     assert (t.operator, t.value, t.unit, flags) == (">=", Decimal(500), "人次", ())
+
+
+def test_units_and_names_printed_apart():
+    from ingest.indicators import join_name, read_rows
+    from ingest.layout import lines_of
+    rows, _ = read_rows(lines_of("产出目标\n数量 培训人数 ≥ 95 %\nGDP growth rate ≥5%\n质量 质量 好\n"))
+    assert [(r.level2, r.name, r.target_raw) for r in rows] == [
+        ("数量", "培训人数", "≥95%"), ("数量", "GDP growth rate", "≥5%"), ("质量", "质量", "好")]
+    assert join_name(["成本", "率"]) == "成本率"
+
+
+def test_table_without_column_header_starts_after_its_heading(seed_doc):
+    from ingest.parse import parse_document
+    from ingest.readers import read_bytes
+    text = seed_doc.text.replace("一级目标 二级目标 三级目标 指标目标值\n", "")
+    result = parse_document(read_bytes(text.encode(), "x.txt"))
+    assert [len(p.indicators) for p in result.projects] == [19, 15, 15, 20, 15, 18, 10, 19]
