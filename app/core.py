@@ -95,6 +95,7 @@ class KnowledgeBase:
         is told how far the encoding of new passages has got.
         """
         paths = list(paths) if paths else [BUNDLED_DATA]
+        self.graph  # open the store first: a locked or unreachable store fails before anything is written
         if index and encode_progress and hasattr(self.encoder.inner, "progress"):
             self.encoder.inner.progress = encode_progress
         report = ingest_paths(paths, self.records, [GraphSink(self, support=index)], progress=progress)

