@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ingest.store import QueryError, QueryResult
+from ingest.sparqlresult import QueryError, QueryResult
 
 FORMATS = ("table", "csv", "json", "nt", "ttl")
 NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
