@@ -87,3 +87,24 @@ def test_support_links_live_beside_the_document_graph(kb, seed_path, seed_doc):
     assert ok, report
     kb.remove_document(seed_doc.doc_id)
     assert kb.graph.graphs() == [] and kb.sparql("ASK { ?s ?p ?o }").boolean is False
+
+
+def test_one_law_is_one_node_across_documents(kb, seed_path, tmp_path):
+    """The seed cites 《中华人民共和国计量法》第四条 and 发改环资[2017]1711号; another document cites
+    《计量法》第四条 and 发改环资〔2017〕1711号: one node each, cited by two projects."""
+    from pathlib import Path
+    text = (Path(__file__).parent / FIXTURE_LAYOUT).read_text("utf-8").replace(
+        "项目设立的必要性 保障公众饮食安全。",
+        "项目设立的必要性 依据《计量法》第四条和发改环资〔2017〕1711号文件，保障公众饮食安全。")
+    other = tmp_path / "other.txt"
+    other.write_text(text, "utf-8")
+    kb.ingest([seed_path, other], index=False)
+    q = """PREFIX jx: <https://w3id.org/jixiao/ontology#> PREFIX eli: <http://data.europa.eu/eli/ontology#>
+           PREFIX dcterms: <http://purl.org/dc/terms/>
+           SELECT ?law (COUNT(DISTINCT ?l) AS ?nodes) (COUNT(DISTINCT ?p) AS ?projects) WHERE {
+             ?c jx:citingProject ?p ; jx:cites ?r . ?r eli:is_part_of? ?l .
+             FILTER NOT EXISTS { ?l eli:is_part_of ?w }
+             { ?l dcterms:title ?law FILTER (?law = "中华人民共和国计量法") } UNION
+             { ?l jx:docNumber ?law FILTER (?law = "发改环资〔2017〕1711号") }
+           } GROUP BY ?law ORDER BY ?law"""
+    assert kb.sparql(q).rows == [("中华人民共和国计量法", 1, 2), ("发改环资〔2017〕1711号", 1, 2)]
