@@ -27,7 +27,9 @@ setup-test: $(VENV)/.setup-test
 ingest: setup
 	$(BIN)/jixiao ingest
 
+# The main job: ingest the bundled data, then serve the UI at http://localhost:8501 (Ctrl-C stops it).
 run: ingest
+	$(BIN)/jixiao ui
 
 test: setup-test
 	$(BIN)/python -m pytest

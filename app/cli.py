@@ -184,6 +184,19 @@ def endpoint(ctx, bind, read_only, cors):
 
 
 @cli.command()
+@click.option("--port", default=8501, show_default=True, help="Port of the web UI.")
+@click.pass_context
+def ui(ctx, port):
+    """Serve the Streamlit UI: search, SPARQL editor, indicator trace, projects.
+
+    Open http://localhost:PORT in a browser. The UI process holds the graph store
+    while it runs; use `jixiao endpoint --read-only` meanwhile for external tools.
+    """
+    from .ui import run_ui
+    run_ui(ctx.obj.get("data_dir"), port)   # replaces this process; no store is opened here
+
+
+@cli.command()
 @click.pass_context
 def validate(ctx):
     """Check the graph against the SHACL shapes (ontology/shapes.ttl); exit 1 on violations."""

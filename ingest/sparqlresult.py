@@ -91,6 +91,13 @@ _POSITION = (
 _CHAR_CLASS = re.compile(r"\[[^\[\]]*\.\.=[^\[\]]*\]")
 
 
+def default_prefixes() -> dict[str, str]:
+    """The ontology's namespaces: the prefixes of Turtle/TriG exports and of prefix hints."""
+    from ontology import NAMESPACES
+
+    return dict(NAMESPACES)
+
+
 def query_error(message: str, query: str) -> QueryError:
     """A QueryError from a parser message, with the line and column it names, if any.
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 
-from .sparqlresult import (EndpointError, QueryError, QueryResult, StoreError, prefix_hint,  # noqa: F401
-                           query_error, result_from_oxigraph, to_python, to_rdflib)
+from .sparqlresult import (EndpointError, QueryError, QueryResult, StoreError, default_prefixes,  # noqa: F401
+                           prefix_hint, query_error, result_from_oxigraph, to_python, to_rdflib)
 
 if TYPE_CHECKING:  # rdflib costs ~0.4 s to import; it is loaded where it is used
     import rdflib
@@ -82,13 +82,6 @@ def merged(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     two documents would be counted twice by every SUM and COUNT.
     """
     return [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads]
-
-
-def default_prefixes() -> dict[str, str]:
-    """Prefixes used when exporting Turtle/TriG: the ontology's namespaces."""
-    from ontology import NAMESPACES
-
-    return dict(NAMESPACES)
 
 
 # --------------------------------------------------------------------------- interface
