@@ -263,7 +263,7 @@ def trace(ctx, indicator, project, as_json, dot_file):
 def gaps(ctx, as_json):
     """Findings for reviewers: indicators whose project cites no concrete legal basis (only a
     budget rule), and 立项依据 that merely repeat 项目设立的必要性 or another section."""
-    from .trace import render_gaps
+    from .gaps import render_gaps
     click.echo(render_gaps(_kb(ctx).gaps(), as_json=as_json))
 
 

@@ -167,7 +167,7 @@ class KnowledgeBase:
 
     def gaps(self):
         """Findings for reviewers: indicators without a concrete basis, 立项依据 that repeat other sections."""
-        from app.trace import gaps
+        from app.gaps import gaps
         return gaps(self.projects())
 
     def evaluate_trace(self, path: str | Path | None = None) -> dict[str, Any]:

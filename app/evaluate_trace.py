@@ -18,7 +18,6 @@ Example: ``evaluate_trace(projects, get_encoder(), "tests/eval/trace_cases.jsonl
 """
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Iterable, Mapping, Sequence
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import os
 import re
-from pathlib import Path
 from typing import Callable
 
 from .errors import IngestError

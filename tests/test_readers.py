@@ -1,6 +1,4 @@
 """The same table read from UTF-8, BOM, GB18030, CRLF, a re-wrapped copy and a real PDF gives equal records."""
-from pathlib import Path
-
 import pytest
 
 from ingest.parse import parse_document

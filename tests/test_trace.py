@@ -16,9 +16,9 @@ import pytest
 import rdflib
 
 from app.evaluate_trace import evaluate_trace, load_cases
-from app.trace import (BASIS_OUTSIDE_LEGAL_BASIS, LEGAL_BASIS_REPEATS, NO_CONCRETE_BASIS, Ambiguous,
-                       TraceError, TraceResult, containment, direct_bases, find_indicator, gaps,
-                       gaps_summary, render_gaps, render_trace, trace)
+from app.gaps import (BASIS_OUTSIDE_LEGAL_BASIS, LEGAL_BASIS_REPEATS, NO_CONCRETE_BASIS, containment, gaps,
+                      gaps_summary, render_gaps)
+from app.trace import Ambiguous, TraceError, TraceResult, direct_bases, find_indicator, render_trace, trace
 from app.trace_dot import dot_string, to_dot
 from ingest import iris
 from ingest.graph import document_quads

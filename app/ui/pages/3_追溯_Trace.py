@@ -4,7 +4,8 @@ Example: 能耗数据异常故障修复率 → 发改办环资〔2019〕424号 f
 """
 import streamlit as st
 
-from app.trace import FINDING_KINDS, Ambiguous
+from app.gaps import FINDING_KINDS
+from app.trace import Ambiguous
 from app.trace_dot import to_dot
 from app.ui import common as ui
 
