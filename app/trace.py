@@ -88,6 +88,13 @@ class Basis:
     evidence: str | None = None
     span: Evidence | None = None
 
+    @property
+    def heading(self) -> str:
+        """How a reviewer names the basis: 《title》（发文字号）第N条, or the number alone."""
+        head = f"《{self.title}》" if self.title else (self.doc_number or self.law_iri)
+        number = f"（{self.doc_number}）" if self.title and self.doc_number else ""
+        return f"{head}{number}{self.article or ''}"
+
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "doc_number": self.doc_number, "article": self.article, "quote": self.quote,
                 "score": self.score, "method": self.method, "rank": self.rank,
@@ -300,10 +307,8 @@ def format_trace(result: TraceResult) -> str:
     if not result.bases:
         lines.append("bases      none cited")
     for n, b in enumerate(result.bases, start=1):
-        head = f"《{b.title}》" if b.title else (b.doc_number or b.iri)
-        number = f"（{b.doc_number}）" if b.title and b.doc_number else ""
         score = f"{b.score:.3f}  " if b.score is not None else ""
-        lines.append(f"{n:>2}. {score}{head}{number}{b.article or ''}")
+        lines.append(f"{n:>2}. {score}{b.heading}")
         lines.append(f"      {b.level or '?'} · {b.issuer or '—'} · cited in {'、'.join(SECTION_LABELS.get(k, k) for k in b.sections)}")
         if b.evidence or b.quote:
             lines.append(f"      “{_clip(b.evidence or b.quote, 80)}”")

@@ -27,10 +27,8 @@ def show_trace(result) -> None:
                  hide_index=True, column_config={"score": st.column_config.NumberColumn(format="%.3f")})
     for b in result.bases[:CARDS]:
         with st.container(border=True):
-            head = f"《{b.title}》" if b.title else (b.doc_number or b.law_iri)
-            number = f"（{b.doc_number}）" if b.title and b.doc_number else ""
             score = f" · 支撑度 score {b.score:.3f}" if b.score is not None else ""
-            st.markdown(f"**{ui.escape(head + number + (b.article or ''))}**{score}")
+            st.markdown(f"**{ui.escape(b.heading)}**{score}")
             st.caption(f"{b.level or '?'} · {b.issuer or '—'} · {b.method or 'direct'}")
             if b.evidence or b.quote:
                 st.markdown(f"> {ui.escape(b.evidence or b.quote)}")
