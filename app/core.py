@@ -40,7 +40,8 @@ class GraphSink:
         self.kb.graph.replace_graph(iris.graph_iri(doc.doc_id),
                                     document_quads(doc.doc_id, doc.name, doc.text, result.projects))
         if self.support:
-            from ingest.support import inferred_graph_iri, support_links, support_quads
+            from ingest.support import support_links
+            from ingest.support_graph import inferred_graph_iri, support_quads
             links = support_links(result.projects, self.kb.encoder, doc.text, top_k=3)
             self.kb.graph.replace_graph(inferred_graph_iri(doc.doc_id),
                                         support_quads(doc.doc_id, result.projects, links,
@@ -105,7 +106,7 @@ class KnowledgeBase:
 
     def drop_document_graphs(self, doc_id: str) -> None:
         from ingest import iris
-        from ingest.support import inferred_graph_iri
+        from ingest.support_graph import inferred_graph_iri
         self.graph.drop_graph(iris.graph_iri(doc_id))
         self.graph.drop_graph(inferred_graph_iri(doc_id))
 

@@ -22,8 +22,9 @@ from app.trace import Ambiguous, TraceError, TraceResult, direct_bases, find_ind
 from app.trace_dot import dot_string, to_dot
 from ingest import iris
 from ingest.graph import document_quads
-from ingest.support import (METHOD, candidates, char_bigrams, citation_context, idf_weights,
-                            inferred_graph_iri, key_function, lexical_overlap, scale_semantic, split_clauses, support_links, support_quads)
+from ingest.support import (METHOD, candidates, char_bigrams, citation_context, idf_weights, key_function,
+                            lexical_overlap, scale_semantic, split_clauses, support_links)
+from ingest.support_graph import inferred_graph_iri, support_quads
 from ontology import JX, PREFIXES, VOCABULARY_TTL
 
 from conftest import ROOT

@@ -1,0 +1,113 @@
+"""Support links as RDF: ``jx:SupportLink`` nodes in a document's ``…/inferred`` graph.
+
+Inferred links are kept in their own named graph, apart from what the document
+states, so a query can always tell the two apart and removing a document removes both.
+
+Example: ``store.replace_graph(inferred_graph_iri(doc.doc_id), support_quads(doc.doc_id, projects, links))``
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from . import iris
+from .records import Project
+from .support import LEXICAL_WEIGHT, METHOD, SCORE_DECIMALS, SEMANTIC_WEIGHT, SupportLink
+
+def inferred_graph_iri(doc_id: str) -> str:
+    """Named graph of the links inferred from one document (apart from what it states)."""
+    return iris.graph_iri(doc_id) + "/inferred"
+
+
+def support_link_iri(indicator_iri: str, basis_iri: str) -> str:
+    """One link node per (indicator, basis): stable across re-ingest whatever the score."""
+    return f"{indicator_iri}/support/{iris.short_hash(basis_iri)}"
+
+
+def activity_iri(method: str = METHOD) -> str:
+    """The ``prov:Activity`` that generated links with ``method``."""
+    return f"{iris.BASE}activity/support/{re.sub(r'[^A-Za-z0-9._-]+', '-', method)}"
+
+
+def support_quads(doc_id: str, projects: Sequence[Project], links: Iterable[SupportLink],
+                  encoder_name: str | None = None) -> list:
+    """The links as ``jx:SupportLink`` nodes in graph ``{graph_iri(doc_id)}/inferred``.
+
+    Each node: ``jx:indicator``, ``jx:basis``, ``jx:score`` (xsd:decimal), ``jx:semanticScore``,
+    ``jx:lexicalScore``, ``jx:rank``, ``jx:method``, ``jx:granularity``,
+    ``prov:wasDerivedFrom`` the evidence span, ``prov:wasGeneratedBy`` the activity.
+    A span that the document graph does not hold (a clause inside a citation) is written
+    here with its selectors, when the link carries its text (``exact``). Only links of
+    indicators of ``projects`` are written; links of other documents are skipped.
+    Example: ``store.extend(support_quads(doc.doc_id, projects, links))``
+    """
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from ontology import JX, OA, PROV, RDF, RDFS, XSD
+
+    g = NamedNode(inferred_graph_iri(doc_id))
+    out: dict = {}
+
+    def add(s: str, p, o) -> None:
+        if o is None:
+            return
+        if isinstance(o, str):
+            o = Literal(o)
+        out[Quad(NamedNode(str(s)), NamedNode(str(p)), o, g)] = None
+
+    def typed(value, datatype: str) -> Literal:
+        return Literal(str(value), datatype=NamedNode(str(XSD[datatype])))
+
+    def decimal(x: float) -> Literal:
+        text = format(Decimal(str(round(x, SCORE_DECIMALS))).normalize(), "f")
+        return typed("0" if text in ("-0", "") else text, "decimal")
+
+    wanted = {iris.indicator_iri(p.id, n) for p in projects for n in range(1, len(p.indicators) + 1)}
+    citation_spans = {(c.span.start, c.span.end) for p in projects for c in p.citations if c.span}
+    links = [link for link in links if link.indicator_iri in wanted]
+    if not links:
+        return []
+    methods = sorted({link.method for link in links})
+    for method in methods:
+        a = activity_iri(method)
+        add(a, RDF.type, NamedNode(str(PROV.Activity)))
+        add(a, RDF.type, NamedNode(str(JX.SupportInference)))
+        add(a, RDFS.label, method)
+        add(a, JX.method, method)
+        if encoder_name:
+            add(a, JX.encoder, encoder_name)
+        if method == METHOD:
+            add(a, JX.semanticWeight, decimal(SEMANTIC_WEIGHT))
+            add(a, JX.lexicalWeight, decimal(LEXICAL_WEIGHT))
+    for link in links:
+        s = support_link_iri(link.indicator_iri, link.basis_iri)
+        add(s, RDF.type, NamedNode(str(JX.SupportLink)))
+        add(s, RDF.type, NamedNode(str(PROV.Entity)))
+        add(s, JX.indicator, NamedNode(link.indicator_iri))
+        add(s, JX.basis, NamedNode(link.basis_iri))
+        add(s, JX.score, decimal(link.score))
+        add(s, JX.semanticScore, decimal(link.semantic))
+        add(s, JX.lexicalScore, decimal(link.lexical))
+        add(s, JX.rank, typed(link.rank, "integer"))
+        add(s, JX.method, link.method)
+        add(s, JX.granularity, link.granularity)
+        add(s, PROV.wasGeneratedBy, NamedNode(activity_iri(link.method)))
+        span = link.span
+        if span is None or span.doc != doc_id:
+            continue
+        sp = iris.span_iri(doc_id, span.start, span.end)
+        add(s, PROV.wasDerivedFrom, NamedNode(sp))
+        if (span.start, span.end) not in citation_spans and link.exact is not None:
+            pos, quote = iris.position_selector_iri(sp), iris.quote_selector_iri(sp)
+            add(sp, RDF.type, NamedNode(str(OA.SpecificResource)))
+            add(sp, OA.hasSource, NamedNode(iris.doc_iri(doc_id)))
+            add(sp, OA.hasSelector, NamedNode(pos))
+            add(sp, OA.hasSelector, NamedNode(quote))
+            add(pos, RDF.type, NamedNode(str(OA.TextPositionSelector)))
+            add(pos, OA.start, typed(span.start, "integer"))
+            add(pos, OA.end, typed(span.end, "integer"))
+            add(quote, RDF.type, NamedNode(str(OA.TextQuoteSelector)))
+            add(quote, OA.exact, link.exact)
+    return list(out)
+
