@@ -20,7 +20,6 @@ from .settings import BUNDLED_DATA, REPO_ROOT, Settings
 
 SEARCH_QUERIES = REPO_ROOT / "tests" / "eval" / "search_queries.jsonl"
 TRACE_CASES = REPO_ROOT / "tests" / "eval" / "trace_cases.jsonl"
-QUERIES_DIR = REPO_ROOT / "queries"
 
 
 class GraphSink:

@@ -107,42 +107,29 @@ def clean(value: str) -> str:
     return re.sub(r"[\s\u3000]+", " ", value).strip()
 
 
-def align(text: str, start: int, end: int, cleaned: str) -> list[int]:
-    """Map each character of ``cleaned`` to its offset in ``text[start:end]``.
+def align(text: str, start: int, end: int, cleaned: str) -> list[int] | None:
+    """Map each character of ``cleaned`` to its offset in ``text[start:end]``, or None.
 
     ``cleaned`` is a value built from that region with wraps joined, white
-    space collapsed and maybe a displaced label cut out; walking both strings
-    in step recovers where each character came from.
+    space collapsed and maybe a displaced label cut out, so it is a subsequence
+    of the source; walking both strings in step recovers where each character
+    came from. None when it is not a subsequence (the caller keeps the whole span).
 
-    Example: ``align("a\\n b", 0, 4, "ab") == [0, 3]``
+    Example: ``align("a\n b", 0, 4, "ab") == [0, 3]``
     """
     out: list[int] = []
     p = start
     for ch in cleaned:
-        if ch == " ":
+        if ch.isspace():  # a collapsed run: any white space of the source (U+3000, tab …)
             q = p
             while q < end and not text[q].isspace():
                 q += 1
             out.append(q if q < end else max(p - 1, start))
             p = q if q < end else p
             continue
-        while p < end and text[p] != ch:
-            p += 1
-        if p >= end:  # should not happen; keep the map total rather than fail
-            out.append(end - 1)
-            continue
+        p = text.find(ch, p, end)
+        if p < 0:
+            return None
         out.append(p)
         p += 1
     return out
-
-
-def sub_span(text: str, start: int, end: int, cleaned: str, sub_start: int, sub_end: int) -> tuple[int, int]:
-    """Source span of ``cleaned[sub_start:sub_end]`` where ``cleaned`` came from ``text[start:end]``.
-
-    Example: ``sub_span("ab\\ncd", 0, 5, "abcd", 1, 3) == (1, 4)``
-    """
-    offsets = align(text, start, end, cleaned)
-    if not offsets or sub_start >= len(offsets):
-        return (start, start)
-    sub_end = max(min(sub_end, len(offsets)), sub_start + 1)
-    return offsets[sub_start], offsets[sub_end - 1] + 1

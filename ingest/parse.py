@@ -12,7 +12,7 @@ Example: ``parse_document(read_path("data/000_33c4abcdc6cea628.txt")).projects[0
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -250,16 +250,11 @@ class _ProjectReader:
             if sec.span is None:
                 continue
             found = extract_citations(sec.text, sec.key)
-            offsets = align(self.doc.text, sec.span.start, sec.span.end, sec.text) if found else []
+            offsets = align(self.doc.text, sec.span.start, sec.span.end, sec.text) if found else None
             for cit, s, e in found:
-                a, b = offsets[s], offsets[max(e, s + 1) - 1] + 1
-                out.append(_with_span(cit, self.span(a, b)))
+                a, b = (offsets[s], offsets[max(e, s + 1) - 1] + 1) if offsets else (sec.span.start, sec.span.end)
+                out.append(replace(cit, span=self.span(a, b)))
         return tuple(out)
-
-
-def _with_span(cit: Citation, span: Span) -> Citation:
-    from dataclasses import replace
-    return replace(cit, span=span)
 
 
 def parse_document(doc: Document) -> ParseResult:

