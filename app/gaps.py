@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from ingest import iris
+from ingest import identifiers as iris
 from ingest.records import Citation, Project, Span
-from ingest.support import char_bigrams
+from ingest.support.score import char_bigrams
 
 BUDGET_RULE_LEVEL = "预算管理规定"
 # 立项依据 whose character bigrams are at least this much contained in another section repeats it.

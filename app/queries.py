@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .settings import REPO_ROOT
+from app.settings import REPO_ROOT
 
 QUERIES_DIR = REPO_ROOT / "queries"
 

@@ -1,4 +1,4 @@
-"""Render SPARQL answers (``ingest.store.QueryResult``) for people and programs.
+"""Render SPARQL answers (``ingest.graph.store.QueryResult``) for people and programs.
 
 - ``table``: aligned text for a terminal; Chinese characters count two columns.
 - ``csv``: SPARQL 1.1 Query Results CSV (plain values, CRLF line ends).
@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ingest.sparqlresult import QueryError, QueryResult
+from ingest.graph.results import QueryError, QueryResult
 
 FORMATS = ("table", "csv", "json", "nt", "ttl")
 NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
@@ -172,7 +172,7 @@ def to_table(result: QueryResult, *, prefixes: dict[str, str] | None = None, max
     if result.kind == "ask":
         return ("true" if result.boolean else "false") + "\n"
     if prefixes is None:
-        from ingest.store import default_prefixes
+        from ingest.graph.store import default_prefixes
 
         prefixes = default_prefixes()
     rows = result.bindings if result.kind == "select" else result.triples
@@ -191,7 +191,7 @@ def to_table(result: QueryResult, *, prefixes: dict[str, str] | None = None, max
 
 def _graph_as(result: QueryResult, fmt: str, prefixes: dict[str, str] | None) -> str:
     if prefixes is None and fmt == "turtle":
-        from ingest.store import default_prefixes
+        from ingest.graph.store import default_prefixes
 
         prefixes = default_prefixes()
     graph = result.graph()

@@ -3,7 +3,7 @@
 - :func:`trace` – indicator (by name or IRI) → its project → the laws, documents and
   articles the project cites (title, 发文字号, issuer, 效力层级, the article and its
   quoted clause), each with the source characters it was read from; ranked by how
-  directly each supports the indicator (``ingest.support``) when an encoder is given.
+  directly each supports the indicator (``ingest.support.score``) when an encoder is given.
   An indicator name that occurs in several projects gives :class:`Ambiguous` (the
   candidates), unless ``project`` narrows it down.
 - :func:`render_trace` – plain text or JSON, so a CLI command is one call.
@@ -21,12 +21,12 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
-from ingest import iris
+from ingest import identifiers as iris
 from ingest.errors import JixiaoError
 from ingest.records import SECTION_LABELS, Citation, Indicator, Project, Span
-from ingest.support import METHOD, SupportLink, basis_iris, key_function, support_links
+from ingest.support.score import METHOD, SupportLink, basis_iris, key_function, support_links
 
-from .gaps import Finding, gaps
+from app.gaps import Finding, gaps
 
 JXD_PREFIX = "jxd:"
 
@@ -226,7 +226,7 @@ def direct_bases(project: Project, key_projects: Sequence[Project] | None = None
                  doc_text_fn: DocTextFn | None = None) -> list[Basis]:
     """The bases a project cites, one per law or article, in citation order, each with every place it is cited.
 
-    Law nodes are resolved as ``ingest.graph`` does over ``key_projects`` (the document's projects).
+    Law nodes are resolved as ``ingest.graph.build`` does over ``key_projects`` (the document's projects).
     Example: ``[b.doc_number for b in direct_bases(project)]``
     """
     key = key_function(key_projects or [project])
@@ -263,7 +263,7 @@ def trace(projects: Sequence[Project], query: str, project: str | None = None, e
 
     Without ``encoder`` the trace is direct: bases in citation order, no scores.
     ``doc_text_fn(doc_id)`` gives a document's normalized text, so every span carries
-    its exact source text. ``cache`` keeps vectors between calls (see ``ingest.support``).
+    its exact source text. ``cache`` keeps vectors between calls (see ``ingest.support.score``).
     Example: ``trace(projects, "能耗数据异常故障修复率", encoder=get_encoder()).bases[0].doc_number``
     """
     found = find_indicator(projects, query, project)

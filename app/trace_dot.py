@@ -14,7 +14,7 @@ import re
 
 from ingest.records import SECTION_LABELS
 
-from .trace import Basis, TraceResult
+from app.trace import Basis, TraceResult
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif"
 WRAP = 18          # characters per label line (CJK characters are wide)

@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.graph import document_quads  # noqa: E402
-from ingest.parse import parse_document  # noqa: E402
-from ingest.readers import read_bytes  # noqa: E402
+from ingest.graph.build import document_quads  # noqa: E402
+from ingest.parse.document import parse_document  # noqa: E402
+from ingest.read.document import read_bytes  # noqa: E402
 
 
 def timed(fn, repeat: int = 1):

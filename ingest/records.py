@@ -29,7 +29,7 @@ class Span:
     """Characters ``[start, end)`` of one document's normalized text.
 
     ``doc`` is the document id (a hash of the normalized text, see
-    ``ingest.readers.Document``); ``file`` is the path the text was read from.
+    ``ingest.read.document.Document``); ``file`` is the path the text was read from.
     """
 
     doc: str

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.parse import parse_document
-from ingest.readers import read_path
+from ingest.parse.document import parse_document
+from ingest.read import read_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "000_33c4abcdc6cea628.txt"

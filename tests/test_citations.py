@@ -1,4 +1,4 @@
-"""Legal-basis extraction (ingest.citations), numerals, document numbers and resolution.
+"""Legal-basis extraction (ingest.legal.citations), numerals, document numbers and resolution.
 
 Expected values are read off the seed document by hand, not copied from the
 functions' output. Section texts are built the way the parser builds them: the
@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.citations import extract_citations
-from ingest.docnumbers import (LEVELS, authorities, authority_for, doc_authority, find_doc_numbers,
+from ingest.legal.citations import extract_citations
+from ingest.legal.docnumbers import (LEVELS, authorities, authority_for, doc_authority, find_doc_numbers,
                                find_standards, normalize_doc_number, normalize_issuer, normalize_standard)
-from ingest.numerals import cn_to_int
+from ingest.legal.numerals import cn_to_int
 from ingest.records import Citation
-from ingest.resolve import canonical_title, infer_level, resolution_key, title_index, title_key
+from ingest.legal.resolve import canonical_title, infer_level, resolution_key, title_index, title_key
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "000_33c4abcdc6cea628.txt"
 LINES = SEED.read_text(encoding="utf-8").split("\n")
@@ -422,8 +422,8 @@ def test_title_index_joins_a_title_to_its_document_number():
 # ---------------------------------------------------------------- on the parser's sections
 
 def test_extract_citations_on_parsed_seed_sections():
-    from ingest.parse import parse_document
-    from ingest.readers import read_path
+    from ingest.parse.document import parse_document
+    from ingest.read import read_path
 
     doc = read_path(str(SEED))
     projects = {p.name: p for p in parse_document(doc).projects}

@@ -9,7 +9,8 @@ import pytest
 from app.core import KnowledgeBase
 from app.queries import QUERIES_DIR
 from app.sparql import load_query
-from ingest.store import StoreError, open_store
+from ingest.graph.store import StoreError
+from ingest.graph import open_store
 
 from oxigraph_server import free_port
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pyoxigraph as ox
 import pytest
 
-from ingest import iris
-from ingest.graph import (
+from ingest import identifiers as iris
+from ingest.graph.build import (
     ONTOLOGY_GRAPH, _resolution_key_function, decimal_lexical, document_meta_quads,
     document_quads, ontology_quads, project_quads, validate,
 )

@@ -7,7 +7,7 @@ import pytest
 from app.core import KnowledgeBase
 from app.queries import QUERIES_DIR
 from app.sparql import load_query
-from ingest import iris
+from ingest import identifiers as iris
 
 from pdfrender import render_text_pdf
 
@@ -74,7 +74,7 @@ def test_validate_passes_on_the_seed(kb, seed_path):
 
 
 def test_support_links_live_beside_the_document_graph(kb, seed_path, seed_doc):
-    from ingest.support_graph import inferred_graph_iri
+    from ingest.support.rdf import inferred_graph_iri
     kb.ingest([seed_path])                                  # with the index: support links are computed
     doc_graph, inferred = iris.graph_iri(seed_doc.doc_id), inferred_graph_iri(seed_doc.doc_id)
     assert kb.graph.graphs() == sorted([doc_graph, inferred])

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.indicators import parse_target
+from ingest.parse.indicators import parse_target
 from seed_expected import NAMES_IN_ORDER, rows_of
 
 
@@ -61,8 +61,8 @@ def test_parse_target(raw, op, value, unit, qual):
 
 def test_rows_of_other_layouts():
     """Rows as the national template prints them: 指标 wording, operators apart from numbers."""
-    from ingest.indicators import read_rows, row_flags
-    from ingest.layout import lines_of
+    from ingest.parse.indicators import read_rows, row_flags
+    from ingest.parse.layout import lines_of
     text = "产出指标 数量指标 培训人次 ≥ 500人次\n质量指标 合格率 ≥95%\n满意度指标\n服务对象满意度指标 群众满意度 ≥90%\n"
     rows, notes = read_rows(lines_of(text))
     got = [(r.level1, r.level2, r.name, r.target_raw) for r in rows]
@@ -74,8 +74,8 @@ def test_rows_of_other_layouts():
 
 
 def test_units_and_names_printed_apart():
-    from ingest.indicators import join_name, read_rows
-    from ingest.layout import lines_of
+    from ingest.parse.indicators import join_name, read_rows
+    from ingest.parse.layout import lines_of
     rows, _ = read_rows(lines_of("产出目标\n数量 培训人数 ≥ 95 %\nGDP growth rate ≥5%\n质量 质量 好\n"))
     assert [(r.level2, r.name, r.target_raw) for r in rows] == [
         ("数量", "培训人数", "≥95%"), ("数量", "GDP growth rate", "≥5%"), ("质量", "质量", "好")]
@@ -83,8 +83,8 @@ def test_units_and_names_printed_apart():
 
 
 def test_table_without_column_header_starts_after_its_heading(seed_doc):
-    from ingest.parse import parse_document
-    from ingest.readers import read_bytes
+    from ingest.parse.document import parse_document
+    from ingest.read.document import read_bytes
     text = seed_doc.text.replace("一级目标 二级目标 三级目标 指标目标值\n", "")
     result = parse_document(read_bytes(text.encode(), "x.txt"))
     assert [len(p.indicators) for p in result.projects] == [19, 15, 15, 20, 15, 18, 10, 19]

@@ -3,8 +3,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ingest.parse import parse_document
-from ingest.readers import read_path
+from ingest.parse.document import parse_document
+from ingest.read import read_path
 
 FIXTURE = Path(__file__).parent / "fixtures" / "other_layout.txt"
 

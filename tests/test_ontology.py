@@ -60,7 +60,7 @@ def test_every_jx_term_in_use_is_declared(vocab, jx_terms):
 
 
 def test_seed_graph_uses_only_declared_terms(jx_terms, seed_doc, seed_result):
-    from ingest.graph import document_quads
+    from ingest.graph.build import document_quads
 
     quads = document_quads(seed_doc.doc_id, seed_doc.name, seed_doc.text, seed_result.projects)
     used = {URIRef(q.predicate.value) for q in quads}

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.parse import parse_amount, parse_bool, parse_date, split_projects
+from ingest.parse.document import parse_amount, parse_bool, parse_date, split_projects
 from seed_expected import COMMON, NAMES_IN_ORDER, PROJECTS
 
 
@@ -59,7 +59,7 @@ def test_spans_point_at_the_source(seed_doc, seed_projects):
 def test_project_ids_are_stable_and_distinct(seed_result):
     ids = [p.id for p in seed_result.projects]
     assert len(set(ids)) == 8
-    from ingest.ids import project_id
+    from ingest.identifiers import project_id
     p = seed_result.projects[1]
     assert p.id == project_id("上海市计量测试技术研究院", 2020, "大型仪器项目经费")
 
@@ -88,8 +88,8 @@ def test_title_words_inside_a_paragraph_do_not_start_a_table(seed_doc):
 
 
 def test_year_from_a_title_with_the_year_in_front():
-    from ingest.parse import parse_document
-    from ingest.readers import read_bytes
+    from ingest.parse.document import parse_document
+    from ingest.read.document import read_bytes
     from pathlib import Path
     text = (Path(__file__).parent / "fixtures" / "other_layout.txt").read_text("utf-8")
     text = text.replace("项目支出绩效目标申报表\n（2021年度）", "2021年度项目支出绩效目标申报表")

@@ -12,7 +12,7 @@ from pdfrender import render_scanned_pdf, render_text_pdf, split_pages, truncate
 from reportlab.lib.pdfencrypt import StandardEncryption
 
 from ingest.errors import IngestError
-from ingest.pdf import extract_pdf_text, join_pages
+from ingest.read.pdf import extract_pdf_text, join_pages
 
 LATIN = "Budget 138,200\n\nPlan 2017.05-2017.06\n 60Co =100%"
 

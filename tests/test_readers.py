@@ -1,8 +1,9 @@
 """The same table read from UTF-8, BOM, GB18030, CRLF, a re-wrapped copy and a real PDF gives equal records."""
 import pytest
 
-from ingest.parse import parse_document
-from ingest.readers import normalize_text, read_bytes, read_path
+from ingest.parse.document import parse_document
+from ingest.read.document import normalize_text, read_bytes
+from ingest.read import read_path
 
 from pdfrender import render_text_pdf
 

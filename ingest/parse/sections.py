@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .labels import LabelHit
+from ingest.parse.labels import LabelHit
 
 # Characters that may end a cell's text; anything else before a label that
 # begins a page means the label interrupted a sentence.

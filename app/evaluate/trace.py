@@ -21,11 +21,11 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Mapping, Sequence
 
-from app.evaluate import read_judgements
-from ingest import iris
-from ingest.numerals import cn_to_int
+from app.evaluate.search import read_judgements
+from ingest import identifiers as iris
+from ingest.legal.numerals import cn_to_int
 from ingest.records import Citation, Project
-from ingest.support import SupportLink, key_function, support_links
+from ingest.support.score import SupportLink, key_function, support_links
 
 
 class TraceCaseError(ValueError):
@@ -38,7 +38,7 @@ def load_cases(path: str | os.PathLike) -> list[dict[str, Any]]:
 
 
 def basis_iri(projects: Sequence[Project], basis: Mapping[str, Any]) -> str:
-    """IRI of a judged basis (``{"title", "doc_number", "article"}``), keyed like ``ingest.graph``."""
+    """IRI of a judged basis (``{"title", "doc_number", "article"}``), keyed like ``ingest.graph.build``."""
     key = key_function(projects)(Citation(basis.get("title"), basis.get("doc_number")))
     if not key:
         raise TraceCaseError(f"a basis needs a title or a doc_number: {basis}")

@@ -11,9 +11,9 @@ import re
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from . import iris
-from .records import Project
-from .support import LEXICAL_WEIGHT, METHOD, SCORE_DECIMALS, SEMANTIC_WEIGHT, SupportLink
+from ingest import identifiers as iris
+from ingest.records import Project
+from ingest.support.score import LEXICAL_WEIGHT, METHOD, SCORE_DECIMALS, SEMANTIC_WEIGHT, SupportLink
 
 def inferred_graph_iri(doc_id: str) -> str:
     """Named graph of the links inferred from one document (apart from what it states)."""

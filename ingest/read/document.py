@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .errors import IngestError
+from ingest.errors import IngestError
 
 TEXT_SUFFIXES = {".txt", ".text", ".csv", ".md", ""}
 # A line this long is not text extracted from a table; it is a minified or binary file.
@@ -153,19 +153,3 @@ def read_file_bytes(path: str | Path, label: str) -> bytes:
         raise IngestError("is a directory; pass the files inside it", file=label) from None
     except OSError as e:
         raise IngestError(f"cannot read: {e.strerror}", file=label) from None
-
-
-def read_path(path: str | Path, on_page=None) -> Document:
-    """Read a ``.txt`` or ``.pdf`` file into a ``Document``.
-
-    Example: ``read_path("data/000_33c4abcdc6cea628.txt").text[:20]``
-    """
-    p = Path(path)
-    name = str(path)
-    data = read_file_bytes(p, name)
-    if p.suffix.lower() == ".pdf" or data.startswith(b"%PDF"):
-        from .pdf import extract_pdf_text  # pdfplumber loads only for PDFs
-        text = normalize_text(extract_pdf_text(data, name=name, on_page=on_page))
-        check_text(text, name)
-        return Document(path=name, text=text, encoding="pdf", kind="pdf")
-    return read_bytes(data, name)

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ingest.tokenize import Tokenizer, merge_ranges
+from ingest.search.tokenize import Tokenizer, merge_ranges
 
 K1 = 1.2
 B = 0.75

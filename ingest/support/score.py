@@ -47,9 +47,9 @@ from typing import Callable, Iterable, Mapping, MutableMapping, Sequence
 
 import numpy as np
 
-from . import iris
-from .records import Citation, Indicator, Project, Span
-from .resolve import canonical_title, resolution_key, title_index
+from ingest import identifiers as iris
+from ingest.records import Citation, Indicator, Project, Span
+from ingest.legal.resolve import canonical_title, resolution_key, title_index
 
 METHOD = "hybrid-e5+lexical"
 GRANULARITIES = ("law", "article", "clause")
@@ -62,7 +62,7 @@ SCORE_DECIMALS = 4
 
 KeyFunction = Callable[[Citation], "str | None"]
 # (encoder name, "query"/"passage", text) → vector, kept for the life of a process; passages are
-# also cached on disk when the encoder is an ``ingest.vectorcache.CachedEncoder`` (KnowledgeBase.encoder).
+# also cached on disk when the encoder is an ``ingest.search.vectorcache.CachedEncoder`` (KnowledgeBase.encoder).
 MemoryCache = MutableMapping[tuple[str, str, str], np.ndarray]
 
 
@@ -121,7 +121,7 @@ class SupportLink:
 
 # -- candidates ----------------------------------------------------------------------------
 def key_function(projects: Iterable[Project]) -> KeyFunction:
-    """Citation → resolution key, exactly as ``ingest.graph`` keys law nodes of one document.
+    """Citation → resolution key, exactly as ``ingest.graph.build`` keys law nodes of one document.
 
     A title cited without its number joins the node of the same title cited with a number
     elsewhere in the same projects. Returns None for a citation with neither.
@@ -244,7 +244,7 @@ def candidates(project: Project, key: KeyFunction | None = None, doc_text: str |
     """Every cited basis of ``project`` at each granularity, in citation order, without repeats.
 
     ``key`` resolves a citation to its law node (default: :func:`key_function` of this
-    project alone; pass the document's to match ``ingest.graph``). With ``doc_text`` (the
+    project alone; pass the document's to match ``ingest.graph.build``). With ``doc_text`` (the
     normalized text the spans refer to) a clause's span is narrowed to the clause itself.
     Example: ``[c.granularity for c in candidates(project)]`` → ``["law", "article", "clause", …]``
     """
@@ -407,7 +407,7 @@ def support_links(projects: Sequence[Project], encoder, doc_text: str | Mapping[
     and each link carries its evidence text. ``cache`` (any dict) keeps vectors between
     calls, keyed on (encoder name, kind, text). ``top_k`` keeps the best k bases per indicator.
     ``key_projects`` (default ``projects``) are the projects whose citations resolve law
-    nodes, as ``ingest.graph`` does per document: pass the whole document's projects when
+    nodes, as ``ingest.graph.build`` does per document: pass the whole document's projects when
     scoring only some of them.
     Example: ``support_links(result.projects, get_encoder(), doc.text, top_k=3)``
     """

@@ -23,11 +23,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import IngestError
-from .export import project_from_dict, project_to_dict
-from .parse import ParseResult
-from .readers import Document
-from .records import Project
+from ingest.errors import IngestError
+from ingest.storage.codec import project_from_dict, project_to_dict
+from ingest.parse.document import ParseResult
+from ingest.read.document import Document
+from ingest.records import Project
 
 FORMAT_VERSION = 1
 

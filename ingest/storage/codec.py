@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .records import SECTION_LABELS, Budget, Citation, Indicator, Project, Section, Span
+from ingest.records import SECTION_LABELS, Budget, Citation, Indicator, Project, Section, Span
 
 BUDGET_FIELDS = ("total", "current_year", "prev_year_budget", "prev_year_executed")
 

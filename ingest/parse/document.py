@@ -16,14 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from .errors import IngestError, IngestWarning
-from .ids import project_id
-from .indicators import parse_target, read_rows, row_flags
-from .labels import TABLE_HEADER, TABLE_HEADING, TITLE, YEAR, find_labels, unit_scale
-from .layout import Joined, Line, align, clean, lines_of
-from .readers import Document, line_of
-from .records import SECTION_LABELS, Budget, Citation, Indicator, Project, Section, Span
-from .sections import field_ranges, infer_start, is_displaced
+from ingest.errors import IngestError, IngestWarning
+from ingest.identifiers import project_id
+from ingest.parse.indicators import parse_target, read_rows, row_flags
+from ingest.parse.labels import TABLE_HEADER, TABLE_HEADING, TITLE, YEAR, find_labels, unit_scale
+from ingest.parse.layout import Joined, Line, align, clean, lines_of
+from ingest.read.document import Document, line_of
+from ingest.records import SECTION_LABELS, Budget, Citation, Indicator, Project, Section, Span
+from ingest.parse.sections import field_ranges, infer_start, is_displaced
 
 BUDGET_KEYS = ("total", "current_year", "prev_year_budget", "prev_year_executed")
 HEADER_KEYS = ("unit", "name", "category", "start_date", "end_date", "gov_purchase", "performance_type")
@@ -242,7 +242,7 @@ class _ProjectReader:
 
     def _citations(self, sections: tuple[Section, ...]) -> tuple[Citation, ...]:
         try:
-            from .citations import extract_citations
+            from ingest.legal.citations import extract_citations
         except ImportError:  # pragma: no cover - citations land with the knowledge-graph work
             return ()
         out = []

@@ -41,7 +41,7 @@ HEADINGS: dict[str, str] = {
     "budget_heading": r"本项目上年度.{0,8}资金使用情况",
 }
 
-# The indicator table is found line by line (see ``ingest.parse``): its heading
+# The indicator table is found line by line (see ``ingest.parse.document``): its heading
 # and column header are whole lines.
 TABLE_HEADING = re.compile(r"^(?:(?:19|20)\d\d)\s*年度?\s*(?:项目)?绩效目标\s*$")
 TABLE_HEADER = re.compile(r"一级(?:目标|指标)\s*二级(?:目标|指标)\s*三级(?:目标|指标)\s*(?:指标)?(?:目标值|值)")

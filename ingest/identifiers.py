@@ -1,15 +1,29 @@
-"""Stable IRIs of jixiao instance data (the scheme of ``docs/ARCHITECTURE.md``).
+"""Stable identifiers derived from content: ids and the IRIs of instance data.
 
-Every IRI is a pure function of content (project id, document id, offsets, a
-name), so re-ingesting a document mints the same IRIs and the store stays
-idempotent. Helper nodes that have no identity of their own (a budget, a field's
-provenance, a selector) hang below the IRI of the node they describe.
+Every identifier is a pure function of content (unit + year + name, a document's
+text, offsets, a name), so re-ingesting a document mints the same ids and IRIs
+and the store stays idempotent. Helper nodes that have no identity of their own
+(a budget, a field's provenance, a selector) hang below the IRI of the node they
+describe. The scheme is drawn in ``docs/ARCHITECTURE.md``.
 
 Example: ``span_iri("33c4abcdc6cea628", 10, 20) == "https://w3id.org/jixiao/id/doc/33c4abcdc6cea628/span/10-20"``
 """
 from __future__ import annotations
 
 import hashlib
+
+
+def digest(text: str, size: int = 16) -> str:
+    """Hex digest prefix of ``text`` (SHA-1; an identifier, not a security measure)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:size]
+
+
+def project_id(unit: str | None, year: int | None, name: str) -> str:
+    """Project id from unit + year + name: the same project in two documents is one node."""
+    return digest(f"{unit or ''}|{year or ''}|{name}")
+
+
+
 
 BASE = "https://w3id.org/jixiao/id/"  # == str(ontology.JXD)
 

@@ -6,7 +6,7 @@ write it with any bracket (``[2017]``, ``［2017］``, ``(2017)``, ``（2017）`
 and with stray spaces or line wraps, and jieba cuts it into pieces, so numbers are
 found with a regex on the raw text before any tokenizer runs.
 
-The 机关代字 (``发改环资``, ``沪府发`` …) names the issuer; ``data/authorities.tsv``
+The 机关代字 (``发改环资``, ``沪府发`` …) names the issuer; ``tables/authorities.tsv``
 maps it to the issuing authority and the level of what it issues. Standard numbers
 (``JJG 912-2010``, ``GB/T 2589-2020``) are normalized to ``CODE NUMBER-YEAR``.
 
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import IngestError
+from ingest.errors import IngestError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+TABLES_DIR = Path(__file__).resolve().parent / "tables"
 # Full-width ASCII (Ａ-Ｚ, ０-９, ／ …) → ASCII, one character for one, so offsets are kept.
 HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 LEVELS = ("法律", "行政法规", "部门规章", "地方性法规", "规范性文件", "技术规范", "预算管理规定")
@@ -52,7 +52,7 @@ STANDARD = re.compile(
 
 @dataclass(frozen=True)
 class Authority:
-    """One row of ``data/authorities.tsv``: a 机关代字 and who issues under it."""
+    """One row of ``tables/authorities.tsv``: a 机关代字 and who issues under it."""
 
     prefix: str
     issuer: str
@@ -60,7 +60,7 @@ class Authority:
 
 
 def read_table(name: str, columns: int) -> list[tuple[int, list[str]]]:
-    path = DATA_DIR / name
+    path = TABLES_DIR / name
     if not path.exists():
         raise IngestError(f"data table {name} is missing", file=str(path),
                           hint="it ships with the source tree in data/; restore it from git")
@@ -88,7 +88,7 @@ def authorities() -> dict[str, Authority]:
     table = {}
     for n, (prefix, issuer, level) in read_table("authorities.tsv", 3):
         if level not in LEVELS:
-            raise IngestError(f"unknown level {level!r}", file=str(DATA_DIR / "authorities.tsv"), line=n,
+            raise IngestError(f"unknown level {level!r}", file=str(TABLES_DIR / "authorities.tsv"), line=n,
                               hint="use one of " + " ".join(LEVELS))
         table[prefix] = Authority(prefix, issuer, level)
     return table
@@ -96,7 +96,7 @@ def authorities() -> dict[str, Authority]:
 
 @lru_cache(maxsize=None)
 def issuer_aliases() -> dict[str, str]:
-    """Written issuer names (国家发改委, 市场监管总局 …) → full names, from ``data/issuer_aliases.tsv``."""
+    """Written issuer names (国家发改委, 市场监管总局 …) → full names, from ``tables/issuer_aliases.tsv``."""
     return {alias: issuer for _, (alias, issuer) in read_table("issuer_aliases.tsv", 2)}
 
 
