@@ -13,11 +13,11 @@ from typing import Callable, Iterable, Protocol
 
 from ingest.errors import IngestError, IngestWarning
 from ingest.parse.document import ParseResult, parse_document
+from ingest.parse.grid import parse_grids
 from ingest.read.document import Document
-from ingest.read import read_path
+from ingest.read import INPUT_SUFFIXES, read_path
 from ingest.storage.recordstore import RecordStore
 
-INPUT_SUFFIXES = (".txt", ".pdf")
 
 
 class Sink(Protocol):
@@ -85,7 +85,7 @@ def ingest_file(path: Path, store: RecordStore, sinks: Iterable[Sink] = ()) -> F
     report = FileReport(str(path))
     try:
         doc = read_path(path)
-        result = parse_document(doc)
+        result = parse_grids(doc) if doc.tables else parse_document(doc)
     except IngestError as e:
         report.errors.append(e)
         return report

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from ingest.errors import IngestError
 
-TEXT_SUFFIXES = {".txt", ".text", ".csv", ".md", ""}
 # A line this long is not text extracted from a table; it is a minified or binary file.
 MAX_LINE_CHARS = 100_000
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
@@ -30,13 +29,17 @@ class Document:
     """One input file as normalized text.
 
     ``doc_id`` is a hash of the normalized text, so the same content in another
-    encoding is the same document; ``kind`` is ``text`` or ``pdf``.
+    encoding is the same document; ``kind`` is the format read (``text``, ``pdf``, ``xlsx``,
+    ``docx``, ``html`` …). ``tables`` holds the grids a table reader found (see
+    ``ingest.read.grid``), with cell offsets into ``text``; it is empty for fixed-width text,
+    which the layout parser reads line by line.
     """
 
     path: str
     text: str
     encoding: str
     kind: str = "text"
+    tables: tuple = field(default=(), compare=False, repr=False)
 
     @cached_property
     def doc_id(self) -> str:

@@ -186,3 +186,12 @@ def _unreadable(exc: BaseException, label: str, page: int | None = None) -> Inge
     where = f" (page {page})" if page else ""
     return IngestError(f"not a readable PDF{where}: {reason}", file=label,
                        hint="re-download or re-export the PDF; qpdf or mutool clean can repair some files")
+
+
+def read_pdf(data: bytes, name: str, on_page: Callable[[int, int], None] | None = None):
+    """A PDF's text layer as a ``Document`` (ruled tables are read as grids where found)."""
+    from ingest.read.document import Document, check_text, normalize_text
+
+    text = normalize_text(extract_pdf_text(data, name=name, on_page=on_page))
+    check_text(text, name)
+    return Document(path=name, text=text, encoding="pdf", kind="pdf")
