@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.parse.document import parse_amount, parse_bool, parse_date, split_projects
+from ingest.parse.document import split_projects
+from ingest.parse.values import parse_amount, parse_bool, parse_date
 from seed_expected import COMMON, NAMES_IN_ORDER, PROJECTS
 
 

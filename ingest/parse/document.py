@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from ingest.errors import IngestError, IngestWarning
 from ingest.identifiers import project_id
@@ -24,10 +23,10 @@ from ingest.parse.layout import Joined, Line, align, clean, lines_of
 from ingest.read.document import Document, line_of
 from ingest.records import SECTION_LABELS, Budget, Citation, Indicator, Project, Section, Span
 from ingest.parse.sections import field_ranges, infer_start, is_displaced
+from ingest.parse.values import parse_amount, parse_bool, parse_date
 
 BUDGET_KEYS = ("total", "current_year", "prev_year_budget", "prev_year_executed")
 HEADER_KEYS = ("unit", "name", "category", "start_date", "end_date", "gov_purchase", "performance_type")
-_DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
 @dataclass
@@ -55,37 +54,6 @@ def split_projects(text: str) -> list[tuple[int, int]]:
         if not starts or line_start > starts[-1]:
             starts.append(line_start)
     return [(s, starts[i + 1] if i + 1 < len(starts) else len(text)) for i, s in enumerate(starts)]
-
-
-def parse_amount(value: str, scale: int = 1) -> Decimal | None:
-    """A budget cell in yuan: ``"2,724,000"`` → 2724000; blank → None (not 0).
-
-    Example: ``parse_amount("138,200") == Decimal(138200)``
-    """
-    m = re.search(r"-?\d[\d,，]*(?:\.\d+)?", value)
-    if not m:
-        return None
-    try:
-        return Decimal(re.sub(r"[,，]", "", m.group())) * scale
-    except InvalidOperation:
-        return None
-
-
-def parse_date(value: str) -> date | None:
-    """``2020-01-01``, ``2020/1/1``, ``2020年1月1日`` or ``2020.01.01`` → a date."""
-    m = _DATE.search(value)
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
-
-
-def parse_bool(value: str) -> bool | None:
-    """``是`` → True, ``否`` → False, anything else → None."""
-    value = value.strip()
-    return True if value.startswith("是") else False if value.startswith("否") else None
 
 
 class _ProjectReader:

@@ -7,7 +7,12 @@ cells out as text (``GridText``: one row a line, cells joined by `` | ``) and th
 becomes ``Document.text``; every cell keeps the offsets of its text there. A text copy
 keeps its own text, and its cells point into it directly.
 
-The interpreter (``ingest.parse.grid``) reads only these tables, never a file format.
+Text outside the tables (a title such as ``2021年度项目支出绩效目标申报表``, a ``单位：万元`` line, a
+sheet name) stays in ``Document.text`` in reading order: the *preamble* of a table is the
+document text between the previous table's last cell and its own first cell.
+
+The interpreter (``ingest.parse.grid``) reads only these tables and preambles, never a file
+format.
 
 Example: ``t = Table.from_rows([["项目名称", "某项目"]]); t.value(0, 1)`` → ``"某项目"``
 """
