@@ -23,6 +23,14 @@ def project_id(unit: str | None, year: int | None, name: str) -> str:
     return digest(f"{unit or ''}|{year or ''}|{name}")
 
 
+def department_id(code: str | None, year: int | None, name: str) -> str:
+    """Department id from its budget code (or, without one, its name) + year.
+
+    Example: ``department_id("801", 2021, "某某局") == department_id("801", 2021, "某某局（本级）")``
+    """
+    return digest(f"department|{code or name}|{year or ''}")
+
+
 
 
 BASE = "https://w3id.org/jixiao/id/"  # == str(ontology.JXD)

@@ -91,7 +91,7 @@ def ingest_file(path: Path, store: RecordStore, sinks: Iterable[Sink] = ()) -> F
         return report
     report.doc_id = doc.doc_id
     report.warnings, report.errors = result.warnings, list(result.errors)
-    if not result.projects:
+    if not result.projects and not result.departments:
         return report
     replaced = store.put(doc, result)
     for sink in sinks:

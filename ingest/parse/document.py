@@ -21,7 +21,7 @@ from ingest.parse.indicators import parse_target, read_rows, row_flags
 from ingest.parse.labels import TABLE_HEADER, TABLE_HEADING, TITLE, YEAR, find_labels, unit_scale
 from ingest.parse.layout import Joined, Line, align, clean, lines_of
 from ingest.read.document import Document, line_of
-from ingest.records import SECTION_LABELS, Budget, Citation, Indicator, Project, Section, Span
+from ingest.records import SECTION_LABELS, Budget, Citation, Department, Indicator, Project, Section, Span
 from ingest.parse.sections import field_ranges, infer_start, is_displaced
 from ingest.parse.values import parse_amount, parse_bool, parse_date
 
@@ -31,9 +31,11 @@ HEADER_KEYS = ("unit", "name", "category", "start_date", "end_date", "gov_purcha
 
 @dataclass
 class ParseResult:
-    """What one document gave: good projects, warnings, and per-project errors."""
+    """What one document gave: good projects (and departments, from 整体支出 tables), warnings,
+    and per-table errors."""
 
     projects: list[Project] = field(default_factory=list)
+    departments: list[Department] = field(default_factory=list)
     warnings: list[IngestWarning] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
 

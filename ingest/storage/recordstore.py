@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ingest.errors import IngestError
-from ingest.storage.codec import project_from_dict, project_to_dict
+from ingest.storage.codec import department_from_dict, department_to_dict, project_from_dict, project_to_dict
 from ingest.parse.document import ParseResult
 from ingest.read.document import Document
-from ingest.records import Project
+from ingest.records import Department, Project
 
 FORMAT_VERSION = 1
 
@@ -73,6 +73,7 @@ class RecordStore:
         payload = {
             "doc": doc.doc_id, "file": doc.path, "kind": doc.kind, "encoding": doc.encoding,
             "projects": [project_to_dict(p, full=True) for p in result.projects],
+            "departments": [department_to_dict(x, full=True) for x in result.departments],
             "warnings": [str(w) for w in result.warnings],
             "errors": [str(e) for e in result.errors],
         }
@@ -134,3 +135,14 @@ class RecordStore:
         payload = json.loads((self.dir / f"{doc_id}.json").read_text("utf-8"))
         for d in payload["projects"]:
             yield project_from_dict(d)
+
+    def departments(self, doc_id: str | None = None) -> list[Department]:
+        """Every stored department record (整体支出表), of one document when ``doc_id`` is given;
+        the same department in two documents is listed once."""
+        ids = [doc_id] if doc_id else sorted(self._manifest["documents"], key=self._order)
+        seen: dict[str, Department] = {}
+        for d in ids:
+            payload = json.loads((self.dir / f"{d}.json").read_text("utf-8"))
+            for x in payload.get("departments", ()):
+                seen.setdefault(x["id"], department_from_dict(x))
+        return list(seen.values())
