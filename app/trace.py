@@ -37,11 +37,8 @@ class TraceError(JixiaoError):
     """The indicator asked for is not there. ``query`` is what was asked; ``hint`` says what to try."""
 
     def __init__(self, message: str, *, query: str, hint: str | None = None):
-        self.message, self.query, self.hint = message, query, hint
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
+        super().__init__(message, hint=hint)
+        self.query = query
 
 
 # -- results -----------------------------------------------------------------------------

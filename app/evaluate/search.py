@@ -17,13 +17,18 @@ import math
 import os
 from typing import Any, Iterable, Sequence
 
+from ingest.errors import JixiaoError
 from ingest.search.fusion import DEFAULT_FUSION
 
 SEARCH_MODES = ("bm25", "dense", "hybrid")
 
 
+class JudgementError(JixiaoError):
+    """A line of a judged set (queries, trace cases) is not what the evaluation needs."""
+
+
 def read_judgements(path: str | os.PathLike, required: Sequence[str],
-                    error: type[Exception] = ValueError) -> list[dict[str, Any]]:
+                    error: type[JudgementError] = JudgementError) -> list[dict[str, Any]]:
     """Read a JSONL file of judged items; each must have a non-empty value for every key in
     ``required``. Each item gets its ``line`` number, for messages."""
     out = []
@@ -31,10 +36,15 @@ def read_judgements(path: str | os.PathLike, required: Sequence[str],
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            item = json.loads(line)
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise error(f"not JSON: {e.msg} (column {e.colno})", file=str(path), line=n,
+                            hint="write one JSON object a line") from None
             missing = [k for k in required if not item.get(k)]
             if missing:
-                raise error(f"{path}:{n}: each line needs a non-empty {', '.join(map(repr, missing))}")
+                raise error(f"each line needs a non-empty {', '.join(map(repr, missing))}", file=str(path),
+                            line=n, hint="each line is one JSON object with the keys " + ", ".join(required))
             item["line"] = n
             out.append(item)
     return out

@@ -21,14 +21,14 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Mapping, Sequence
 
-from app.evaluate.search import read_judgements
+from app.evaluate.search import JudgementError, read_judgements
 from ingest import identifiers as iris
 from ingest.legal.numerals import cn_to_int
 from ingest.records import Citation, Project
 from ingest.support.score import SupportLink, key_function, support_links
 
 
-class TraceCaseError(ValueError):
+class TraceCaseError(JudgementError):
     """A judged case names a project, an indicator or a basis that is not in the data."""
 
 

@@ -40,10 +40,6 @@ _TOKEN = re.compile(r"""
 class QueryRefused(JixiaoError):
     """A query that this deployment does not run (an update, or SERVICE when it is off)."""
 
-    def __init__(self, message: str, *, hint: str | None = None):
-        self.message, self.hint = message, hint
-        super().__init__(message + (f"\n  hint: {hint}" if hint else ""))
-
 
 @dataclass(frozen=True)
 class QueryShape:

@@ -31,40 +31,34 @@ class StoreError(JixiaoError):
     Example: ``StoreError("store is locked", hint="stop the other jixiao process")``
     """
 
-    def __init__(self, message: str, *, hint: str | None = None):
-        self.message = message
-        self.hint = hint
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
-
 
 class QueryError(StoreError):
     """A SPARQL query or update was rejected.
 
     ``position`` is the (line, column) the parser stopped at, both 1-based, or
-    None when the endpoint did not say.
+    None when the endpoint did not say; the message then shows that line with a caret.
 
     Example: ``QueryError("expected GRAPH", query="INSERT DATA { <a> }", position=(1, 20))``
     """
 
     def __init__(self, message: str, *, query: str | None = None,
                  position: tuple[int, int] | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
         self.query = query
         self.position = position
-        super().__init__(message, hint=hint)
 
-    def __str__(self) -> str:
-        text = self.message
-        if self.position:
-            line, col = self.position
-            text = f"SPARQL error at line {line}, column {col}: {self.message}"
-            lines = (self.query or "").splitlines()
-            if 0 < line <= len(lines):
-                shown = lines[line - 1]
-                text += f"\n  {line:>3} | {shown}\n      | {' ' * min(col - 1, len(shown))}^"
-        return text + (f"\n  hint: {self.hint}" if self.hint else "")
+    def place(self) -> str | None:
+        return f"SPARQL error at line {self.position[0]}, column {self.position[1]}" if self.position else None
+
+    def excerpt(self) -> str:
+        if not self.position:
+            return ""
+        line, col = self.position
+        lines = (self.query or "").splitlines()
+        if not 0 < line <= len(lines):
+            return ""
+        shown = lines[line - 1]
+        return f"\n  {line:>3} | {shown}\n      | {' ' * min(col - 1, len(shown))}^"
 
 
 class EndpointError(StoreError):
@@ -75,10 +69,10 @@ class EndpointError(StoreError):
 
     def __init__(self, message: str, *, url: str, status: int | None = None,
                  body: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
         self.url = url
         self.status = status
         self.body = body
-        super().__init__(message, hint=hint)
 
 
 _POSITION = (

