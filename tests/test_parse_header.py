@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from ingest.parse.document import split_projects
-from ingest.parse.values import parse_amount, parse_bool, parse_date
+from ingest.parse.values import parse_amount, parse_bool, parse_date, parse_money
 from seed_expected import COMMON, NAMES_IN_ORDER, PROJECTS
 
 
@@ -71,6 +71,21 @@ def test_project_ids_are_stable_and_distinct(seed_result):
 ])
 def test_parse_amount(raw, scale, expected):
     assert parse_amount(raw, scale) == expected
+
+
+@pytest.mark.parametrize("typed,yuan", [
+    ("3000000", 3_000_000), ("3,000,000", 3_000_000), ("300万", 3_000_000), ("300万元", 3_000_000),
+    ("1.5亿", 150_000_000), ("2千万", 20_000_000), ("5千", 5_000), ("３００万", 3_000_000), ("3，000，000", 3_000_000),
+    ("1,234.5万", 12_345_000), ("272.4万", 2_724_000), ("12.5", Decimal("12.5")),
+])
+def test_parse_money_reads_what_people_type(typed, yuan):
+    assert parse_money(typed) == yuan
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "-3", "3e6", "1,5", "300美元", "万"])
+def test_parse_money_refuses_anything_else_saying_what_works(typed):
+    with pytest.raises(ValueError, match="300万"):
+        parse_money(typed)
 
 
 def test_parse_date_and_bool():
