@@ -230,12 +230,35 @@ def _add_project(g: _Graph, p: Project, text: str, doc_id: str,
         if prop is not None:
             g.add(s, prop, section.text)
         _add_field(g, s, section.key, section.span, text, doc_id, section.inferred_start)
+        if section.key == "plan":
+            _add_plan_phases(g, s, section, text, doc_id)
     budget_spans = {k: v for k, v in p.spans.items() if k in BUDGET_PROPERTIES} | p.budget.spans
     _add_budget(g, s, p.id, p.budget, budget_spans, text, doc_id)
     for n, indicator in enumerate(p.indicators, start=1):
         _add_indicator(g, s, iris.indicator_iri(p.id, n), n, indicator, text, doc_id)
     for n, citation in enumerate(p.citations, start=1):
         _add_citation(g, s, iris.citation_iri(p.id, n), citation, key(citation), text, doc_id)
+
+
+def _add_plan_phases(g: _Graph, project: str, section, text: str, doc_id: str) -> None:
+    """The phases of 项目实施计划 (name, start, end as printed), each with its source span."""
+    from ingest.parse.layout import align
+    from ingest.parse.plan import plan_phases
+    phases = plan_phases(section.text)
+    offsets = (align(text, section.span.start, section.span.end, section.text)
+               if phases and section.span is not None else None)
+    for ph in phases:
+        s = f"{project}/plan/{ph.position}"
+        g.link(project, JX.hasPlanPhase, s)
+        g.link(s, RDF.type, JX.PlanPhase)
+        g.add(s, JX.phaseOrder, ph.position)
+        g.add(s, JX.phaseName, ph.name)
+        g.add(s, JX.phaseStart, ph.start)
+        g.add(s, JX.phaseEnd, ph.end)
+        span = section.span
+        if offsets is not None and span is not None:
+            span = Span(span.doc, span.file, offsets[ph.start_offset], offsets[ph.end_offset - 1] + 1)
+        g.link(s, PROV.wasDerivedFrom, _add_span(g, span, text, doc_id))
 
 
 def _add_budget(g: _Graph, project: str, pid: str, b: Budget, spans: dict[str, Span], text: str,
