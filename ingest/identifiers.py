@@ -12,10 +12,31 @@ from __future__ import annotations
 
 import hashlib
 
+from ontology import NAMESPACES
 
-def digest(text: str, size: int = 16) -> str:
-    """Hex digest prefix of ``text`` (SHA-1; an identifier, not a security measure)."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:size]
+
+def digest(text: str, size: int = 16, algorithm: str = "sha1") -> str:
+    """The first ``size`` hex digits of a hash of ``text`` (UTF-8): the one hash helper.
+
+    An identifier or a cache key, not a security measure. SHA-1 names projects, IRIs and
+    passages; document ids and the vector cache use SHA-256 (``algorithm="sha256"``).
+
+    Example:
+        >>> digest("abc", 8)  # SHA-1 of "abc" is a9993e36 4706…
+        'a9993e36'
+    """
+    return hashlib.new(algorithm, text.encode("utf-8")).hexdigest()[:size]
+
+
+def document_id(text: str) -> str:
+    """Document id of normalized text: 16 hex digits of its SHA-256, so the same content in
+    another encoding or file is the same document.
+
+    Example:
+        >>> document_id("")
+        'e3b0c44298fc1c14'
+    """
+    return digest(text, 16, "sha256")
 
 
 def project_id(unit: str | None, year: int | None, name: str) -> str:
@@ -31,17 +52,10 @@ def department_id(code: str | None, year: int | None, name: str) -> str:
     return digest(f"department|{code or name}|{year or ''}")
 
 
-
-
-BASE = "https://w3id.org/jixiao/id/"  # == str(ontology.JXD)
+BASE = NAMESPACES["jxd"]  # the instance namespace, ontology.JXD
 
 # The one SKOS concept scheme of indicator levels (一级目标 / 二级目标).
 INDICATOR_SCHEME = BASE + "scheme/indicator-levels"
-
-
-def short_hash(text: str, n: int = 12) -> str:
-    """First ``n`` hex digits of the SHA-1 of ``text`` (UTF-8)."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:n]
 
 
 def project_iri(pid: str) -> str:
@@ -68,7 +82,7 @@ def field_iri(subject_iri: str, field: str) -> str:
 
 
 def org_iri(name: str) -> str:
-    return f"{BASE}org/{short_hash(name)}"
+    return f"{BASE}org/{digest(name, 12)}"
 
 
 def doc_iri(doc_id: str) -> str:
@@ -94,7 +108,7 @@ def quote_selector_iri(span: str) -> str:
 
 def legal_iri(resolution_key: str) -> str:
     """A law, regulation, normative document or standard: one node across all documents."""
-    return f"{BASE}legal/{short_hash(resolution_key)}"
+    return f"{BASE}legal/{digest(resolution_key, 12)}"
 
 
 def article_iri(legal: str, n: int) -> str:
@@ -103,4 +117,4 @@ def article_iri(legal: str, n: int) -> str:
 
 def concept_iri(label: str) -> str:
     """SKOS concept of an indicator level label (产出目标, 数量 …)."""
-    return f"{BASE}concept/{short_hash(label)}"
+    return f"{BASE}concept/{digest(label, 12)}"

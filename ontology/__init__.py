@@ -9,38 +9,54 @@ Example: ``str(JX.Project) == "https://w3id.org/jixiao/ontology#Project"``
 from __future__ import annotations
 
 from pathlib import Path
-
-from rdflib import Namespace
-from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
-
-JX = Namespace("https://w3id.org/jixiao/ontology#")
-JXD = Namespace("https://w3id.org/jixiao/id/")
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-OA = Namespace("http://www.w3.org/ns/oa#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
+from typing import Any
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent
 VOCABULARY_TTL = ONTOLOGY_DIR / "jixiao.ttl"
 SHAPES_TTL = ONTOLOGY_DIR / "shapes.ttl"
 
-# prefix -> namespace IRI, in the order saved queries print them.
+# prefix -> namespace IRI, in the order saved queries print them. Plain strings, so that
+# minting IRIs (ingest.identifiers) does not import rdflib (~0.4 s).
 NAMESPACES: dict[str, str] = {
-    "jx": str(JX),
-    "jxd": str(JXD),
-    "eli": str(ELI),
-    "org": str(ORG),
-    "skos": str(SKOS),
-    "prov": str(PROV),
-    "oa": str(OA),
-    "dcterms": str(DCTERMS),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
+    "jx": "https://w3id.org/jixiao/ontology#",
+    "jxd": "https://w3id.org/jixiao/id/",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "org": "http://www.w3.org/ns/org#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
+# SHACL names the shapes only; it is no prefix of saved queries or exports.
+_NAMESPACE_IRIS = {**NAMESPACES, "sh": "http://www.w3.org/ns/shacl#"}
 
 # SPARQL PREFIX lines, prepended to every saved query (queries/*.rq).
 PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in NAMESPACES.items())
+
+
+# The standard vocabularies come as rdflib's closed namespaces (a typo is an error).
+_RDFLIB_DEFINED = ("ORG", "SKOS", "PROV", "DCTERMS", "RDF", "RDFS", "OWL", "XSD")
+
+
+def __getattr__(name: str) -> Any:
+    """``JX``, ``JXD``, ``RDF`` … as rdflib namespaces, made on first use."""
+    if name.lower() not in _NAMESPACE_IRIS or name != name.upper():
+        raise AttributeError(f"module 'ontology' has no attribute {name!r}")
+    if name in _RDFLIB_DEFINED:
+        from rdflib import namespace as standard
+
+        value = getattr(standard, name)
+    else:
+        from rdflib import Namespace
+
+        value = Namespace(_NAMESPACE_IRIS[name.lower()])
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "JX", "JXD", "ELI", "ORG", "SKOS", "PROV", "OA", "DCTERMS", "XSD", "RDF", "RDFS", "OWL", "SH",

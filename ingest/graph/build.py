@@ -11,7 +11,6 @@ Example: ``quads = document_quads(doc.doc_id, doc.name, doc.text, result.project
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -98,11 +97,6 @@ class _Graph:
         return list(self.quads)
 
 
-def text_doc_id(text: str) -> str:
-    """Document id of normalized text (same hash as ``ingest.read.document.Document.doc_id``)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
 def document_meta_quads(doc_id: str, file: str, text: str) -> list[Quad]:
     """The source-document node: file name, document id and length of the normalized text.
 
@@ -143,7 +137,7 @@ def project_quads(project: Project, doc_text: str, doc_id: str | None = None) ->
     of the project refers to another document.
     Example: ``project_quads(result.projects[0], doc.text)``
     """
-    doc_id = doc_id or text_doc_id(doc_text)
+    doc_id = doc_id or iris.document_id(doc_text)
     g = _Graph(iris.graph_iri(doc_id))
     _add_project(g, project, doc_text, doc_id, _resolution_key_function([project]))
     return g.out()

@@ -11,13 +11,13 @@ Example: ``doc = read_path("data/000_33c4abcdc6cea628.txt"); doc.doc_id``
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from ingest.errors import IngestError
+from ingest.identifiers import document_id
 
 # A line this long is not text extracted from a table; it is a minified or binary file.
 MAX_LINE_CHARS = 100_000
@@ -43,7 +43,7 @@ class Document:
 
     @cached_property
     def doc_id(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+        return document_id(self.text)
 
     @property
     def name(self) -> str:

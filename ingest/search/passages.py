@@ -9,11 +9,11 @@ Example: ``build_passages(parse_document(read_path("data/x.txt")).projects)``
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from ingest.identifiers import digest
 from ingest.parse.layout import align
 from ingest.records import Citation, Indicator, Project, Span
 
@@ -45,15 +45,10 @@ class Passage:
     text: str
     span: Span | None = None
 
-    @property
-    def text_hash(self) -> str:
-        """Content hash used to reuse cached vectors: same text, same vector."""
-        return text_hash(self.text)
-
 
 def text_hash(text: str) -> str:
-    """``sha1`` of the UTF-8 text, first 16 hex digits."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+    """Content hash of a passage text, to reuse its vector: same text, same vector."""
+    return digest(text)
 
 
 # -- splitting ----------------------------------------------------------------------------

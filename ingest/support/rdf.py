@@ -22,7 +22,7 @@ def inferred_graph_iri(doc_id: str) -> str:
 
 def support_link_iri(indicator_iri: str, basis_iri: str) -> str:
     """One link node per (indicator, basis): stable across re-ingest whatever the score."""
-    return f"{indicator_iri}/support/{iris.short_hash(basis_iri)}"
+    return f"{indicator_iri}/support/{iris.digest(basis_iri, 12)}"
 
 
 def activity_iri(method: str = METHOD) -> str:
