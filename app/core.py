@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ingest.errors import JixiaoError
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.storage.recordstore import RecordStore
 from ingest.records import Project
@@ -20,6 +21,17 @@ from app.settings import BUNDLED_DATA, REPO_ROOT, Settings
 
 SEARCH_QUERIES = REPO_ROOT / "tests" / "eval" / "search_queries.jsonl"
 TRACE_CASES = REPO_ROOT / "tests" / "eval" / "trace_cases.jsonl"
+
+
+INGEST_HINT = "run `jixiao ingest` (the bundled data/) or `jixiao ingest FILE_OR_FOLDER …` first, " \
+              "or pass --data-dir DIR where you ingested"
+
+
+class KnowledgeBaseError(JixiaoError):
+    """The data directory cannot be used (it is a file, it cannot be created), or holds nothing yet.
+
+    Example: ``KnowledgeBaseError("nothing is ingested in var yet", hint=INGEST_HINT)``
+    """
 
 
 class GraphSink:
@@ -41,7 +53,9 @@ class GraphSink:
         if self.support:
             from ingest.support.score import support_links
             from ingest.support.rdf import inferred_graph_iri, support_quads
-            links = support_links(result.projects, self.kb.encoder, doc.text, top_k=3)
+            # every basis of every indicator, ranked: trace shows the whole ranking from the graph,
+            # queries/indicator_support.rq the best three
+            links = support_links(result.projects, self.kb.encoder, doc.text)
             self.kb.graph.replace_graph(inferred_graph_iri(doc.doc_id),
                                         support_quads(doc.doc_id, result.projects, links,
                                                       encoder_name=self.kb.encoder.name))
@@ -53,7 +67,14 @@ class KnowledgeBase:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.data_dir = settings.data_dir
-        self.records = RecordStore(self.data_dir)
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise KnowledgeBaseError(f"the data directory {self.data_dir} is a file, not a folder",
+                                     hint="pass --data-dir DIR (a folder, created when missing) or fix JIXIAO_DATA_DIR")
+        try:
+            self.records = RecordStore(self.data_dir)
+        except OSError as e:
+            raise KnowledgeBaseError(f"cannot use the data directory {self.data_dir}: {e.strerror or e}",
+                                     hint="pass --data-dir DIR, a folder you can write to") from None
         self._search = None
 
     @classmethod
@@ -122,6 +143,12 @@ class KnowledgeBase:
         """Every ingested project, in document order."""
         return self.records.projects()
 
+    def require_projects(self) -> list[Project]:
+        """Every ingested project; a :class:`KnowledgeBaseError` saying how to ingest when nothing is."""
+        if not self.records.documents():
+            raise KnowledgeBaseError(f"nothing is ingested in {self.data_dir} yet", hint=INGEST_HINT)
+        return self.projects()
+
     def doc_texts(self) -> dict[str, str]:
         """doc id → normalized text, for every ingested document."""
         return {d: self.records.text(d) for d in self.records.documents()}
@@ -148,10 +175,12 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Any = None):
         """The ``k`` best projects for ``query`` with highlighted passages (list of ``SearchHit``)."""
+        self.require_projects()
         return self.search_index().search(query, k=k, mode=mode, filters=filters)
 
     def evaluate_search(self, path: str | Path | None = None) -> dict[str, Any]:
         from app.evaluate.search import evaluate_search
+        self.require_projects()
         return evaluate_search(self.search_index(), path or SEARCH_QUERIES)
 
     # ------------------------------------------------------------------ trace
@@ -159,20 +188,24 @@ class KnowledgeBase:
     def trace(self, query: str, project: str | None = None):
         """Indicator (name or IRI) → project → laws / articles / clauses, ranked by support.
 
-        Returns a ``TraceResult``, or ``Ambiguous`` listing the candidates when the name
-        fits several indicators and ``project`` does not narrow it.
+        The ranking is the support links ingest stored in the graph (embedded or the
+        endpoint), read back over SPARQL: no encoder is loaded. Returns a ``TraceResult``,
+        or ``Ambiguous`` listing the candidates when the name fits several indicators and
+        ``project`` does not narrow it.
         """
         from app.trace import trace
-        return trace(self.projects(), query, project, self.encoder, self.records.text)
+        return trace(self.require_projects(), query, project, store=self.graph, doc_text_fn=self.records.text)
 
     def gaps(self):
         """Findings for reviewers: indicators without a concrete basis, 立项依据 that repeat other sections."""
         from app.gaps import gaps
-        return gaps(self.projects())
+        return gaps(self.require_projects())
 
     def evaluate_trace(self, path: str | Path | None = None) -> dict[str, Any]:
+        """top-1/top-3/MRR of the support ranking on judged pairs; scores afresh with the encoder
+        (the same function ingest stores), so a change of weights can be measured before re-ingesting."""
         from app.evaluate.trace import evaluate_trace
-        return evaluate_trace(self.projects(), self.encoder, path or TRACE_CASES, doc_texts=self.doc_texts())
+        return evaluate_trace(self.require_projects(), self.encoder, path or TRACE_CASES, doc_texts=self.doc_texts())
 
     # ------------------------------------------------------------------ SPARQL
 

@@ -3,14 +3,16 @@
 - :func:`trace` – indicator (by name or IRI) → its project → the laws, documents and
   articles the project cites (title, 发文字号, issuer, 效力层级, the article and its
   quoted clause), each with the source characters it was read from; ranked by how
-  directly each supports the indicator (``ingest.support.score``) when an encoder is given.
-  An indicator name that occurs in several projects gives :class:`Ambiguous` (the
-  candidates), unless ``project`` narrows it down.
+  directly each supports the indicator when a graph store is given: the ranking is the
+  one ingest stored as ``jx:SupportLink`` nodes (``ingest.support.rdf.stored_links``),
+  read back over SPARQL from the embedded store or a remote endpoint, so tracing needs
+  no encoder. An indicator name that occurs in several projects gives :class:`Ambiguous`
+  (the candidates), unless ``project`` narrows it down.
 - :func:`render_trace` – plain text or JSON, so a CLI command is one call.
 
 The gaps a trace reports come from :mod:`app.gaps`.
 
-Example: ``render_trace(trace(kb.projects(), "能耗数据异常故障修复率", encoder=kb.encoder), as_json=True)``
+Example: ``render_trace(trace(kb.projects(), "能耗数据异常故障修复率", store=kb.graph), as_json=True)``
 """
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ from typing import Any, Callable, Sequence
 from ingest import identifiers as iris
 from ingest.errors import JixiaoError
 from ingest.records import SECTION_LABELS, Citation, Indicator, Project, Span
-from ingest.support.score import METHOD, SupportLink, basis_iris, key_function, support_links
+from ingest.support.rdf import stored_links
+from ingest.support.score import METHOD, SupportLink, basis_iris, candidates, key_function
 
 from app.gaps import Finding, gaps
 
@@ -65,7 +68,7 @@ class Basis:
     ``quote`` is the quoted clause as cited; ``evidence`` the clause the score rests on
     (one sentence of the quote, or the whole citation) and ``span`` its source characters;
     ``cited_at`` every place the project cites it. ``score``/``rank``/``method`` are None
-    in a direct trace (no encoder).
+    in a direct trace (no graph store, or no link stored for it).
     """
 
     iri: str
@@ -244,24 +247,35 @@ def direct_bases(project: Project, key_projects: Sequence[Project] | None = None
     return out
 
 
-def _with_link(b: Basis, link: SupportLink, doc_text_fn: DocTextFn | None) -> Basis:
-    cand = link.candidate
+def _clauses(project: Project, siblings: Sequence[Project], doc_text: str | None) -> dict[tuple, str | None]:
+    """(basis IRI, evidence start, end) → the quoted text a stored link's evidence span stands for:
+    the whole quote of an article or document, or one clause of it (``ingest.support.score.candidates``,
+    pure: the same candidates ingest scored, without scoring them)."""
+    return {(c.basis_iri, c.span.start, c.span.end): c.clause
+            for c in candidates(project, key_function(siblings), doc_text) if c.span is not None}
+
+
+def _with_link(b: Basis, link: SupportLink, clauses: dict[tuple, str | None],
+               doc_text_fn: DocTextFn | None) -> Basis:
     span = _evidence(link.span, doc_text_fn)
     if span is not None and span.text is None and link.exact is not None:
         span = Evidence(span.doc, span.file, span.start, span.end, link.exact)
-    return replace(b, score=link.score, rank=link.rank, method=link.method,
-                   granularity=cand.granularity if cand else None, evidence=cand.clause if cand else None,
-                   span=span)
+    key = (link.basis_iri, link.span.start, link.span.end) if link.span else None
+    evidence = clauses[key] if key in clauses else (link.exact if link.granularity == "clause" else b.quote)
+    return replace(b, score=link.score, rank=link.rank, method=link.method, granularity=link.granularity,
+                   evidence=evidence, span=span)
 
 
-def trace(projects: Sequence[Project], query: str, project: str | None = None, encoder=None,
-          doc_text_fn: DocTextFn | None = None, cache: dict | None = None) -> TraceResult | Ambiguous:
+def trace(projects: Sequence[Project], query: str, project: str | None = None, store=None,
+          doc_text_fn: DocTextFn | None = None) -> TraceResult | Ambiguous:
     """Trace one indicator (name or IRI) to the bases its project cites, best supported first.
 
-    Without ``encoder`` the trace is direct: bases in citation order, no scores.
-    ``doc_text_fn(doc_id)`` gives a document's normalized text, so every span carries
-    its exact source text. ``cache`` keeps vectors between calls (see ``ingest.support.score``).
-    Example: ``trace(projects, "能耗数据异常故障修复率", encoder=get_encoder()).bases[0].doc_number``
+    ``store`` is the graph store (``ingest.graph.store.GraphStore``, embedded or remote): the
+    score, rank and evidence of each basis are the support links ingest stored in the
+    document's ``…/inferred`` graph. Without ``store`` the trace is direct: bases in
+    citation order, no scores. ``doc_text_fn(doc_id)`` gives a document's normalized
+    text, so every span carries its exact source text.
+    Example: ``trace(kb.projects(), "能耗数据异常故障修复率", store=kb.graph).bases[0].doc_number``
     """
     found = find_indicator(projects, query, project)
     if isinstance(found, Ambiguous):
@@ -271,14 +285,13 @@ def trace(projects: Sequence[Project], query: str, project: str | None = None, e
     ind_iri = iris.indicator_iri(p.id, n)
     siblings = _same_document(projects, p)
     bases = direct_bases(p, siblings, doc_text_fn)
-    if encoder is not None and bases:
-        doc = p.source.doc if p.source else None
-        text = doc_text_fn(doc) if doc_text_fn and doc else None
-        links = [link for link in support_links([p], encoder, text, cache=cache, key_projects=siblings)
-                 if link.indicator_iri == ind_iri]
-        by_iri = {link.basis_iri: link for link in links}
-        bases = sorted((_with_link(b, by_iri[b.iri], doc_text_fn) if b.iri in by_iri else b for b in bases),
-                       key=lambda b: (b.rank is None, b.rank or 0))
+    if store is not None and bases and p.source is not None:
+        by_iri = {link.basis_iri: link for link in stored_links(store, ind_iri, p.source.doc, p.source.file)}
+        if by_iri:
+            text = doc_text_fn(p.source.doc) if doc_text_fn else None
+            clauses = _clauses(p, siblings, text)
+            bases = sorted((_with_link(b, by_iri[b.iri], clauses, doc_text_fn) if b.iri in by_iri else b
+                            for b in bases), key=lambda b: (b.rank is None, b.rank or 0))
     findings = tuple(f for f in gaps([p]) if f.indicator in (None, ind.name))
     return TraceResult(ind, ind_iri, p, tuple(bases), _evidence(ind.span, doc_text_fn), findings)
 

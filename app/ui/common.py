@@ -3,8 +3,8 @@
 The knowledge base is opened once per data directory for the whole Streamlit process
 (``st.cache_resource``): the embedded graph store is locked by the process that opens it,
 so a second ``KnowledgeBase`` on the same directory, from another page or another
-browser session, would fail. Its parts still open lazily, so the search, trace and
-projects pages never touch the graph store; only SPARQL and ingest do.
+browser session, would fail. Its parts still open lazily, so the search and projects
+pages never touch the graph store; SPARQL, trace (the stored support links) and ingest do.
 
 The data directory comes from ``JIXIAO_DATA_DIR`` (then ``jixiao.toml``, then ``./var``),
 the same setting the CLI reads; ``jixiao ui --data-dir DIR`` sets it for the server.

@@ -2,6 +2,9 @@
 
 Inferred links are kept in their own named graph, apart from what the document
 states, so a query can always tell the two apart and removing a document removes both.
+:func:`support_quads` writes them (at ingest, with the encoder); :func:`stored_links`
+reads them back (at trace time, with no encoder), from the embedded store or a remote
+endpoint alike: the graph is the one source of truth for the ranking.
 
 Example: ``store.replace_graph(inferred_graph_iri(doc.doc_id), support_quads(doc.doc_id, projects, links))``
 """
@@ -12,7 +15,7 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from ingest import identifiers as iris
-from ingest.records import Project
+from ingest.records import Project, Span
 from ingest.support.score import LEXICAL_WEIGHT, METHOD, SCORE_DECIMALS, SEMANTIC_WEIGHT, SupportLink
 
 def inferred_graph_iri(doc_id: str) -> str:
@@ -111,3 +114,49 @@ def support_quads(doc_id: str, projects: Sequence[Project], links: Iterable[Supp
             add(quote, OA.exact, link.exact)
     return list(out)
 
+
+# The links of one indicator that one document's inferred graph holds, best first. The
+# evidence span's selectors sit in the document graph (a citation) or beside the link (a
+# clause): both are in the default graph, the merge of every named graph.
+# (``ontology.PREFIXES`` go in front.)
+STORED_LINKS = """SELECT ?basis ?score ?rank ?method ?granularity ?semantic ?lexical ?start ?end ?exact WHERE {
+  GRAPH <%(graph)s> {
+    ?link a jx:SupportLink ; jx:indicator <%(indicator)s> ; jx:basis ?basis ;
+          jx:score ?score ; jx:rank ?rank ; jx:method ?method .
+    OPTIONAL { ?link jx:granularity ?granularity }
+    OPTIONAL { ?link jx:semanticScore ?semantic }
+    OPTIONAL { ?link jx:lexicalScore ?lexical }
+    OPTIONAL { ?link prov:wasDerivedFrom ?span }
+  }
+  OPTIONAL { ?span oa:hasSelector ?pos . ?pos oa:start ?start ; oa:end ?end .
+             OPTIONAL { ?span oa:hasSelector/oa:exact ?exact } }
+} ORDER BY ?rank ?basis"""
+
+
+def stored_links(store, indicator_iri: str, doc_id: str, file: str | None = None) -> list[SupportLink]:
+    """The support links of ``indicator_iri`` that ingest stored for document ``doc_id``, best first.
+
+    ``store`` is any ``ingest.graph.store.GraphStore`` (embedded or remote). Each link has the
+    score, rank, method, granularity and evidence span (``Span(doc_id, file, start, end)``,
+    with its text in ``exact``) written by :func:`support_quads`; no ``candidate``. An
+    indicator whose project cites nothing, or a document ingested without links, gives ``[]``.
+    Example: ``stored_links(kb.graph, iris.indicator_iri(p.id, 5), p.source.doc)[0].basis_iri``
+    """
+    for iri in (indicator_iri, inferred_graph_iri(doc_id)):
+        if any(c in iri for c in '<>"{}|^`\\ '):
+            raise ValueError(f"not an IRI: {iri!r}")
+    from ontology import PREFIXES
+
+    query = PREFIXES + STORED_LINKS % {"graph": inferred_graph_iri(doc_id), "indicator": indicator_iri}
+    rows = store.query(query).rows
+    out: dict[str, SupportLink] = {}
+    for basis, score, rank, method, granularity, semantic, lexical, start, end, exact in rows:
+        basis = str(basis)
+        if basis in out:       # one evidence span per link; a second selector row adds nothing
+            continue
+        span = Span(doc_id, file or "", int(start), int(end)) if start is not None and end is not None else None
+        out[basis] = SupportLink(indicator_iri, basis, float(score), str(method), span, int(rank),
+                                 semantic=float(semantic or 0), lexical=float(lexical or 0),
+                                 exact=None if exact is None else str(exact),
+                                 granularity=None if granularity is None else str(granularity))
+    return sorted(out.values(), key=lambda link: link.rank)

@@ -99,8 +99,10 @@ class SupportLink:
     (its semantic part is scaled over the project's candidates), not indicators with
     each other. ``rank`` 1 = best basis of that indicator. ``semantic`` is the raw e5
     cosine and ``lexical`` the bigram overlap; ``span`` the evidence (the cited clause
-    or citation) and ``exact`` its text when known.
-    ``candidate`` is what was scored (title, article, quote …) for display.
+    or citation) and ``exact`` its text when known; ``granularity`` what the evidence is
+    (``law``, ``article`` or ``clause``). Every number is a plain Python ``float``/``int``.
+    ``candidate`` is what was scored (title, article, quote …) for display; a link read
+    back from the graph (``ingest.support.rdf.stored_links``) has none.
     """
 
     indicator_iri: str
@@ -112,11 +114,8 @@ class SupportLink:
     semantic: float = 0.0
     lexical: float = 0.0
     exact: str | None = None
+    granularity: str | None = None
     candidate: Candidate | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def granularity(self) -> str | None:
-        return self.candidate.granularity if self.candidate else None
 
 
 # -- candidates ----------------------------------------------------------------------------
@@ -333,7 +332,8 @@ def scale_semantic(cosines: Sequence[float]) -> list[float]:
 
     Example: ``scale_semantic([0.84, 0.86, 0.88])`` → ``[0.0, 0.5, 1.0]`` (up to rounding)
     """
-    lo, hi = (min(cosines), max(cosines)) if len(cosines) else (0.0, 0.0)
+    # plain floats: numpy float32 arithmetic would stay float32, which JSON cannot write
+    lo, hi = (float(min(cosines)), float(max(cosines))) if len(cosines) else (0.0, 0.0)
     if hi - lo < 1e-9:
         return [1.0] * len(cosines)
     return [(float(c) - lo) / (hi - lo) for c in cosines]
@@ -365,9 +365,9 @@ def rank_links(indicator_iri: str, cands: Sequence[Candidate], semantic: Sequenc
             continue
         span = cand.span
         exact = doc_text[span.start:span.end] if doc_text is not None and span is not None else None
-        link = SupportLink(indicator_iri, cand.basis_iri, round(score, SCORE_DECIMALS), METHOD, span,
+        link = SupportLink(indicator_iri, cand.basis_iri, round(float(score), SCORE_DECIMALS), METHOD, span,
                            semantic=round(float(sem), SCORE_DECIMALS), lexical=round(float(lex), SCORE_DECIMALS),
-                           exact=exact, candidate=cand)
+                           exact=exact, granularity=cand.granularity, candidate=cand)
         best[cand.basis_iri] = (score, n, link)
     ordered = sorted(best.values(), key=lambda t: (-t[0], t[1]))
     return [replace(link, rank=r) for r, (_, _, link) in enumerate(ordered, start=1)]
