@@ -49,12 +49,16 @@ class Table:
 
     ``n_rows``/``n_cols`` cover every cell including spans; ``source`` says where in the
     file the table was (``sheet 项目1``, ``page 3``, ``table 2``) for error messages.
+    ``rows_marked`` is False for a text copy that lost its row boundaries (one cell a line,
+    or a whole table on one line): its cells are then one column (or one row) in reading
+    order, and the interpreter must re-flow them into rows by their labels.
     """
 
     cells: tuple[Cell, ...]
     n_rows: int
     n_cols: int
     source: str = ""
+    rows_marked: bool = True
     _grid: tuple = field(default=(), compare=False, repr=False)
 
     @classmethod

@@ -1,0 +1,101 @@
+"""Excel workbooks (.xlsx, .xlsm) → a ``Document`` with one table per sheet.
+
+Every visible worksheet is read (hidden sheets hold a template's drop-down lists, not the
+published table). Merged ranges become one cell with its row and column spans; only the
+top-left cell of a range carries text, as in Excel. Formulas give their cached values
+(``data_only``), and numbers and dates are printed as Excel shows them, through their
+number format (``ingest.read.numfmt``): ``1,234,567.00``, ``95%``, ``2021年1月1日``.
+
+A sheet is one table, whatever blank rows separate its blocks (the interpreter finds the
+sections by their labels); its leading one-cell rows (the title, ``单位：万元``) are laid out
+as headings before it (``ingest.read.cells``), and so is the sheet's name unless it is a
+default one (``Sheet1``, ``工作表1``). A workbook that is really an .xls or an HTML page
+(web systems export those under an .xlsx name) is read as what it is.
+
+Example: ``read_xlsx(Path("申报表.xlsx").read_bytes(), "申报表.xlsx").tables[0].rows()[0]``
+"""
+from __future__ import annotations
+
+import io
+import re
+import warnings
+
+from ingest.errors import IngestError
+from ingest.read.archive import encrypted_error, open_zip, sniff
+from ingest.read.cells import MAX_CELLS, MAX_ROWS, check_size, lay_out, no_table
+from ingest.read.document import Document
+from ingest.read.grid import GridText, RawCell
+from ingest.read.numfmt import format_value
+
+#: Sheet names that say nothing about the table (not written as a heading).
+DEFAULT_SHEET_NAME = re.compile(r"(?i)^(sheet|工作表|表|页)\s*\d*$")
+
+
+def read_xlsx(data: bytes, name: str) -> Document:
+    """Read every visible sheet of an .xlsx into tables laid out as text.
+
+    Example: ``read_xlsx(data, "a.xlsx").kind`` → ``"xlsx"``
+    """
+    kind = sniff(data)
+    if kind == "ole":
+        from ingest.read.xls import read_xls
+        return read_xls(data, name)
+    if kind == "encrypted":
+        raise encrypted_error(name, "xlsx")
+    if kind == "html":
+        from ingest.read.html import read_html
+        return read_html(data, name)
+    open_zip(data, name, "xlsx")
+    book = _load(data, name)
+    g = GridText()
+    total = 0
+    for ws in book.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        cells = list(sheet_cells(ws, name))
+        total += len(cells)
+        check_size(0, total, name, "the workbook")
+        if not DEFAULT_SHEET_NAME.match(ws.title.strip()):
+            g.add_heading(ws.title)
+        lay_out(g, cells, f"sheet {ws.title}")
+    if not g.tables:
+        raise no_table(name, "every sheet is empty or holds only single lines of text",
+                       "is this the right file? The table must be in cells of a visible sheet")
+    return Document(path=name, text=g.text, encoding="xlsx", kind="xlsx", tables=tuple(g.tables))
+
+
+def _load(data: bytes, name: str):
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")      # "Data Validation extension is not supported" …
+            # read_only mode cannot see merged cells; data_only gives formulas' cached values
+            return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises KeyError, ValueError, lxml errors … on damaged parts
+        reason = str(exc).strip() or type(exc).__name__
+        raise IngestError(f"not a readable .xlsx: {reason}", file=name,
+                          hint="open it in Excel or LibreOffice and save it again as .xlsx") from None
+
+
+def sheet_cells(ws, name: str):
+    """The printed cells of one worksheet as ``RawCell``s (0-based), merged ranges as spans."""
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
+    for rng in ws.merged_cells.ranges:
+        spans[(rng.min_row, rng.min_col)] = (rng.max_row - rng.min_row + 1, rng.max_col - rng.min_col + 1)
+    # ws._cells holds only the cells the file defines; iter_rows() would create every cell
+    # up to the sheet's dimension (a formatted column reaches row 1,048,576).
+    defined = ws._cells
+    if len(defined) > MAX_CELLS:
+        check_size(0, len(defined), name, f"sheet {ws.title}")
+    for (r, c), cell in sorted(defined.items()):
+        value = cell.value
+        if value is None:          # openpyxl empties the covered cells of a merged range
+            continue
+        text = format_value(value, cell.number_format)
+        if not text.strip():
+            continue
+        if r > MAX_ROWS:
+            check_size(r, 0, name, f"sheet {ws.title}")
+        rowspan, colspan = spans.get((r, c), (1, 1))
+        yield RawCell(r - 1, c - 1, text.replace("\t", " "), rowspan, colspan)
