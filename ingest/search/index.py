@@ -41,8 +41,8 @@ from ingest.identifiers import project_iri
 from ingest.search.passages import Passage, build_passages, document_key, labels, text_hash
 from ingest.records import Project, Span
 from ingest.search.tokenize import Tokenizer
-from ingest.search.vectors import (FLAT_THRESHOLD, SearchIndexError, IndexMismatchError, Manifest, VectorIndex,
-                            atomic_write_bytes, atomic_write_json)
+from ingest.search.vectors import FLAT_THRESHOLD, SearchIndexError, IndexMismatchError, Manifest, VectorIndex
+from ingest.storage.atomic import write_json, write_text
 
 __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats",
            "PROJECT_NS", "MODES"]
@@ -296,8 +296,8 @@ class SearchIndex:
                  "bm25": f"bm25-{gen}"}
         lines = "".join(json.dumps(_passage_json(p, h), ensure_ascii=False) + "\n"
                         for p, h in zip(self.passages, self.hashes))
-        atomic_write_bytes(d / files["passages"], lines.encode("utf-8"))
-        atomic_write_json(d / files["projects"], [info.to_json() for info in self.projects.values()])
+        write_text(d / files["passages"], lines)
+        write_json(d / files["projects"], [info.to_json() for info in self.projects.values()])
         self.lexical.save(d / files["bm25"])
         files.update(self.vectors.save(d, f"vectors-{gen}"))
         manifest = Manifest(encoder={"name": self.encoder.name, "dim": int(self.encoder.dim)}, generation=gen,

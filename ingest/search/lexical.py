@@ -2,7 +2,7 @@
 
 The index is a directory holding bm25s' own files (JSON params and vocabulary,
 ``.npy`` score arrays, no pickle) and the tokenizer's ``userdict.txt``; it is
-written into a temporary sibling directory and renamed into place.
+written into a new directory that then replaces the old one (``ingest.storage.atomic``).
 
 Scoring is BM25 with Lucene's idf, ``log(1 + (N - df + 0.5) / (df + 0.5))``, and
 term part ``tf / (tf + k1 · (1 - b + b · |d| / avgdl))``; each distinct query term
@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from ingest.search.tokenize import Tokenizer, merge_ranges
+from ingest.storage.atomic import replace_directory, write_json
 
 K1 = 1.2
 B = 0.75
@@ -82,23 +82,13 @@ class LexicalIndex:
     # -- persistence -----------------------------------------------------------------------
     def save(self, directory: str | os.PathLike) -> None:
         """Write the index into ``directory`` (replaced as a whole)."""
-        directory = Path(directory)
-        tmp = directory.with_name(directory.name + f".tmp{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self.num_docs:
-            self.retriever.save(tmp, show_progress=False)
-        self.tokenizer.save(tmp)
-        (tmp / PARAMS_FILE).write_text(json.dumps(
-            {"k1": self.k1, "b": self.b, "method": METHOD, "num_docs": self.num_docs}, indent=1) + "\n",
-            encoding="utf-8")
-        old = None
-        if directory.exists():
-            old = directory.with_name(directory.name + f".old{os.getpid()}")
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        def fill(tmp: Path) -> None:
+            if self.num_docs:
+                self.retriever.save(tmp, show_progress=False)
+            self.tokenizer.save(tmp)
+            write_json(tmp / PARAMS_FILE, {"k1": self.k1, "b": self.b, "method": METHOD, "num_docs": self.num_docs})
+
+        replace_directory(directory, fill)
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "LexicalIndex":

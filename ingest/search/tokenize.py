@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from ingest.storage.atomic import write_text
+
 USER_DICT_NAME = "userdict.txt"
 
 # Function words that carry no topic. Deliberately short: 保障, 管理 … stay in.
@@ -203,9 +205,7 @@ class Tokenizer:
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``userdict.txt`` (UTF-8 without BOM, LF) atomically into ``directory``."""
         path = Path(directory) / USER_DICT_NAME
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        tmp.write_bytes(self.user_dict_text().encode("utf-8"))
-        os.replace(tmp, path)
+        write_text(path, self.user_dict_text())
         return path
 
     @classmethod

@@ -1,4 +1,4 @@
-"""Passage vectors in FAISS, the index manifest, and atomic file writes.
+"""Passage vectors in FAISS and the index manifest.
 
 :class:`VectorIndex` keeps the float32 matrix (the cache that rebuilds reuse) and
 a FAISS index over it: exact ``IndexFlatIP`` below ``FLAT_THRESHOLD`` vectors,
@@ -7,9 +7,8 @@ L2-normalized, so inner product is cosine similarity.
 
 :class:`Manifest` is ``manifest.json`` of an index directory: format version,
 encoder name and dimension, document hashes → passage ranges, and the files of
-the current generation. Every file is written to a temporary name and moved into
-place with ``os.replace``; the manifest is written last, so a reader sees either
-the old index or the new one, never a mix.
+the current generation. Every file is written atomically (``ingest.storage.atomic``)
+and the manifest last, so a reader sees either the old index or the new one, never a mix.
 
 Example: ``VectorIndex(np.eye(3, dtype="float32")).search(np.eye(3)[0], k=1)``
 """
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ingest.errors import JixiaoError
+from ingest.storage.atomic import write_bytes, write_json, write_npy
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -53,38 +53,6 @@ class IndexMismatchError(SearchIndexError):
         self.requested = requested
 
 
-# -- atomic writes ---------------------------------------------------------------------------
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp{os.getpid()}")
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path``, fsync it, then ``os.replace``."""
-    path = Path(path)
-    tmp = _tmp(path)
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
-    """JSON, UTF-8 without BOM, LF line ends, non-ASCII kept readable."""
-    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
-
-
-def atomic_save_npy(path: str | os.PathLike, array: np.ndarray) -> None:
-    """``np.save`` (no pickle) through a temporary file."""
-    path = Path(path)
-    tmp = _tmp(path)
-    with open(tmp, "wb") as f:
-        np.save(f, array, allow_pickle=False)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 # -- manifest --------------------------------------------------------------------------------
 @dataclass
 class Manifest:
@@ -105,7 +73,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
 
     def write(self, directory: str | os.PathLike) -> None:
-        atomic_write_json(Path(directory) / MANIFEST, asdict(self))
+        write_json(Path(directory) / MANIFEST, asdict(self))
 
     @classmethod
     def read(cls, directory: str | os.PathLike) -> "Manifest":
@@ -204,12 +172,10 @@ class VectorIndex:
         """Write ``{stem}.npy`` (and ``{stem}.hnsw.faiss`` for HNSW); returns the file names."""
         directory = Path(directory)
         files = {"vectors": f"{stem}.npy"}
-        atomic_save_npy(directory / files["vectors"], self.vectors)
+        write_npy(directory / files["vectors"], self.vectors)
         if self.kind == "hnsw":
             files["faiss"] = f"{stem}.hnsw.faiss"
-            tmp = _tmp(directory / files["faiss"])
-            _faiss().write_index(self.index, str(tmp))
-            os.replace(tmp, directory / files["faiss"])
+            write_bytes(directory / files["faiss"], _faiss().serialize_index(self.index).tobytes())
         return files
 
     @classmethod

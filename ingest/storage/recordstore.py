@@ -17,32 +17,18 @@ Example: ``RecordStore(Path("var")).projects()``
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 from ingest.errors import IngestError
+from ingest.storage.atomic import write_json, write_text
 from ingest.storage.codec import department_from_dict, department_to_dict, project_from_dict, project_to_dict
 from ingest.parse.document import ParseResult
 from ingest.read.document import Document
 from ingest.records import Department, Project
 
 FORMAT_VERSION = 1
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RecordStore:
@@ -64,7 +50,7 @@ class RecordStore:
         return manifest
 
     def _save_manifest(self) -> None:
-        atomic_write(self.dir / "manifest.json", json.dumps(self._manifest, ensure_ascii=False, indent=1))
+        write_json(self.dir / "manifest.json", self._manifest)
 
     def put(self, doc: Document, result: ParseResult) -> str | None:
         """Store a parsed document. Returns the id of a document it replaced (same path), if any."""
@@ -77,8 +63,8 @@ class RecordStore:
             "warnings": [str(w) for w in result.warnings],
             "errors": [str(e) for e in result.errors],
         }
-        atomic_write(self.dir / f"{doc.doc_id}.txt", doc.text)
-        atomic_write(self.dir / f"{doc.doc_id}.json", json.dumps(payload, ensure_ascii=False))
+        write_text(self.dir / f"{doc.doc_id}.txt", doc.text)
+        write_json(self.dir / f"{doc.doc_id}.json", payload, indent=None)
         self._manifest["documents"][doc.doc_id] = {
             "file": doc.path, "projects": len(result.projects),
             "ingested": datetime.now(timezone.utc).isoformat(timespec="seconds"),
