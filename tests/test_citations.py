@@ -306,7 +306,10 @@ def test_quoted_names_are_not_citations():
             assert c.title is None or "国能中心" not in c.title
     assert [c.title for c, _, _ in extract_citations(SHIPIN_OVERVIEW, "overview")] == [
         "上海系统推进全面创新改革试验加快建设具有全球影响力的科技创新中心方案"]
-    assert extract_citations("（以下简称“国能中心”）。信息化项目管理办法、信息化需求变更管理办法", "overview") == []
+    # Changed for issue 9 item 6: the two names after the quoted name are bases named without 《》
+    # (the seed's 保证项目实施的制度、措施 lists them), so they are citations now; “国能中心” still is not.
+    assert [c.title for c, _, _ in extract_citations("（以下简称“国能中心”）。信息化项目管理办法、信息化需求变更管理办法",
+                                                     "overview")] == ["信息化项目管理办法", "信息化需求变更管理办法"]
     assert [c.quote for c, _, _ in extract_citations("按照《X条例》“十三五”时期的要求", "plan")] == [None]
 
 
@@ -442,5 +445,8 @@ def test_extract_citations_on_parsed_seed_sections():
         assert (c.title or c.doc_number)[:4] in quoted.replace("\n", "") or c.article in quoted
     assert {c.section for c in gnzx.citations} == {"overview", "legal_basis", "necessity", "safeguards"}
     assert [(c.title, c.level) for c in projects["对口援助"].citations] == [("2020年财政预算规定", "预算管理规定")]
-    assert [(c.title, c.level) for c in projects["实验室管理网系统(运维)"].citations] == [
-        ("2020年市级机关预算管理办法", "预算管理规定")]
+    # Changed for issue 9 item 6: line 781 lists the unit's own 办法 without 《》 and with no separator
+    # (信息化项目管理办法信息化项目需求变更管理办法); they were missed before and are citations now.
+    assert [(c.title, c.level, c.section) for c in projects["实验室管理网系统(运维)"].citations] == [
+        ("2020年市级机关预算管理办法", "预算管理规定", "legal_basis"),
+        ("信息化项目管理办法", "部门规章", "safeguards"), ("信息化项目需求变更管理办法", "部门规章", "safeguards")]

@@ -80,18 +80,24 @@ def test_percent_targets_at_least_95(kb):
 
 
 def test_projects_without_concrete_basis(kb):
+    # Changed for issue 9 item 6: IT, HALL and LAB list their own 信息化项目管理办法 … without 《》
+    # under 保证项目实施的制度、措施 (lines 23, 607, 781), a concrete basis now.
     assert rows(kb, "projects_without_concrete_basis") == [
-        (IT, "2020年市级机关预算管理办法"), (HALL, "2020年市级财政预算管理办法"), (LAB, "2020年市级机关预算管理办法"),
         ("对口援助", "2020年财政预算规定"), ("技改项目经费", "2020年市级财政预算管理办法")]
 
 
 def test_most_cited_laws(kb):
     got = rows(kb, "most_cited_laws")
-    assert got[:3] == [("2020年市级财政预算管理办法", "预算管理规定", None, 4),
+    # Changed for issue 9 item 6: 信息化项目管理办法 (IT, HALL, LAB), 信息化项目需求变更管理办法 (HALL, LAB)
+    # and 信息化需求变更管理办法 (IT) are cited without 《》 in 保证项目实施的制度、措施.
+    assert got[:4] == [("2020年市级财政预算管理办法", "预算管理规定", None, 4),
+                       ("信息化项目管理办法", "部门规章", None, 3),
                        ("2020年市级机关预算管理办法", "预算管理规定", None, 2),
-                       ("2020年财政预算规定", "预算管理规定", None, 1)]
-    # 国能中心 cites 18 distinct works, 时频 5 more, 大型仪器 JJG 912-2010, plus the two other budget rules
-    assert len(got) == 26
+                       ("信息化项目需求变更管理办法", "部门规章", None, 2)]
+    # 国能中心 cites 18 distinct works, 时频 5 more, 大型仪器 JJG 912-2010, plus the two other budget rules,
+    # plus the three 信息化 办法
+    assert len(got) == 29
+    assert ("信息化需求变更管理办法", "部门规章", None, 1) in got
     assert ("治疗水平电离室剂量计", "技术规范", "JJG 912-2010", 1) in got
 
 

@@ -37,8 +37,11 @@ QUERY = ROOT / "queries" / "indicator_support.rq"
 GN = "国能中心（市能耗在线监测系统）"
 TF = "时频实验室运维费"
 LI = "大型仪器项目经费"
-BUDGET_ONLY = {"“互联网+计量”公共服务平台(运维)", "对口援助", "技改项目经费",
-               "上海市计量院网上政务大厅(运维)", "实验室管理网系统(运维)"}
+# Changed for issue 9 item 6: the three 信息化 projects list their own 办法 without 《》 in
+# 保证项目实施的制度、措施 (lines 23, 607, 781); those are concrete bases now, so only two
+# projects are left with nothing but a budget rule.
+BUDGET_ONLY = {"对口援助", "技改项目经费"}
+IT_PROJECTS = ["“互联网+计量”公共服务平台(运维)", "上海市计量院网上政务大厅(运维)", "实验室管理网系统(运维)"]
 
 
 # -- fixtures ------------------------------------------------------------------------------
@@ -99,7 +102,8 @@ def squash(text: str) -> str:
 # -- direct trace --------------------------------------------------------------------------
 # (title, doc_number, article) of every basis each project cites, read from the seed by hand.
 EXPECTED_BASES = {
-    "“互联网+计量”公共服务平台(运维)": {("2020年市级机关预算管理办法", None, None)},
+    "“互联网+计量”公共服务平台(运维)": {("2020年市级机关预算管理办法", None, None),   # + issue 9 item 6:
+                                   ("信息化项目管理办法", None, None), ("信息化需求变更管理办法", None, None)},
     LI: {("治疗水平电离室剂量计", "JJG 912-2010", None)},
     "对口援助": {("2020年财政预算规定", None, None)},
     GN: {
@@ -129,7 +133,8 @@ EXPECTED_BASES = {
         ("上海市计量测试技术研究院关于印发<财务管理会计及监督制度>的通知", "沪计测〔2013〕106号", None),
     },
     "技改项目经费": {("2020年市级财政预算管理办法", None, None)},
-    "上海市计量院网上政务大厅(运维)": {("2020年市级财政预算管理办法", None, None)},
+    "上海市计量院网上政务大厅(运维)": {("2020年市级财政预算管理办法", None, None),   # + issue 9 item 6
+                                  ("信息化项目管理办法", None, None), ("信息化项目需求变更管理办法", None, None)},
     TF: {
         ("2020年市级财政预算管理办法", None, None),
         ("上海系统推进全面创新改革试验加快建设具有全球影响力的科技创新中心方案", "国发〔2016〕23号", None),
@@ -138,7 +143,8 @@ EXPECTED_BASES = {
         ("质检总局办公厅关于支持上海市质量技术监督局全力建设科创中心和质量高地的函", "质检办函〔2016〕44号", None),
         ("市场监管总局关于同意筹建国家时间频率计量中心上海实验室的批复", "国市监计量函〔2018〕246号", None),
     },
-    "实验室管理网系统(运维)": {("2020年市级机关预算管理办法", None, None)},
+    "实验室管理网系统(运维)": {("2020年市级机关预算管理办法", None, None),   # + issue 9 item 6
+                          ("信息化项目管理办法", None, None), ("信息化项目需求变更管理办法", None, None)},
 }
 
 
@@ -282,13 +288,15 @@ def test_gap_report_names_the_budget_rule_only_projects(projects):
     summary = gaps_summary(findings)
     assert set(summary[NO_CONCRETE_BASIS]) == BUDGET_ONLY
     per_indicator = [f for f in findings if f.kind == NO_CONCRETE_BASIS]
-    assert len(per_indicator) == sum(len(by_name(projects, n).indicators) for n in BUDGET_ONLY) == 86
+    # 对口援助 and 技改项目经费: 9 management rows + 6 others each (tests/seed_expected.py)
+    assert len(per_indicator) == sum(len(by_name(projects, n).indicators) for n in BUDGET_ONLY) == 30
     assert all(f.indicator and f.iri.startswith(iris.BASE) for f in per_indicator)
     # 大型仪器's 立项依据 restates its 项目概况 (JJG 912-2010 is still a concrete basis)
     assert summary[LEGAL_BASIS_REPEATS] == [LI]
     assert "项目概况" in next(f.message for f in findings if f.kind == LEGAL_BASIS_REPEATS)
-    # 时频's 立项依据 is only the budget rule; its documents are cited under 保证措施
-    assert summary[BASIS_OUTSIDE_LEGAL_BASIS] == [TF]
+    # 时频's 立项依据 is only the budget rule; its documents are cited under 保证措施, and so are
+    # the 信息化 projects' own 办法 (issue 9 item 6)
+    assert summary[BASIS_OUTSIDE_LEGAL_BASIS] == [IT_PROJECTS[0], IT_PROJECTS[1], TF, IT_PROJECTS[2]]
     assert not [f for f in findings if f.project == GN]
     text = render_gaps(findings)
     assert all(name in text for name in BUDGET_ONLY)

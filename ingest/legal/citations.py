@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from ingest.legal.docnumbers import (doc_authority, find_standards, is_standard_number, issuer_prefix, known_issuers,
                          normalize_issuer, scan_doc_numbers)
+from ingest.legal.names import basis_names
 from ingest.legal.numerals import NUMERAL_CHARS, cn_to_int
 from ingest.records import Citation
 from ingest.legal.resolve import (BUDGET_RULE, canonical_title, infer_level, is_law_title, resolution_key,
@@ -125,9 +126,17 @@ class _Reader:
             if self.free(m.start()) and n > 0:
                 marks.append(_Mark("article", m.start(), m.end(), ("第" + m.group("n") + "条" +
                                                                   re.sub(r"\s+", "", m.group("sub")), n)))
-        self.marks = sorted(marks, key=lambda m: (m.start, m.end))
         self.rules = [(m.start(), m.end()) for m in BUDGET_RULE.finditer(text) if self.free(m.start())]
-        stops = [m.start() for m in _ITEM.finditer(text) if self.free(m.start())]
+        items = [(m.start(), m.end()) for m in _ITEM.finditer(text) if self.free(m.start())]
+        # names printed without 《》 (信息化项目管理办法、…) are titles too, with the same scope rules
+        found = [(m.start, m.end) for m in marks if m.kind in ("doc", "std", "article")]
+        in_name = [(m.start, m.end) for m in marks if m.kind == "quote" and _is_name(m, text)]  # “十四五”规划
+        opaque = [r for r in self.masked if r not in in_name] + found + self.rules
+        bare = basis_names(text, opaque=opaque, breaks=items, numbers=[m.start for m in marks if m.kind == "doc"])
+        marks += [_Mark("title", s, e, name) for s, e, name in bare]
+        self.masked = self.masked + [(s, e) for s, e, _ in bare]
+        self.marks = sorted(marks, key=lambda m: (m.start, m.end))
+        stops = [s for s, _ in items]
         stops += [s for s, _ in self.rules] + [m.start for m in self.marks if m.kind == "title"]
         # a sentence end closes a scope, unless the next sentence starts with an article (。第二条规定…)
         stops += [m.start() for m in _SENTENCE_END.finditer(text)

@@ -41,6 +41,8 @@ _ORDER_NUMBER = re.compile(
 _ORDER_FORM = re.compile(r"^(?P<issuer>.+?)(?:等\d+部门)?令(?:(?:19|20)\d{2}年)?第\d+号$")
 # Words that may stand right before a 机关代字 in running text ("根据国发〔2016〕23号").
 _LEAD_WORDS = re.compile(r"^.*(?:根据|依据|按照|依照|参照|关于|印发|转发|发函|发布|详见|以及|和|及|与|或|的)")
+# Single characters that end running text before a 机关代字 and are never a place abbreviation.
+_NOT_PLACE = frozenset("按经由见照凭据将对为以于即并是等在从自向被把其该此本文件号了已均且又及和与或的如详")
 
 _STANDARD_CODES = (r"JJG|JJF|GB\s*[/／]\s*[TZ]|GB|JB\s*[/／]\s*T|HJ\s*[/／]\s*T|HJ|JGJ|CJJ|DL\s*[/／]\s*T|"
                    r"NB\s*[/／]\s*T|YY\s*[/／]\s*T|YY|SN\s*[/／]\s*T|WS\s*[/／]\s*T|WS|GA\s*[/／]\s*T|GA|"
@@ -161,16 +163,26 @@ def issuer_prefix(name: str) -> str | None:
 
 
 def _trim_prefix(run: str) -> str:
-    """The 机关代字 at the end of a run of CJK characters (drop words before it)."""
+    """The 机关代字 at the end of a run of CJK characters (drop words before it).
+
+    A place abbreviation right before a listed national prefix is part of the code: one
+    character with nothing but lead words before it (湘财预, 川发改投资, 某发改投资), or two
+    ending in 省/市/县/区 (某省发改投资, 某县财预). Those are a province's or a county's
+    documents, not 财政部's or 国家发改委's.
+    """
     table = authorities()
-    for i in range(len(run) - 1):  # longest suffix that is a listed prefix
-        if run[i:] in table:
-            return run[i:]
-    for i in range(len(run) - 1):  # longest suffix that starts with a listed prefix
-        if authority_for(run[i:]) is not None:
-            return run[i:]
-    trimmed = _LEAD_WORDS.sub("", run)
-    return trimmed or run
+    cut = next((i for i in range(len(run) - 1) if run[i:] in table), None)  # longest listed suffix
+    if cut is None:  # longest suffix that starts with a listed prefix
+        cut = next((i for i in range(len(run) - 1) if authority_for(run[i:]) is not None), None)
+    if cut is None:
+        trimmed = _LEAD_WORDS.sub("", run)
+        return trimmed or run
+    before = run[len(run) - len(_LEAD_WORDS.sub("", run)):cut]
+    if len(before) == 1 and before not in _NOT_PLACE:
+        cut -= 1                    # 湘|财预, 某|发改投资
+    elif len(before) >= 2 and before[-1] in "省市县区州旗" and before[-2] not in _NOT_PLACE:
+        cut -= 2                    # 某省|发改投资, 某县|财预
+    return run[cut:]
 
 
 @dataclass(frozen=True)
