@@ -1,0 +1,44 @@
+"""Test helper: render a fixture spec (``render.spec``) to a real file of each format.
+
+Office files are written by the libraries users' tools write them with (openpyxl, python-docx,
+reportlab); HTML is a bureau's web page around a ``<table>``; text copies are what pasting
+the table out of Excel, Word or a browser gives. Renderings are made at test time in a tmp
+dir, never committed.
+
+Example: ``render(load_spec("shenbao_wanyuan"), "xlsx", tmp_path)`` → ``tmp_path/"shenbao_wanyuan.xlsx"``
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+# format → file name suffix. Text copies are all saved as .txt, as users save pasted text.
+SUFFIX = {
+    "xlsx": ".xlsx",
+    "docx": ".docx",
+    "html": ".html",
+    "pdf": ".pdf",
+    "pipe": ".pipe.txt",        # one row a line, cells joined by " | " (copied from a web page)
+    "markdown": ".md.txt",      # | a | b | rows with a | --- | line under the first row
+    "cells": ".cells.txt",      # one cell a line ending in " |" (an HTML table's cells in order)
+    "tsv": ".tsv.txt",          # tab-separated rows, as Excel puts a range on the clipboard
+    "spaces": ".spaces.txt",    # each row's cells run together with spaces
+    "oneline": ".oneline.txt",  # the whole table on one line
+}
+FORMATS = ("xlsx", "docx", "html", "pdf", "pipe", "markdown", "cells", "tsv")
+OFFICE = ("xlsx", "docx", "html", "pdf")
+TEXT = ("pipe", "markdown", "cells", "tsv")
+LOSSY = ("spaces", "oneline")
+
+
+def render(spec, fmt: str, directory: str | Path, stem: str | None = None) -> Path:
+    """Write ``spec`` as ``fmt`` into ``directory`` and return the file's path."""
+    from render import html, office, pdf, text
+
+    path = Path(directory) / f"{stem or spec.name}{SUFFIX[fmt]}"
+    writers = {"xlsx": office.write_xlsx, "docx": office.write_docx, "html": html.write_html,
+               "pdf": pdf.write_pdf}
+    if fmt in writers:
+        writers[fmt](spec, path)
+    else:
+        path.write_text(text.render_text(spec, fmt), "utf-8")
+    return path

@@ -1,0 +1,133 @@
+"""Excel and Word renderings of a fixture spec, with real merged cells.
+
+``.xlsx`` (openpyxl) is laid out as bureaus' sheets are: the title in a merged row across the
+top, the preamble rows under it (a ``单位：万元`` at the right end), then the table with thin
+borders, merged cells (``ws.merge_cells``), amounts stored as numbers with a number format
+(``85.60`` → 85.6 shown as ``0.00``; ``1,234.00`` → ``#,##0.00``), percentages marked
+``xl="percent"`` stored as fractions with a percent format, and the footer rows.
+
+``.docx`` (python-docx): title and preamble paragraphs, a ``Table Grid`` table whose merged
+cells are real ``cell.merge`` spans, footer paragraphs; landscape when the table is wide.
+
+Example: ``write_xlsx(load_spec("zipingbiao"), tmp_path / "t.xlsx")``
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from render.spec import Spec, is_number_text, line_text
+
+
+def _excel_value(text: str, xl: str | None):
+    """(value, number_format) as Excel would hold the printed ``text``."""
+    if xl == "percent" and text.endswith("%") and is_number_text(text[:-1]):
+        digits = text[:-1].partition(".")[2]
+        fmt = "0." + "0" * len(digits) + "%" if digits else "0%"
+        return float(Decimal(text[:-1]) / 100), fmt
+    if xl != "text" and is_number_text(text):
+        plain = text.replace(",", "")
+        digits = plain.partition(".")[2]
+        value = float(plain) if digits else int(plain)
+        if "," in text:
+            return value, "#,##0." + "0" * len(digits) if digits else "#,##0"
+        return value, "0." + "0" * len(digits) if digits else "General"
+    return text, None
+
+
+def write_xlsx(spec: Spec, path: Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = getattr(spec.module, "SHEET", "Sheet1")
+    n = spec.grid.n_cols
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    row = 1
+
+    def line(text: str, *, col: int = 1, span: int = n, align: str = "left", size: int = 10, bold=False):
+        c = ws.cell(row=row, column=col, value=text)
+        c.font = Font(name="宋体", size=size, bold=bold)
+        c.alignment = Alignment(horizontal=align, vertical="center")
+        if span > 1:
+            ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + span - 1)
+
+    line(spec.title, align="center", size=16, bold=True)
+    row += 1
+    for item in spec.preamble:
+        if isinstance(item, str):
+            line(item, align="center" if item.startswith(("（", "(")) else "left")
+        else:
+            left, right = item
+            right_span = 2 if n >= 4 else 1
+            if left:
+                line(left, span=n - right_span)
+            line(right, col=n - right_span + 1, span=right_span, align="right")
+        row += 1
+    top = row
+    for p in spec.grid.cells:
+        r, c = top + p.row, 1 + p.col
+        value, fmt = _excel_value(p.text, p.xl)
+        cell = ws.cell(row=r, column=c, value=value if p.text else None)
+        if fmt:
+            cell.number_format = fmt
+        cell.alignment = Alignment(wrap_text=True, vertical="center",
+                                   horizontal="center" if p.rs > 1 or len(p.text) <= 6 else "left")
+        cell.font = Font(name="宋体", size=10)
+        for rr in range(r, r + p.rs):
+            for cc in range(c, c + p.cs):
+                ws.cell(row=rr, column=cc).border = border
+        if p.rs > 1 or p.cs > 1:
+            ws.merge_cells(start_row=r, start_column=c, end_row=r + p.rs - 1, end_column=c + p.cs - 1)
+    row = top + spec.grid.n_rows
+    for item in spec.footer:
+        line(line_text(item))
+        row += 1
+    for k, width in enumerate(_column_widths(spec), start=1):
+        ws.column_dimensions[get_column_letter(k)].width = width
+    wb.save(path)
+    return path
+
+
+def _column_widths(spec: Spec) -> list[float]:
+    """Widths in characters, from the longest unmerged text of each column (capped)."""
+    widths = [6.0] * spec.grid.n_cols
+    for p in spec.grid.cells:
+        if p.cs == 1:
+            widths[p.col] = max(widths[p.col], min(2.2 * len(p.text), 40.0))
+    return widths
+
+
+def write_docx(spec: Spec, path: Path) -> Path:
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    d = docx.Document()
+    if spec.grid.n_cols > 6:
+        section = d.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
+    title = d.add_paragraph()
+    run = title.add_run(spec.title)
+    run.bold, run.font.size = True, Pt(16)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for item in spec.preamble:
+        para = d.add_paragraph(line_text(item))
+        if isinstance(item, str) and item.startswith(("（", "(")):
+            para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    table = d.add_table(rows=spec.grid.n_rows, cols=spec.grid.n_cols)
+    table.style = "Table Grid"
+    for p in spec.grid.cells:
+        cell = table.cell(p.row, p.col)
+        if p.rs > 1 or p.cs > 1:
+            cell = cell.merge(table.cell(p.row + p.rs - 1, p.col + p.cs - 1))
+        cell.text = p.text
+    for item in spec.footer:
+        d.add_paragraph(line_text(item))
+    d.save(path)
+    return path
