@@ -108,6 +108,11 @@ class Budget:
         return None
 
 
+# The amount fields of ``Budget``, in the order the table prints them: the one list that
+# the parsers, the JSON codec and the RDF mapping read.
+BUDGET_FIELDS = ("total", "current_year", "prev_year_budget", "prev_year_executed")
+
+
 @dataclass(frozen=True)
 class BudgetLine:
     """One row (or column) of a budget block: the money of one source of funds, in yuan.

@@ -11,6 +11,7 @@ Example: ``quads = document_quads(doc.doc_id, doc.name, doc.text, result.project
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -21,7 +22,7 @@ from ontology import DCTERMS, ELI, JX, OA, ORG, PROV, RDF, SKOS, VOCABULARY_TTL,
 
 from ingest import identifiers as iris
 from ingest.legal.resolve import canonical_title
-from ingest.records import Budget, Citation, Indicator, Project, Span
+from ingest.records import BUDGET_FIELDS, Budget, Citation, Indicator, Project, Span
 
 # Section key (records.SECTION_LABELS) -> property holding its text.
 SECTION_PROPERTIES = {
@@ -32,13 +33,8 @@ SECTION_PROPERTIES = {
     "plan": JX.plan,
     "goals": JX.goals,
 }
-# Budget field -> property holding its amount.
-BUDGET_PROPERTIES = {
-    "total": JX.total,
-    "current_year": JX.currentYear,
-    "prev_year_budget": JX.prevYearBudget,
-    "prev_year_executed": JX.prevYearExecuted,
-}
+# Budget field -> property holding its amount, its name in camel case: current_year -> jx:currentYear.
+BUDGET_PROPERTIES = {f: JX[re.sub(r"_([a-z])", lambda m: m.group(1).upper(), f)] for f in BUDGET_FIELDS}
 CURRENCY = "CNY"
 RATE_QUANTUM = Decimal("0.000001")  # execution rates are rounded to six decimals
 ONTOLOGY_GRAPH = iris.BASE + "graph/ontology"

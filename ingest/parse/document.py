@@ -21,11 +21,10 @@ from ingest.parse.indicators import parse_target, read_rows, row_flags
 from ingest.parse.labels import TABLE_HEADER, TABLE_HEADING, TITLE, YEAR, find_labels, unit_scale
 from ingest.parse.layout import Joined, Line, align, clean, lines_of
 from ingest.read.document import Document, line_of
-from ingest.records import SECTION_LABELS, Budget, Citation, Department, Indicator, Project, Section, Span
+from ingest.records import BUDGET_FIELDS, SECTION_LABELS, Budget, Citation, Department, Indicator, Project, Section, Span
 from ingest.parse.sections import field_ranges, infer_start, is_displaced
 from ingest.parse.values import parse_amount, parse_bool, parse_date
 
-BUDGET_KEYS = ("total", "current_year", "prev_year_budget", "prev_year_executed")
 HEADER_KEYS = ("unit", "name", "category", "start_date", "end_date", "gov_purchase", "performance_type")
 
 
@@ -184,7 +183,7 @@ class _ProjectReader:
 
     def _budget(self, values, label_texts: dict[str, str], name: str) -> Budget:
         amounts, spans = {}, {}
-        for key in BUDGET_KEYS:
+        for key in BUDGET_FIELDS:
             text, span = values.get(key, ("", None))
             amounts[key] = parse_amount(text, unit_scale(label_texts.get(key, "")))
             if span is not None:

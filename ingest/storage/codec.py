@@ -18,10 +18,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ingest.records import (KIND_TARGETS, SECTION_LABELS, Budget, BudgetLine, Citation, Department, Indicator,
-                            Period, Project, RawRow, Section, Span, section_label)
+from ingest.records import (BUDGET_FIELDS, KIND_TARGETS, SECTION_LABELS, Budget, BudgetLine, Citation, Department,
+                            Indicator, Period, Project, RawRow, Section, Span, section_label)
 
-BUDGET_FIELDS = ("total", "current_year", "prev_year_budget", "prev_year_executed")
 # Indicator fields beyond the Shanghai template's, in record order; the Decimal ones among them.
 INDICATOR_EXTRA = ("level1_canonical", "level2_canonical", "level1_weight", "level2_weight", "weight", "score",
                    "actual_raw", "actual_operator", "actual_value", "actual_unit", "actual_qualitative",

@@ -5,6 +5,10 @@ Example: the seed gives 8 projects; 对口援助's indicator 客户满意度 99%
 import streamlit as st
 
 from app.ui import common as ui
+from ingest.records import BUDGET_FIELDS
+
+BUDGET_LABELS = {"total": "项目总预算 total", "current_year": "当年预算 this year",
+                 "prev_year_budget": "上年预算 last year", "prev_year_executed": "上年执行数 last year spent"}
 
 ui.page("项目 Projects", "📁")
 kb = ui.knowledge_base()
@@ -26,11 +30,9 @@ with st.container(border=True):
                f"{p.start_date or '?'} → {p.end_date or '?'} · 政府购买服务 {'是' if p.gov_purchase else '否'} · "
                f"{ui.where(p.source)}")
     b = p.budget
-    cols = st.columns(4)
-    for col, label, value in zip(cols, ("项目总预算 total", "当年预算 this year", "上年预算 last year",
-                                        "上年执行数 last year spent"),
-                                 (b.total, b.current_year, b.prev_year_budget, b.prev_year_executed)):
-        col.metric(f"{label} (元)", "—" if value is None else f"{value:,}")  # blank cell: unknown, not 0
+    for col, key in zip(st.columns(len(BUDGET_FIELDS)), BUDGET_FIELDS):
+        value = getattr(b, key)
+        col.metric(f"{BUDGET_LABELS[key]} (元)", "—" if value is None else f"{value:,}")  # blank cell: unknown, not 0
     for s in p.sections:
         with st.expander(s.label + ("（起点推断 start inferred）" if s.inferred_start else "")):
             st.markdown(ui.escape((s.text or "—").strip()))  # 4 leading spaces would make a code block
