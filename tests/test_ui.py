@@ -35,9 +35,12 @@ def data_dir(tmp_path_factory, seed_path):
     mp.undo()
 
 
-def run(page: str) -> AppTest:
-    path = UI / page if page == "Home.py" else next((UI / "pages").glob(f"{page}_*.py"))
-    at = AppTest.from_file(str(path), default_timeout=TIMEOUT).run()
+def run(page: str, **params: str) -> AppTest:
+    """Open ``page`` (``search``, ``sparql`` …) as a link with ``params`` in its query string would."""
+    at = AppTest.from_file(str(main_script()), default_timeout=TIMEOUT)
+    at.switch_page(f"pages/{page}.py")
+    at.query_params.update(params)
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -58,14 +61,14 @@ def ingest_buttons(at: AppTest) -> list:
 
 # -- pages ---------------------------------------------------------------------------------------
 def test_home_shows_what_is_loaded(data_dir):
-    at = run("Home.py")
+    at = run("home")
     assert [(m.label, m.value) for m in at.metric] == [
         ("文档 Documents", "1"), ("项目 Projects", "8"), ("绩效指标 Indicators", "131")]
     assert not ingest_buttons(at)  # only offered when empty
 
 
 def test_search_ranks_the_energy_monitoring_project_first_with_highlights(data_dir):
-    at = run("1")
+    at = run("search")
     assert at.text_input[0].placeholder == "哪些项目涉及能耗在线监测"
     at.text_input[0].input("能耗在线监测").run()
     assert at.subheader[0].value == "1. 国能中心（市能耗在线监测系统）"
@@ -77,14 +80,14 @@ def test_search_ranks_the_energy_monitoring_project_first_with_highlights(data_d
 
 
 def test_search_filters_by_performance_type(data_dir):
-    at = run("1")
+    at = run("search")
     at.sidebar.selectbox[2].select("其他类")
     at.text_input[0].input("能耗在线监测").run()
     assert [s.value for s in at.subheader] == ["1. 时频实验室运维费"]
 
 
 def test_sparql_saved_query_gives_the_budget_table_chart_and_downloads(data_dir):
-    at = run("2")
+    at = run("sparql")
     at.selectbox[0].select("budget_by_performance_type").run()
     assert "GROUP BY ?type" in at.text_area[0].value
     at.button[0].click().run()
@@ -96,7 +99,7 @@ def test_sparql_saved_query_gives_the_budget_table_chart_and_downloads(data_dir)
 
 
 def test_sparql_error_shows_its_position(data_dir):
-    at = run("2")
+    at = run("sparql")
     at.text_area[0].input("SELECT ?x WHERE { ?x ?y }").run()
     at.button[0].click().run()
     assert shown(at.error[0].value).startswith("SPARQL error at line 1, column 26: expected")
@@ -105,7 +108,7 @@ def test_sparql_error_shows_its_position(data_dir):
 
 
 def test_trace_ranks_the_2019_notice_first_and_draws_the_graph(data_dir):
-    at = run("3")
+    at = run("trace")
     at.text_input[0].input("能耗数据异常故障修复率").run()
     bases = at.dataframe[0].value
     assert bases["文号 doc number"][0] == "发改办环资〔2019〕424号" and bases["#"][0] == 1
@@ -115,7 +118,7 @@ def test_trace_ranks_the_2019_notice_first_and_draws_the_graph(data_dir):
 
 
 def test_trace_of_an_ambiguous_name_lists_the_candidates(data_dir):
-    at = run("3")
+    at = run("trace")
     at.text_input[0].input("预算执行率").run()
     options = at.radio[0].options
     assert len(options) == 7 and "技改项目经费 / 预算执行率（=100%）" in options
@@ -128,18 +131,18 @@ def test_trace_of_an_ambiguous_name_lists_the_candidates(data_dir):
 
 
 def test_trace_of_an_unknown_name_is_an_error_with_a_hint(data_dir):
-    at = run("3")
+    at = run("trace")
     at.text_input[0].input("能耗数据修复率").run()
     assert "no indicator named" in at.error[0].value and "hint" in at.error[0].value
 
 
 def test_gaps_are_listed_under_the_trace(data_dir):
-    gaps = run("3").dataframe[-1].value
+    gaps = run("trace").dataframe[-1].value
     assert "大型仪器项目经费" in set(gaps[gaps["类型 kind"].str.startswith("立项依据重复")]["项目 project"])
 
 
 def test_projects_page_lists_the_eight_projects_and_a_card(data_dir):
-    at = run("4")
+    at = run("projects")
     table = at.dataframe[0].value
     assert len(table) == 8 and table["项目总预算 budget total (元)"].sum() == 9229000 + 3831000 + 1056034
     at.selectbox[0].select(2).run()  # 对口援助
@@ -150,7 +153,7 @@ def test_projects_page_lists_the_eight_projects_and_a_card(data_dir):
 
 def test_home_offers_to_ingest_an_empty_knowledge_base(data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("JIXIAO_DATA_DIR", str(tmp_path))
-    at = run("Home.py")
+    at = run("home")
     assert at.info and [m.value for m in at.metric] == ["0", "0", "0"]
     ingest_buttons(at)[0].click().run()
     assert "8 个项目 projects" in at.success[0].value
@@ -189,7 +192,7 @@ def test_ui_command_passes_the_data_dir_in_the_environment(tmp_path):
 
 
 def test_sparql_error_for_an_undeclared_prefix_hints_the_declaration(data_dir):
-    at = run("2")
+    at = run("sparql")
     at.text_area[0].input("SELECT * { ?p jx:name ?n }").run()
     at.button[0].click().run()
     assert "PREFIX jx: <https://w3id.org/jixiao/ontology#>" in shown(at.error[0].value)

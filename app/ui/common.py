@@ -13,6 +13,7 @@ Example: ``hits = call(knowledge_base().search, "能耗在线监测")`` (None af
 """
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from decimal import Decimal
@@ -22,7 +23,7 @@ from typing import Any, Callable, Sequence, TypeVar
 import streamlit as st
 
 from app.core import KnowledgeBase
-from app.settings import Settings
+from app.settings import REPO_ROOT, Settings
 from ingest.errors import JixiaoError
 from ingest.records import SECTION_LABELS
 
@@ -58,6 +59,25 @@ def reload_knowledge_base() -> None:
     _open.clear()
 
 
+_PROJECTS: dict[str, tuple[tuple, list]] = {}  # data dir → (documents stamp, projects)
+
+
+def projects() -> list:
+    """Every ingested project, read from the records once per change of the documents (not on
+    every rerun of every page). Example: ``len(projects())`` → 8 on the seed"""
+    kb = knowledge_base()
+    stamp = tuple(sorted((d, v.get("ingested"), v.get("projects")) for d, v in kb.records.documents().items()))
+    key = str(kb.data_dir)
+    if key not in _PROJECTS or _PROJECTS[key][0] != stamp:
+        _PROJECTS[key] = (stamp, kb.projects())
+    return _PROJECTS[key][1]
+
+
+def project_index() -> dict:
+    """Project id → project, for :func:`projects`."""
+    return {p.id: p for p in projects()}
+
+
 def page(title: str, icon: str = "📊") -> None:
     """Page setup shared by every page: wide layout and the title."""
     st.set_page_config(page_title=f"{title} · 绩效图谱", page_icon=icon, layout="wide")
@@ -67,7 +87,7 @@ def page(title: str, icon: str = "📊") -> None:
 def show_error(exc: JixiaoError) -> None:
     """A domain error as ``st.error``: its first line, the detail (such as a SPARQL caret) as code,
     and the hint. Example: ``show_error(QueryError("expected WHERE", query=q, position=(1, 8)))``"""
-    message, _, hint = str(exc).partition("\n  hint: ")
+    message, _, hint = scrub(str(exc)).partition("\n  hint: ")
     head, _, detail = message.partition("\n")
     text = escape(head) + (f"\n\n**提示 hint:** {escape(hint)}" if hint else "")
     st.error(text, icon="⚠️")
@@ -86,6 +106,48 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     except JixiaoError as exc:
         show_error(exc)
         return None
+
+
+def table(rows: Sequence[dict[str, Any]] | dict[str, list[Any]], **kwargs: Any):
+    """``st.dataframe`` of rows (or columns) with no ``None`` on screen: blank text cells are "",
+    missing numbers show the placeholder ``—``; the index is hidden.
+
+    Returns what ``st.dataframe`` returns (the selection, with ``on_select``).
+    Example: ``table([{"name": "x", "budget": None}])``
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame(rows if not isinstance(rows, dict) else dict(rows))
+    for column in frame.columns:
+        values = [v for v in frame[column] if v is not None and not (isinstance(v, float) and v != v)]
+        numeric = values and all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values)
+        if not numeric:
+            frame[column] = [text(v) for v in frame[column]]
+    kwargs.setdefault("hide_index", True)
+    return st.dataframe(frame, placeholder="—", **kwargs)
+
+
+def text(value: Any, blank: str = "") -> str:
+    """A value as text for people: None (and NaN) → ``blank``, booleans as 是/否, Decimal without exponent.
+
+    Example: ``text(None, "—")`` → ``"—"``
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return blank
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
+
+
+def yuan(value: Any) -> str:
+    """An amount in yuan with thousands separators and in 万元: ``1,056,034 元（105.60 万元）``; — when blank."""
+    if value is None:
+        return "—"
+    amount = Decimal(str(value))
+    wan = amount / 10000
+    return f"{amount:,.0f} 元（{wan:,.2f} 万元）" if amount == amount.to_integral() else f"{amount:,} 元（{wan:,.2f} 万元）"
 
 
 # -- pure formatters ---------------------------------------------------------------------------
@@ -135,9 +197,61 @@ def context(text: str, start: int, end: int, chars: int = CONTEXT_CHARS) -> str:
     return ("…" if a else "") + mark(text[a:b], [(start - a, end - a)]) + ("…" if b < len(text) else "")
 
 
+def rel_path(file: str | Path | None) -> str:
+    """A source file as people may see it: relative to the data directory or the repository,
+    else its bare name, never the server's absolute layout.
+
+    Example: ``rel_path(REPO_ROOT / "data" / "x.txt")`` → ``"data/x.txt"``
+    """
+    if not file:
+        return ""
+    path = Path(file)
+    if not path.is_absolute():
+        return path.as_posix()
+    for base in (data_dir().resolve(), REPO_ROOT):
+        try:
+            return path.resolve().relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+_ABS_PATH = re.compile(r"(?<![\w:/.])/(?:[^\s'\"<>:，。；（）()]+/)*[^\s'\"<>:，。；（）()]*")
+
+
+def scrub(text: str) -> str:
+    """``text`` with every absolute path shortened by :func:`rel_path`, for messages shown to users.
+
+    Example: ``scrub("cannot read /srv/jx/var/uploads/a.xlsx")`` → ``"cannot read uploads/a.xlsx"``
+    """
+    return _ABS_PATH.sub(lambda m: rel_path(m.group(0)) or m.group(0), text)
+
+
+_NEWLINES: dict[tuple[str, str], list[int]] = {}  # (data dir, doc id) → newline offsets; ids hash the text
+
+
+def _newlines(doc: str) -> list[int]:
+    key = (str(data_dir()), doc)
+    if key not in _NEWLINES:
+        try:
+            text = knowledge_base().records.text(doc)
+        except (OSError, JixiaoError):
+            text = ""
+        _NEWLINES[key] = [i for i, ch in enumerate(text) if ch == "\n"]
+    return _NEWLINES[key]
+
+
+def line_of(doc: str, offset: int) -> int:
+    """The 1-based line of character ``offset`` in a document's normalized text."""
+    return bisect.bisect_right(_newlines(doc), offset - 1) + 1
+
+
 def where(span: Any) -> str:
-    """``file:start-end`` of a ``Span`` or trace ``Evidence``; empty for None."""
-    return f"{span.file}:{span.start}-{span.end}" if span is not None else ""
+    """``relative/file.txt:line`` of a ``Span`` or trace ``Evidence`` (the line its text starts on);
+    empty for None. Example: ``where(p.source)`` → ``"data/000_33c4abcdc6cea628.txt:12"``"""
+    if span is None:
+        return ""
+    return f"{rel_path(span.file)}:{line_of(span.doc, span.start)}"
 
 
 def field_label(field: str) -> str:

@@ -1,7 +1,4 @@
-"""Home: what is loaded, a button to ingest the bundled data when nothing is, and how to use the pages.
-
-Run: ``jixiao ui`` or ``JIXIAO_DATA_DIR=var streamlit run app/ui/Home.py``
-"""
+"""Home: what is loaded, a button to ingest the bundled data when nothing is, and how to use the pages."""
 import streamlit as st
 
 from app.ui import common as ui
@@ -10,7 +7,7 @@ ui.page("绩效图谱 jixiao", "📊")
 kb = ui.knowledge_base()
 
 with st.sidebar:
-    st.caption(f"数据目录 data dir: `{kb.data_dir}`")
+    st.caption(f"数据目录 data dir: `{ui.rel_path(kb.data_dir) or kb.data_dir.name}`")
     # after `jixiao ingest` from a shell, the cached records are stale until reloaded
     if st.button("重新加载 Reload", help="Release the store and read the data directory again"):
         ui.reload_knowledge_base()
@@ -29,17 +26,19 @@ if not kb.records.documents():
                 ui.show_error(err)
 
 documents = kb.records.documents()
-projects = kb.projects()
+projects = ui.projects()
 c1, c2, c3 = st.columns(3)
 c1.metric("文档 Documents", len(documents))
 c2.metric("项目 Projects", len(projects))
 c3.metric("绩效指标 Indicators", sum(len(p.indicators) for p in projects))
 if documents:
-    st.dataframe([{"id": doc_id, "文件 file": d["file"], "项目 projects": d["projects"], "导入 ingested": d["ingested"]}
-                  for doc_id, d in documents.items()], hide_index=True)
+    ui.table([{"id": doc_id, "文件 file": ui.rel_path(d["file"]), "项目 projects": d["projects"],
+               "导入 ingested": d["ingested"]} for doc_id, d in documents.items()])
 
 st.markdown("""
 ### 怎么用 How to use
+- **问答 Ask** — 用中文提问，例如“2020年信息化建设工程类项目总预算是多少”；回答附带表格、理解方式和产生答案的 SPARQL。
+  Ask in plain Chinese; the answer comes with its rows, how the question was read, and the SPARQL that produced it.
 - **搜索 Search** — 用中文或英文提问，例如“哪些项目涉及能耗在线监测”；结果按项目分组，命中词高亮，可展开原文。
   Ask in Chinese or English; projects come back with their best passages, matches highlighted, and the source text.
 - **SPARQL** — 选一个示例查询或自己写，结果可下载为 CSV / SPARQL JSON。
@@ -48,4 +47,8 @@ st.markdown("""
   Name an indicator to see the laws, articles and quoted clauses that support it, ranked, and the gaps.
 - **项目 Projects** — 所有项目的预算、栏目、指标（含不规范标记）与引用。
   Every project with its budget, sections, indicators (with irregularity flags) and citations.
+- **数据 Data** — 上传绩效目标表（文本、PDF、Excel、Word、HTML），查看、删除已导入的文档，运行 SHACL 校验，下载整个图谱。
+  Upload tables in any supported format, remove documents, validate the graph, download it as TTL, JSON-LD or TriG.
+
+每个页面的地址都记录当前视图，可用「复制链接 Copy link」分享。Every page's address holds its view: share it with Copy link.
 """)

@@ -1,14 +1,21 @@
-"""Search: projects ranked for a question, with their best passages, matches highlighted, and the source.
+"""Search: projects ranked for a query, with their budget, the filters applied, their best passages
+highlighted and the source; each hit links to its project card. A query that is really a
+question gets the 问答 Ask answer above the hits.
 
+The query, mode, number of hits and filters are in the URL (``?q=…&mode=bm25&type=…``).
 Example: 哪些项目涉及能耗在线监测 → 国能中心（市能耗在线监测系统） first.
 """
 import streamlit as st
 
 from app.ui import common as ui
+from app.ui.links import UrlState, copy_link_button
+from app.ui.results import as_answer, show_answer, show_hits
 
 ui.page("搜索 Search", "🔎")
 kb = ui.knowledge_base()
-projects = kb.projects()
+projects = ui.projects()
+url = UrlState("search")
+MODES = ["hybrid", "bm25", "dense"]
 
 
 def choices(attr: str) -> list:
@@ -16,37 +23,68 @@ def choices(attr: str) -> list:
     return [None] + sorted({getattr(p, attr) for p in projects if getattr(p, attr) is not None})
 
 
+def one_of(options: list, cast=str):
+    def parse(raw: str):
+        value = cast(raw)
+        if value not in options:
+            raise ValueError(raw)
+        return value
+    return parse
+
+
+FILTERS = {  # filter → (URL parameter, label, options or None for an amount)
+    "unit": ("unit", "申报单位 Unit", choices("unit")),
+    "year": ("year", "年度 Year", choices("year")),
+    "performance_type": ("type", "绩效类型 Performance type", choices("performance_type")),
+    "category": ("category", "项目类别 Category", choices("category")),
+    "budget_min": ("min", "项目总预算下限 Budget min (元)", None),
+    "budget_max": ("max", "项目总预算上限 Budget max (元)", None),
+}
+url.bind("q", key="search_q", default="")
+url.bind("mode", key="search_mode", default="hybrid", parse=one_of(MODES))
+url.bind("k", key="search_k", default=10, parse=lambda s: min(20, max(1, int(s))))
+for name, (param, _, options) in FILTERS.items():
+    url.bind(param, key=f"search_{name}", default=None,
+             parse=float if options is None else one_of(options, int if name == "year" else str))
+
 with st.sidebar:
     st.header("筛选 Filters")
     anyone = lambda v: "（全部 any）" if v is None else str(v)  # noqa: E731
-    filters = {
-        "unit": st.selectbox("申报单位 Unit", choices("unit"), format_func=anyone),
-        "year": st.selectbox("年度 Year", choices("year"), format_func=anyone),
-        "performance_type": st.selectbox("绩效类型 Performance type", choices("performance_type"), format_func=anyone),
-        "category": st.selectbox("项目类别 Category", choices("category"), format_func=anyone),
-        "budget_min": st.number_input("项目总预算下限 Budget min (元)", min_value=0.0, value=None, step=100000.0),
-        "budget_max": st.number_input("项目总预算上限 Budget max (元)", min_value=0.0, value=None, step=100000.0),
-    }
+    filters = {}
+    for name, (param, label, options) in FILTERS.items():
+        if options is None:
+            filters[name] = st.number_input(label, min_value=0.0, step=100000.0, key=f"search_{name}")
+        else:
+            filters[name] = st.selectbox(label, options, format_func=anyone, key=f"search_{name}")
 
-query = st.text_input("问题 Question", placeholder="哪些项目涉及能耗在线监测")
+top = st.columns([5, 2])
+query = top[0].text_input("问题 Query", placeholder="哪些项目涉及能耗在线监测", key="search_q")
+with top[1]:
+    copy_link_button()
 c1, c2 = st.columns([2, 3])
-mode = c1.radio("方式 Mode", ["hybrid", "bm25", "dense"], horizontal=True,
+mode = c1.radio("方式 Mode", MODES, horizontal=True, key="search_mode",
                 help="hybrid: BM25 + e5 vectors fused by reciprocal rank")
-k = c2.slider("项目数 Projects (k)", 1, 20, 10)
+k = c2.slider("项目数 Projects (k)", 1, 20, key="search_k")
+applied = {f: v for f, v in filters.items() if v is not None}
+url.publish(q=query.strip(), mode=None if mode == "hybrid" else mode, k=None if k == 10 else k,
+            **{FILTERS[f][0]: (int(v) if isinstance(v, float) and v.is_integer() else v) for f, v in applied.items()})
 
-hits = ui.call(kb.search, query, k=k, mode=mode,
-               filters={f: v for f, v in filters.items() if v is not None}) if query.strip() else None
-if hits == []:
-    st.info("没有匹配的项目。No matching project: try other words, another mode, or fewer filters.")
-texts: dict[str, str] = {}  # doc id → normalized text, read once per run for the source expanders
-for n, hit in enumerate(hits or [], start=1):
-    with st.container(border=True):
-        st.subheader(f"{n}. {ui.escape(hit.project_name)}")
-        st.caption(f"score {hit.score:.4f} · `{hit.project_iri}`")
-        for p in hit.passages:
-            st.markdown(f"**{ui.escape(ui.field_label(p.field))}** · {ui.mark(p.text, p.highlights)}",
-                        unsafe_allow_html=True)
-            if p.span is not None:
-                with st.expander(f"原文 Source · {ui.where(p.span)}"):
-                    text = texts.setdefault(p.span.doc, kb.records.text(p.span.doc))
-                    st.markdown(ui.context(text, p.span.start, p.span.end), unsafe_allow_html=True)
+if applied:
+    shown = " · ".join(f"{FILTERS[f][1].split(' ')[0]} = "
+                       + (ui.yuan(v) if FILTERS[f][2] is None else ui.escape(str(v))) for f, v in applied.items())
+    st.caption(f"已应用的筛选 Filters applied: {shown}")
+
+if query.strip():
+    # a question gets its answer first (when the ask engine is installed and finds a reading)
+    if hasattr(kb, "ask"):
+        answer = as_answer(ui.call(kb.ask, query.strip()))
+        if answer and not answer.get("fallback"):
+            st.markdown("**问答 Answer**")
+            show_answer(kb, answer, query.strip(), compact=True)
+    hits = ui.call(kb.search, query.strip(), k=k, mode=mode, filters=applied)
+    if hits == []:
+        st.info("没有相关项目。No relevant project: try other words, another mode, or fewer filters.")
+    elif hits:
+        show_hits(kb, hits)
+elif not projects:
+    st.info("还没有项目：请在「数据 Data」页上传文件，或在首页导入自带数据。No projects yet: upload files on the Data page.")
