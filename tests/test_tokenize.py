@@ -5,8 +5,8 @@ import jieba
 import pytest
 
 from ingest.search.passages import build_passages, labels
-from ingest.search.tokenize import (Tokenizer, find_doc_numbers, is_content, merge_ranges, normalize,
-                             user_dict_words)
+from ingest.legal.docnumbers import scan_doc_numbers
+from ingest.search.tokenize import Tokenizer, is_content, merge_ranges, normalize, user_dict_words
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +35,13 @@ def test_normalize_folds_width_and_case_and_keeps_offsets():
     ("根据沪市监计量[2019]135号", "沪市监计量〔2019〕135号"),       # lead word 根据 is not the issuer
     ("质检办函(2016)44号", "质检办函〔2016〕44号"),
 ])
-def test_doc_numbers_are_pulled_out_whole_in_canonical_form(raw, canonical):
-    norm, _ = normalize(raw)
-    found = find_doc_numbers(norm)
-    assert [f[2] for f in found] == [canonical]
-    assert found[0][3] == canonical[canonical.index("〔"):]
+def test_doc_numbers_are_pulled_out_whole_in_canonical_form(raw, canonical, base):
+    norm, _ = normalize(raw)        # the tokenizer scans the NFKC-folded text with the citations' scanner
+    found = scan_doc_numbers(norm)
+    assert [f.text for f in found] == [canonical]
+    assert found[0].core == canonical[canonical.index("〔"):]
+    terms = base.terms(raw)
+    assert canonical in terms and found[0].core in terms
 
 
 def test_doc_number_is_one_token_with_source_offsets(base):
@@ -49,6 +51,22 @@ def test_doc_number_is_one_token_with_source_offsets(base):
     assert len(whole) == 1
     assert text[whole[0].start:whole[0].end] == "发改环资[2017]1711号"
     assert "1711" not in [t.text for t in toks]  # digits are not split off
+
+
+def test_doc_numbers_wrapped_over_two_lines_of_the_seed_are_one_token(base):
+    # two fixed-width wraps of the seed's 国能中心 project: the issuer and the year are cut by a line end
+    for raw, number in [("原上海市质量技术监督局，沪发改\n环资[2015]139号“对本市", "沪发改环资〔2015〕139号"),
+                        ("的通知（沪府发[201\n6]73号），将", "沪府发〔2016〕73号")]:
+        toks = base.tokens(raw)
+        assert number in [t.text for t in toks]
+        hit = next(t for t in toks if t.text == number)
+        assert raw[hit.start:hit.end].replace("\n", "") == number.replace("〔", "[").replace("〕", "]")
+
+
+def test_order_numbers_are_tokens_too(base):
+    # the same scanner as citations: a 令 number is one term; it has no issuer-less core
+    assert "国务院令第588号" in base.terms("依据《计量法实施细则》（国务院令第588号）")
+    assert "令第588号" not in base.terms("依据《计量法实施细则》（国务院令第588号）")
 
 
 def test_query_and_document_spellings_of_a_doc_number_meet(base):

@@ -196,6 +196,15 @@ class DocNumber:
     start: int
     end: int
 
+    @property
+    def core(self) -> str | None:
+        """The issuer-less ``〔year〕serial号``, which still matches when the issuer was cut
+        differently; None for an order number (令第132号 says nothing without its issuer).
+
+        Example: ``scan_doc_numbers("根据沪市监计量[2019]135号")[0].core == "〔2019〕135号"``
+        """
+        return self.text[len(self.prefix):] if self.text.startswith(self.prefix + "〔") else None
+
 
 def scan_doc_numbers(text: str) -> list[DocNumber]:
     """Every 发文字号 in ``text``, with the parts of each.

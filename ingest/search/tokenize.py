@@ -5,9 +5,10 @@ The steps, each a small pure function except the jieba call:
 1. :func:`normalize` folds full-width/half-width forms (NFKC) and case, one
    source character at a time, and keeps a map back to source offsets so
    matched terms can be highlighted in the original text.
-2. :func:`find_doc_numbers` pulls 发文字号 such as ``发改环资〔2017〕1711号`` out as
-   whole tokens (in canonical 〔〕 form, plus the issuer-less core ``〔2017〕1711号``)
-   before jieba can split them into digits.
+2. Document numbers (发文字号 such as ``发改环资〔2017〕1711号``, 令 numbers) are pulled
+   out as whole tokens before jieba can split them into digits, by the same scanner
+   citations use (``ingest.legal.docnumbers.scan_doc_numbers``): the normalized number
+   plus its issuer-less core ``〔2017〕1711号``.
 3. jieba, a *private* ``jieba.Tokenizer`` instance with a user dictionary built
    from the corpus' labels (project names, indicator names, law titles), cuts
    the rest. Every word longer than two characters also yields the dictionary
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from ingest.legal.docnumbers import scan_doc_numbers
 from ingest.storage.atomic import write_text
 
 USER_DICT_NAME = "userdict.txt"
@@ -42,14 +44,6 @@ STOPWORDS_EN = frozenset(
     "these those it its into about which who what how".split()
 )
 
-# 发文字号: issuer + 〔year〕 + number + 号. Runs on NFKC-normalized text, where
-# ［］（） have become [] (), so all bracket forms are accepted here.
-DOC_NUMBER_RE = re.compile(
-    r"(?P<issuer>[\u4e00-\u9fff]{1,16})\s*[〔\[(【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\])】]"
-    r"\s*(?:第\s*)?(?P<num>\d{1,6})\s*号"
-)
-# Words that often stand before a document number but are not part of the issuer.
-_ISSUER_LEAD = re.compile(r"^(?:根据|依据|按照|依照|参照|参见|详见|见|即|和|及|与|或|并|由|经|按)+")
 # jieba's own block pattern; only such runs can ever be one dictionary word.
 _HAN_RUN = re.compile(r"[\u4e00-\u9fd5a-z0-9+#&._%\-]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -81,32 +75,6 @@ def normalize(text: str) -> tuple[str, list[int]]:
             origin.append(i)
     origin.append(len(text))
     return "".join(chars), origin
-
-
-def canonical_doc_number(issuer: str, year: str, num: str) -> str:
-    """``发改环资``, ``2017``, ``1711`` → ``发改环资〔2017〕1711号`` (GB/T 9704 brackets)."""
-    return f"{issuer}〔{year}〕{int(num)}号"
-
-
-def find_doc_numbers(norm: str) -> list[tuple[int, int, str, str]]:
-    """Document numbers in normalized text: ``(start, end, canonical, core)``.
-
-    ``start`` skips lead words such as 根据 that the issuer pattern swallowed;
-    ``core`` is the issuer-less ``〔year〕num号``, which still matches when the
-    issuer was cut differently.
-
-    Example: ``find_doc_numbers("(发改环资[2017]1711号)")`` →
-    ``[(1, 15, "发改环资〔2017〕1711号", "〔2017〕1711号")]``
-    """
-    found = []
-    for m in DOC_NUMBER_RE.finditer(norm):
-        issuer = m.group("issuer")
-        lead = _ISSUER_LEAD.match(issuer)
-        cut = lead.end() if lead and lead.end() < len(issuer) else 0
-        issuer = issuer[cut:]
-        core = f"〔{m.group('year')}〕{int(m.group('num'))}号"
-        found.append((m.start() + cut, m.end(), canonical_doc_number(issuer, m.group("year"), m.group("num")), core))
-    return found
 
 
 def is_content(term: str) -> bool:
@@ -244,11 +212,14 @@ class Tokenizer:
         norm, origin = normalize(text)
         raw: list[tuple[str, int, int]] = []
         pos = 0
-        for start, end, canonical, core in find_doc_numbers(norm):
-            self._cut(norm, pos, start, raw)
-            raw.append((canonical, start, end))
-            raw.append((core, start, end))
-            pos = end
+        for number in scan_doc_numbers(norm):
+            if number.start < pos:  # inside the number before it
+                continue
+            self._cut(norm, pos, number.start, raw)
+            raw.append((number.text, number.start, number.end))
+            if number.core:
+                raw.append((number.core, number.start, number.end))
+            pos = number.end
         self._cut(norm, pos, len(norm), raw)
         result = []
         seen = set()
