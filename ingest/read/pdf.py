@@ -66,7 +66,13 @@ def extract_pdf_text(source: str | os.PathLike | bytes, *, name: str | None = No
     label = name or (str(source) if not isinstance(source, bytes) else "<pdf>")
     data = source if isinstance(source, bytes) else read_file_bytes(source, label)
     _check_header(data, label)
+    return join_pages([text for text, _blocks in _read_pages(data, label, password, on_page, tables=False)])
 
+
+def _read_pages(data: bytes, label: str, password: str | None,
+                on_page: Callable[[int, int], None] | None, tables: bool) -> list[tuple[str, list]]:
+    """Each page's text layer and, with ``tables``, its ruled tables and the text around them
+    (``ingest.read.pdftables.page_blocks``; [] for a page without a ruled table)."""
     import pdfplumber  # heavy: only PDFs need it
     from pdfplumber.utils.exceptions import PdfminerException
 
@@ -81,18 +87,19 @@ def extract_pdf_text(source: str | os.PathLike | bytes, *, name: str | None = No
             raise _unreadable(_cause(exc), label) from None
         if not pages:
             raise IngestError("not a readable PDF: it has no pages", file=label)
-        texts: list[str] = []
+        out: list[tuple[str, list]] = []
         chars = unmapped = 0
         for number, page in enumerate(pages, 1):
             try:
                 deduped = _dedupe_chars(page)
                 page_chars = [c["text"] for c in deduped.chars if not c["text"].isspace()]
                 text = deduped.extract_text(**EXTRACT_SETTINGS)
+                blocks = _page_blocks(deduped) if tables else []
             except Exception as exc:  # pdfminer raises many types on damaged content
                 raise _unreadable(_cause(exc), label, page=number) from None
             chars += len(page_chars)
             unmapped += sum(c.startswith("(cid:") for c in page_chars)
-            texts.append(_UNMAPPED.sub("\ufffd", text))
+            out.append((_UNMAPPED.sub("\ufffd", text), blocks))
             page.close()
             if on_page is not None:
                 on_page(number, len(pages))
@@ -103,7 +110,13 @@ def extract_pdf_text(source: str | os.PathLike | bytes, *, name: str | None = No
             f"the text layer cannot be read: {unmapped:,} of {chars:,} characters have no "
             "Unicode mapping (fonts without a ToUnicode table)",
             file=label, hint="run OCR over it (e.g. ocrmypdf --force-ocr)")
-    return join_pages(texts)
+    return out
+
+
+def _page_blocks(page) -> list:
+    from ingest.read.pdftables import page_blocks
+
+    return page_blocks(page, lambda t: _UNMAPPED.sub("\ufffd", t), EXTRACT_SETTINGS)
 
 
 def join_pages(pages: list[str]) -> str:
@@ -189,9 +202,32 @@ def _unreadable(exc: BaseException, label: str, page: int | None = None) -> Inge
 
 
 def read_pdf(data: bytes, name: str, on_page: Callable[[int, int], None] | None = None):
-    """A PDF's text layer as a ``Document`` (ruled tables are read as grids where found)."""
-    from ingest.read.document import Document, check_text, normalize_text
+    """A PDF as a ``Document``: its ruled tables as grids, laid out with the text around them;
+    a PDF without ruled tables as its text layer, exactly as ``extract_pdf_text`` gives it.
 
-    text = normalize_text(extract_pdf_text(data, name=name, on_page=on_page))
-    check_text(text, name)
-    return Document(path=name, text=text, encoding="pdf", kind="pdf")
+    Example: ``read_pdf(Path("申报表.pdf").read_bytes(), "申报表.pdf").tables``
+    """
+    from ingest.read.cells import lay_out
+    from ingest.read.document import Document, check_text, normalize_text
+    from ingest.read.grid import GridText
+
+    _check_header(data, name)
+    pages = _read_pages(data, name, None, on_page, tables=True)
+    if not any(blocks for _text, blocks in pages):
+        text = normalize_text(join_pages([text for text, _blocks in pages]))
+        check_text(text, name)
+        return Document(path=name, text=text, encoding="pdf", kind="pdf")
+    g = GridText()
+    for number, (text, blocks) in enumerate(pages, 1):
+        if not blocks:
+            g.add_heading(text)
+            continue
+        n_tables = sum(kind == "table" for kind, _ in blocks)
+        k = 0
+        for kind, content in blocks:
+            if kind == "text":
+                g.add_heading(content)
+            else:
+                k += 1
+                lay_out(g, content, f"page {number}" + (f" table {k}" if n_tables > 1 else ""))
+    return Document(path=name, text=g.text, encoding="pdf", kind="pdf", tables=tuple(g.tables))
