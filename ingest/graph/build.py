@@ -71,8 +71,13 @@ def literal(value: object) -> Literal:
     raise TypeError(f"no RDF literal for {type(value).__name__}: {value!r}")
 
 
-class _Graph:
-    """Collects quads of one named graph; skips ``None`` objects, keeps the first of duplicates."""
+class GraphWriter:
+    """Collects the quads of one named graph: the one RDF writer (document graphs and the
+    support links' ``…/inferred`` graphs). Skips ``None`` and empty objects, keeps the
+    first of duplicates, turns Python values into typed literals (:func:`literal`).
+
+    Example: ``g = GraphWriter(iris.graph_iri(doc_id)); g.add(s, JX.name, "时频实验室运维费"); g.out()``
+    """
 
     def __init__(self, graph: str):
         self.graph = NamedNode(graph)
@@ -98,12 +103,12 @@ def document_meta_quads(doc_id: str, file: str, text: str) -> list[Quad]:
 
     Example: ``document_meta_quads(doc.doc_id, doc.name, doc.text)``
     """
-    g = _Graph(iris.graph_iri(doc_id))
+    g = GraphWriter(iris.graph_iri(doc_id))
     _add_document(g, doc_id, file, text)
     return g.out()
 
 
-def _add_document(g: _Graph, doc_id: str, file: str, text: str) -> None:
+def _add_document(g: GraphWriter, doc_id: str, file: str, text: str) -> None:
     d = iris.doc_iri(doc_id)
     g.link(d, RDF.type, JX.SourceDocument)
     g.link(d, RDF.type, PROV.Entity)
@@ -117,7 +122,7 @@ def document_quads(doc_id: str, file: str, text: str, projects: Iterable[Project
 
     Example: ``store.extend(document_quads(doc.doc_id, doc.name, doc.text, result.projects))``
     """
-    g = _Graph(iris.graph_iri(doc_id))
+    g = GraphWriter(iris.graph_iri(doc_id))
     _add_document(g, doc_id, file, text)
     projects = list(projects)
     key = _resolution_key_function(projects)
@@ -134,7 +139,7 @@ def project_quads(project: Project, doc_text: str, doc_id: str | None = None) ->
     Example: ``project_quads(result.projects[0], doc.text)``
     """
     doc_id = doc_id or iris.document_id(doc_text)
-    g = _Graph(iris.graph_iri(doc_id))
+    g = GraphWriter(iris.graph_iri(doc_id))
     _add_project(g, project, doc_text, doc_id, _resolution_key_function([project]))
     return g.out()
 
@@ -153,28 +158,34 @@ def _resolution_key_function(projects: Iterable[Project] = ()) -> Callable[[Cita
     return key
 
 
-def _add_span(g: _Graph, span: Span | None, text: str, doc_id: str) -> str | None:
+def _add_span(g: GraphWriter, span: Span | None, text: str, doc_id: str) -> str | None:
     """Mint the oa:SpecificResource of a span (with its two selectors) and return its IRI."""
     if span is None:
         return None
     if span.doc != doc_id:
         raise ValueError(f"span {span.start}-{span.end} refers to document {span.doc}, "
                          f"not {doc_id}: map a project with the text its spans were read from")
-    s = iris.span_iri(doc_id, span.start, span.end)
+    return add_span(g, doc_id, span.start, span.end, text[span.start:span.end])
+
+
+def add_span(g: GraphWriter, doc_id: str, start: int, end: int, exact: str) -> str:
+    """The ``oa:SpecificResource`` of characters ``[start, end)`` of a document, with its position
+    and quote selectors (``exact`` is the quoted text, kept even when empty); returns its IRI."""
+    s = iris.span_iri(doc_id, start, end)
     pos, quote = iris.position_selector_iri(s), iris.quote_selector_iri(s)
     g.link(s, RDF.type, OA.SpecificResource)
     g.link(s, OA.hasSource, iris.doc_iri(doc_id))
     g.link(s, OA.hasSelector, pos)
     g.link(s, OA.hasSelector, quote)
     g.link(pos, RDF.type, OA.TextPositionSelector)
-    g.add(pos, OA.start, span.start)
-    g.add(pos, OA.end, span.end)
+    g.add(pos, OA.start, start)
+    g.add(pos, OA.end, end)
     g.link(quote, RDF.type, OA.TextQuoteSelector)
-    g.quads[Quad(NamedNode(quote), NamedNode(str(OA.exact)), Literal(text[span.start:span.end]), g.graph)] = None
+    g.quads[Quad(NamedNode(quote), NamedNode(str(OA.exact)), Literal(exact), g.graph)] = None
     return s
 
 
-def _add_field(g: _Graph, subject: str, field: str, span: Span | None, text: str, doc_id: str,
+def _add_field(g: GraphWriter, subject: str, field: str, span: Span | None, text: str, doc_id: str,
                inferred_start: bool = False) -> None:
     s = _add_span(g, span, text, doc_id)
     if s is None:
@@ -188,7 +199,7 @@ def _add_field(g: _Graph, subject: str, field: str, span: Span | None, text: str
         g.add(fp, JX.inferredStart, True)
 
 
-def _add_org(g: _Graph, name: str | None) -> str | None:
+def _add_org(g: GraphWriter, name: str | None) -> str | None:
     if not name:
         return None
     o = iris.org_iri(name)
@@ -197,7 +208,7 @@ def _add_org(g: _Graph, name: str | None) -> str | None:
     return o
 
 
-def _add_project(g: _Graph, p: Project, text: str, doc_id: str,
+def _add_project(g: GraphWriter, p: Project, text: str, doc_id: str,
                  key: Callable[[Citation], str | None]) -> None:
     s = iris.project_iri(p.id)
     g.link(s, RDF.type, JX.Project)
@@ -230,7 +241,7 @@ def _add_project(g: _Graph, p: Project, text: str, doc_id: str,
         _add_citation(g, s, iris.citation_iri(p.id, n), citation, key(citation), text, doc_id)
 
 
-def _add_plan_phases(g: _Graph, project: str, section, text: str, doc_id: str) -> None:
+def _add_plan_phases(g: GraphWriter, project: str, section, text: str, doc_id: str) -> None:
     """The phases of 项目实施计划 (name, start, end as printed), each with its source span."""
     from ingest.parse.layout import align
     from ingest.parse.plan import plan_phases
@@ -251,7 +262,7 @@ def _add_plan_phases(g: _Graph, project: str, section, text: str, doc_id: str) -
         g.link(s, PROV.wasDerivedFrom, _add_span(g, span, text, doc_id))
 
 
-def _add_budget(g: _Graph, project: str, pid: str, b: Budget, spans: dict[str, Span], text: str,
+def _add_budget(g: GraphWriter, project: str, pid: str, b: Budget, spans: dict[str, Span], text: str,
                 doc_id: str) -> None:
     s = iris.budget_iri(pid)
     g.link(project, JX.hasBudget, s)
@@ -267,7 +278,7 @@ def _add_budget(g: _Graph, project: str, pid: str, b: Budget, spans: dict[str, S
         _add_field(g, s, field, span, text, doc_id)
 
 
-def _add_concept(g: _Graph, label: str | None, broader: str | None) -> str | None:
+def _add_concept(g: GraphWriter, label: str | None, broader: str | None) -> str | None:
     if not label:
         return None
     c, scheme = iris.concept_iri(label), iris.INDICATOR_SCHEME
@@ -284,7 +295,7 @@ def _add_concept(g: _Graph, label: str | None, broader: str | None) -> str | Non
     return c
 
 
-def _add_indicator(g: _Graph, project: str, s: str, n: int, i: Indicator, text: str,
+def _add_indicator(g: GraphWriter, project: str, s: str, n: int, i: Indicator, text: str,
                    doc_id: str) -> None:
     level1 = _add_concept(g, i.level1, None)
     level2 = _add_concept(g, i.level2, level1)
@@ -305,7 +316,7 @@ def _add_indicator(g: _Graph, project: str, s: str, n: int, i: Indicator, text: 
     g.link(s, PROV.wasDerivedFrom, _add_span(g, i.span, text, doc_id))
 
 
-def _add_citation(g: _Graph, project: str, s: str, c: Citation, key: str | None, text: str,
+def _add_citation(g: GraphWriter, project: str, s: str, c: Citation, key: str | None, text: str,
                   doc_id: str) -> None:
     if not key:  # nothing to resolve the citation to (no title, no document number)
         return

@@ -45,27 +45,14 @@ def support_quads(doc_id: str, projects: Sequence[Project], links: Iterable[Supp
     indicators of ``projects`` are written; links of other documents are skipped.
     Example: ``store.extend(support_quads(doc.doc_id, projects, links))``
     """
-    from pyoxigraph import Literal, NamedNode, Quad
+    from ontology import JX, PROV, RDF, RDFS
 
-    from ontology import JX, OA, PROV, RDF, RDFS, XSD
+    from ingest.graph.build import GraphWriter, add_span
 
-    g = NamedNode(inferred_graph_iri(doc_id))
-    out: dict = {}
+    def decimal(x: float) -> Decimal:
+        return Decimal(str(round(x, SCORE_DECIMALS)))
 
-    def add(s: str, p, o) -> None:
-        if o is None:
-            return
-        if isinstance(o, str):
-            o = Literal(o)
-        out[Quad(NamedNode(str(s)), NamedNode(str(p)), o, g)] = None
-
-    def typed(value, datatype: str) -> Literal:
-        return Literal(str(value), datatype=NamedNode(str(XSD[datatype])))
-
-    def decimal(x: float) -> Literal:
-        text = format(Decimal(str(round(x, SCORE_DECIMALS))).normalize(), "f")
-        return typed("0" if text in ("-0", "") else text, "decimal")
-
+    g = GraphWriter(inferred_graph_iri(doc_id))
     wanted = {iris.indicator_iri(p.id, n) for p in projects for n in range(1, len(p.indicators) + 1)}
     citation_spans = {(c.span.start, c.span.end) for p in projects for c in p.citations if c.span}
     links = [link for link in links if link.indicator_iri in wanted]
@@ -74,45 +61,35 @@ def support_quads(doc_id: str, projects: Sequence[Project], links: Iterable[Supp
     methods = sorted({link.method for link in links})
     for method in methods:
         a = activity_iri(method)
-        add(a, RDF.type, NamedNode(str(PROV.Activity)))
-        add(a, RDF.type, NamedNode(str(JX.SupportInference)))
-        add(a, RDFS.label, method)
-        add(a, JX.method, method)
-        if encoder_name:
-            add(a, JX.encoder, encoder_name)
+        g.link(a, RDF.type, PROV.Activity)
+        g.link(a, RDF.type, JX.SupportInference)
+        g.add(a, RDFS.label, method)
+        g.add(a, JX.method, method)
+        g.add(a, JX.encoder, encoder_name)
         if method == METHOD:
-            add(a, JX.semanticWeight, decimal(SEMANTIC_WEIGHT))
-            add(a, JX.lexicalWeight, decimal(LEXICAL_WEIGHT))
+            g.add(a, JX.semanticWeight, decimal(SEMANTIC_WEIGHT))
+            g.add(a, JX.lexicalWeight, decimal(LEXICAL_WEIGHT))
     for link in links:
         s = support_link_iri(link.indicator_iri, link.basis_iri)
-        add(s, RDF.type, NamedNode(str(JX.SupportLink)))
-        add(s, RDF.type, NamedNode(str(PROV.Entity)))
-        add(s, JX.indicator, NamedNode(link.indicator_iri))
-        add(s, JX.basis, NamedNode(link.basis_iri))
-        add(s, JX.score, decimal(link.score))
-        add(s, JX.semanticScore, decimal(link.semantic))
-        add(s, JX.lexicalScore, decimal(link.lexical))
-        add(s, JX.rank, typed(link.rank, "integer"))
-        add(s, JX.method, link.method)
-        add(s, JX.granularity, link.granularity)
-        add(s, PROV.wasGeneratedBy, NamedNode(activity_iri(link.method)))
+        g.link(s, RDF.type, JX.SupportLink)
+        g.link(s, RDF.type, PROV.Entity)
+        g.link(s, JX.indicator, link.indicator_iri)
+        g.link(s, JX.basis, link.basis_iri)
+        g.add(s, JX.score, decimal(link.score))
+        g.add(s, JX.semanticScore, decimal(link.semantic))
+        g.add(s, JX.lexicalScore, decimal(link.lexical))
+        g.add(s, JX.rank, int(link.rank))
+        g.add(s, JX.method, link.method)
+        g.add(s, JX.granularity, link.granularity)
+        g.link(s, PROV.wasGeneratedBy, activity_iri(link.method))
         span = link.span
         if span is None or span.doc != doc_id:
             continue
-        sp = iris.span_iri(doc_id, span.start, span.end)
-        add(s, PROV.wasDerivedFrom, NamedNode(sp))
+        g.link(s, PROV.wasDerivedFrom, iris.span_iri(doc_id, span.start, span.end))
+        # a citation's span is in the document graph already; a clause's is written here
         if (span.start, span.end) not in citation_spans and link.exact is not None:
-            pos, quote = iris.position_selector_iri(sp), iris.quote_selector_iri(sp)
-            add(sp, RDF.type, NamedNode(str(OA.SpecificResource)))
-            add(sp, OA.hasSource, NamedNode(iris.doc_iri(doc_id)))
-            add(sp, OA.hasSelector, NamedNode(pos))
-            add(sp, OA.hasSelector, NamedNode(quote))
-            add(pos, RDF.type, NamedNode(str(OA.TextPositionSelector)))
-            add(pos, OA.start, typed(span.start, "integer"))
-            add(pos, OA.end, typed(span.end, "integer"))
-            add(quote, RDF.type, NamedNode(str(OA.TextQuoteSelector)))
-            add(quote, OA.exact, link.exact)
-    return list(out)
+            add_span(g, doc_id, span.start, span.end, link.exact)
+    return g.out()
 
 
 # The links of one indicator that one document's inferred graph holds, best first. The
