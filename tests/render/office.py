@@ -72,6 +72,8 @@ def write_xlsx(spec: Spec, path: Path) -> Path:
         r, c = top + p.row, 1 + p.col
         value, fmt = _excel_value(p.text, p.xl)
         cell = ws.cell(row=r, column=c, value=value if p.text else None)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # typed as text ('=100%), not a formula
         if fmt:
             cell.number_format = fmt
         cell.alignment = Alignment(wrap_text=True, vertical="center",

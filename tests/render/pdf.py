@@ -53,7 +53,7 @@ def write_pdf(spec: Spec, path: Path, *, font: str = FONT, size: float = 8.0) ->
         data[p.row][p.col] = Paragraph(escape(p.text), body) if p.text else ""
         if p.rs > 1 or p.cs > 1:
             style.append(("SPAN", (p.col, p.row), (p.col + p.cs - 1, p.row + p.rs - 1)))
-    story.append(Table(data, colWidths=_widths(spec, doc.width), style=TableStyle(style),
+    story.append(Table(data, colWidths=_widths(spec, doc.width, size), style=TableStyle(style),
                        splitByRow=1, repeatRows=0))
     for item in spec.footer:
         story.append(Paragraph(escape(line_text(item)), left))
@@ -61,11 +61,16 @@ def write_pdf(spec: Spec, path: Path, *, font: str = FONT, size: float = 8.0) ->
     return path
 
 
-def _widths(spec: Spec, total: float) -> list[float]:
-    """Column widths proportional to each column's longest unmerged text, within bounds."""
+def _widths(spec: Spec, total: float, size: float = 8.0) -> list[float]:
+    """Column widths: room for a short label (up to six characters) on one line, the rest of
+    the page shared in proportion to each column's longest unmerged text (long texts wrap)."""
+    need = [3 * size] * spec.grid.n_cols
     weights = [3.0] * spec.grid.n_cols
     for p in spec.grid.cells:
         if p.cs == 1:
+            need[p.col] = max(need[p.col], min(len(p.text), 6) * size + 10)
             weights[p.col] = max(weights[p.col], min(float(len(p.text)), 18.0))
-    s = sum(weights)
-    return [total * w / s for w in weights]
+    spare = total - sum(need)
+    if spare < 0:
+        return [total * n / sum(need) for n in need]
+    return [n + spare * w / sum(weights) for n, w in zip(need, weights)]

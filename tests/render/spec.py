@@ -192,7 +192,7 @@ def ind(row: str, **extra) -> dict:
     return out
 
 
-NUMERIC_FIELDS = {"weight", "score", "level1_weight", "actual_value"}
+NUMERIC_FIELDS = {"weight", "score", "level1_weight", "level2_weight", "actual_value"}
 
 
 def project(**fields) -> dict:
