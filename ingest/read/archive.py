@@ -42,8 +42,8 @@ def sniff(data: bytes) -> str:
 
 def encrypted_error(name: str, fmt: str) -> IngestError:
     return IngestError(f"this .{fmt} is password-protected (encrypted); it cannot be read", file=name,
-                       hint=f"open it with its password and save a copy without one (File → Info → "
-                            f"Protect → Encrypt), or: libreoffice --headless --convert-to {fmt} after unlocking")
+                       hint="open it with its password (Excel, Word, WPS or LibreOffice) and save a copy "
+                            "without one; ingest that copy")
 
 
 def open_zip(data: bytes, name: str, fmt: str) -> zipfile.ZipFile:
