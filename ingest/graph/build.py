@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import NamedNode, Quad
 
-from ontology import DCTERMS, ELI, JX, OA, ORG, PROV, RDF, SKOS, VOCABULARY_TTL, XSD
+from ontology import DCTERMS, ELI, JX, PROV, RDF, VOCABULARY_TTL
 
 from ingest import identifiers as iris
+from ingest.graph.nodes import GraphWriter, add_concept, add_field, add_org, span_node
+from ingest.graph.nodes import add_span, decimal_lexical, literal  # noqa: F401 (re-exported)
 from ingest.legal.resolve import canonical_title
 from ingest.records import BUDGET_FIELDS, Budget, Citation, Indicator, Project, Span
 
@@ -38,64 +39,14 @@ BUDGET_PROPERTIES = {f: JX[re.sub(r"_([a-z])", lambda m: m.group(1).upper(), f)]
 CURRENCY = "CNY"
 RATE_QUANTUM = Decimal("0.000001")  # execution rates are rounded to six decimals
 ONTOLOGY_GRAPH = iris.BASE + "graph/ontology"
-INDICATOR_SCHEME_LABEL = "绩效指标层级"
 
 
-def _xsd(name: str) -> NamedNode:
-    return NamedNode(str(XSD[name]))
 
 
-def decimal_lexical(value: Decimal) -> str:
-    """Canonical xsd:decimal form (no exponent, no trailing zeros), as Oxigraph stores it.
-
-    Example: ``decimal_lexical(Decimal("1.2E+3")) == "1200"``
-    """
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
-def literal(value: object) -> Literal:
-    """A typed literal: str, bool, int, Decimal and date map to their XSD datatypes."""
-    if isinstance(value, bool):
-        return Literal("true" if value else "false", datatype=_xsd("boolean"))
-    if isinstance(value, int):
-        return Literal(str(value), datatype=_xsd("integer"))
-    if isinstance(value, Decimal):
-        return Literal(decimal_lexical(value), datatype=_xsd("decimal"))
-    if isinstance(value, date):
-        return Literal(value.isoformat(), datatype=_xsd("date"))
-    if isinstance(value, str):
-        return Literal(value)
-    raise TypeError(f"no RDF literal for {type(value).__name__}: {value!r}")
 
 
-class GraphWriter:
-    """Collects the quads of one named graph: the one RDF writer (document graphs and the
-    support links' ``…/inferred`` graphs). Skips ``None`` and empty objects, keeps the
-    first of duplicates, turns Python values into typed literals (:func:`literal`).
-
-    Example: ``g = GraphWriter(iris.graph_iri(doc_id)); g.add(s, JX.name, "时频实验室运维费"); g.out()``
-    """
-
-    def __init__(self, graph: str):
-        self.graph = NamedNode(graph)
-        self.quads: dict[Quad, None] = {}
-
-    def add(self, s: str, p: str, o: object) -> None:
-        if o is None or o == "":
-            return
-        if not isinstance(o, (NamedNode, Literal)):
-            o = literal(o)
-        self.quads[Quad(NamedNode(str(s)), NamedNode(str(p)), o, self.graph)] = None
-
-    def link(self, s: str, p: str, o: str | None) -> None:
-        if o is not None:
-            self.add(s, p, NamedNode(str(o)))
-
-    def out(self) -> list[Quad]:
-        return list(self.quads)
 
 
 def document_meta_quads(doc_id: str, file: str, text: str) -> list[Quad]:
@@ -158,54 +109,12 @@ def _resolution_key_function(projects: Iterable[Project] = ()) -> Callable[[Cita
     return key
 
 
-def _add_span(g: GraphWriter, span: Span | None, text: str, doc_id: str) -> str | None:
-    """Mint the oa:SpecificResource of a span (with its two selectors) and return its IRI."""
-    if span is None:
-        return None
-    if span.doc != doc_id:
-        raise ValueError(f"span {span.start}-{span.end} refers to document {span.doc}, "
-                         f"not {doc_id}: map a project with the text its spans were read from")
-    return add_span(g, doc_id, span.start, span.end, text[span.start:span.end])
 
 
-def add_span(g: GraphWriter, doc_id: str, start: int, end: int, exact: str) -> str:
-    """The ``oa:SpecificResource`` of characters ``[start, end)`` of a document, with its position
-    and quote selectors (``exact`` is the quoted text, kept even when empty); returns its IRI."""
-    s = iris.span_iri(doc_id, start, end)
-    pos, quote = iris.position_selector_iri(s), iris.quote_selector_iri(s)
-    g.link(s, RDF.type, OA.SpecificResource)
-    g.link(s, OA.hasSource, iris.doc_iri(doc_id))
-    g.link(s, OA.hasSelector, pos)
-    g.link(s, OA.hasSelector, quote)
-    g.link(pos, RDF.type, OA.TextPositionSelector)
-    g.add(pos, OA.start, start)
-    g.add(pos, OA.end, end)
-    g.link(quote, RDF.type, OA.TextQuoteSelector)
-    g.quads[Quad(NamedNode(quote), NamedNode(str(OA.exact)), Literal(exact), g.graph)] = None
-    return s
 
 
-def _add_field(g: GraphWriter, subject: str, field: str, span: Span | None, text: str, doc_id: str,
-               inferred_start: bool = False) -> None:
-    s = _add_span(g, span, text, doc_id)
-    if s is None:
-        return
-    fp = iris.field_iri(subject, field)
-    g.link(subject, JX.fieldProvenance, fp)
-    g.link(fp, RDF.type, JX.FieldProvenance)
-    g.add(fp, JX.field, field)
-    g.link(fp, PROV.wasDerivedFrom, s)
-    if inferred_start:
-        g.add(fp, JX.inferredStart, True)
 
 
-def _add_org(g: GraphWriter, name: str | None) -> str | None:
-    if not name:
-        return None
-    o = iris.org_iri(name)
-    g.link(o, RDF.type, ORG.Organization)
-    g.add(o, SKOS.prefLabel, name)
-    return o
 
 
 def _add_project(g: GraphWriter, p: Project, text: str, doc_id: str,
@@ -215,22 +124,22 @@ def _add_project(g: GraphWriter, p: Project, text: str, doc_id: str,
     g.add(s, DCTERMS.identifier, p.id)
     g.add(s, JX.name, p.name)
     g.add(s, JX.year, p.year)
-    g.link(s, JX.unit, _add_org(g, p.unit))
+    g.link(s, JX.unit, add_org(g, p.unit))
     g.add(s, JX.category, p.category)
     g.add(s, JX.performanceType, p.performance_type)
     g.add(s, JX.govPurchase, p.gov_purchase)
     g.add(s, JX.startDate, p.start_date)
     g.add(s, JX.endDate, p.end_date)
     g.link(s, PROV.hadPrimarySource, iris.doc_iri(doc_id))
-    g.link(s, PROV.wasDerivedFrom, _add_span(g, p.source, text, doc_id))
+    g.link(s, PROV.wasDerivedFrom, span_node(g, p.source, text, doc_id))
     for field, span in sorted(p.spans.items()):
         if field not in BUDGET_PROPERTIES:  # budget amounts trace from the budget node
-            _add_field(g, s, field, span, text, doc_id)
+            add_field(g, s, field, span, text, doc_id)
     for section in p.sections:
         prop = SECTION_PROPERTIES.get(section.key)
         if prop is not None:
             g.add(s, prop, section.text)
-        _add_field(g, s, section.key, section.span, text, doc_id, section.inferred_start)
+        add_field(g, s, section.key, section.span, text, doc_id, section.inferred_start)
         if section.key == "plan":
             _add_plan_phases(g, s, section, text, doc_id)
     budget_spans = {k: v for k, v in p.spans.items() if k in BUDGET_PROPERTIES} | p.budget.spans
@@ -259,7 +168,7 @@ def _add_plan_phases(g: GraphWriter, project: str, section, text: str, doc_id: s
         span = section.span
         if offsets is not None and span is not None:
             span = Span(span.doc, span.file, offsets[ph.start_offset], offsets[ph.end_offset - 1] + 1)
-        g.link(s, PROV.wasDerivedFrom, _add_span(g, span, text, doc_id))
+        g.link(s, PROV.wasDerivedFrom, span_node(g, span, text, doc_id))
 
 
 def _add_budget(g: GraphWriter, project: str, pid: str, b: Budget, spans: dict[str, Span], text: str,
@@ -274,31 +183,16 @@ def _add_budget(g: GraphWriter, project: str, pid: str, b: Budget, spans: dict[s
     if rate is not None:
         g.add(s, JX.executionRate, rate.quantize(RATE_QUANTUM, rounding=ROUND_HALF_EVEN))
     for field, span in sorted(spans.items()):
-        g.link(s, PROV.wasDerivedFrom, _add_span(g, span, text, doc_id))
-        _add_field(g, s, field, span, text, doc_id)
+        g.link(s, PROV.wasDerivedFrom, span_node(g, span, text, doc_id))
+        add_field(g, s, field, span, text, doc_id)
 
 
-def _add_concept(g: GraphWriter, label: str | None, broader: str | None) -> str | None:
-    if not label:
-        return None
-    c, scheme = iris.concept_iri(label), iris.INDICATOR_SCHEME
-    g.link(scheme, RDF.type, SKOS.ConceptScheme)
-    g.add(scheme, SKOS.prefLabel, INDICATOR_SCHEME_LABEL)
-    g.link(c, RDF.type, SKOS.Concept)
-    g.add(c, SKOS.prefLabel, label)
-    g.link(c, SKOS.inScheme, scheme)
-    if broader is None:
-        g.link(c, SKOS.topConceptOf, scheme)
-        g.link(scheme, SKOS.hasTopConcept, c)
-    else:
-        g.link(c, SKOS.broader, broader)
-    return c
 
 
 def _add_indicator(g: GraphWriter, project: str, s: str, n: int, i: Indicator, text: str,
                    doc_id: str) -> None:
-    level1 = _add_concept(g, i.level1, None)
-    level2 = _add_concept(g, i.level2, level1)
+    level1 = add_concept(g, i.level1, None)
+    level2 = add_concept(g, i.level2, level1)
     g.link(project, JX.hasIndicator, s)
     g.link(s, RDF.type, JX.Indicator)
     g.add(s, JX.position, n)
@@ -313,7 +207,7 @@ def _add_indicator(g: GraphWriter, project: str, s: str, n: int, i: Indicator, t
     g.add(s, JX.irregular, bool(i.flags))
     for flag in i.flags:
         g.add(s, JX.flag, flag)
-    g.link(s, PROV.wasDerivedFrom, _add_span(g, i.span, text, doc_id))
+    g.link(s, PROV.wasDerivedFrom, span_node(g, i.span, text, doc_id))
 
 
 def _add_citation(g: GraphWriter, project: str, s: str, c: Citation, key: str | None, text: str,
@@ -326,7 +220,7 @@ def _add_citation(g: GraphWriter, project: str, s: str, c: Citation, key: str | 
     g.add(law, DCTERMS.title, canonical_title(c.title) if c.title else None)
     g.add(law, JX.docNumber, c.doc_number)
     g.add(law, JX.level, c.level)
-    g.link(law, ELI.passed_by, _add_org(g, c.issuer))
+    g.link(law, ELI.passed_by, add_org(g, c.issuer))
     target = law
     if c.article_num is not None:
         target = iris.article_iri(law, c.article_num)
@@ -345,7 +239,7 @@ def _add_citation(g: GraphWriter, project: str, s: str, c: Citation, key: str | 
     g.link(s, JX.cites, target)
     g.add(s, JX.quote, c.quote)
     g.add(s, JX.section, c.section)
-    g.link(s, PROV.wasDerivedFrom, _add_span(g, c.span, text, doc_id))
+    g.link(s, PROV.wasDerivedFrom, span_node(g, c.span, text, doc_id))
 
 
 def ontology_quads() -> list[Quad]:
