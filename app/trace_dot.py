@@ -20,6 +20,9 @@ FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-seri
 WRAP = 18          # characters per label line (CJK characters are wide)
 QUOTE_CHARS = 90   # longer quotes are clipped with …
 SUPPORT_EDGES = 3  # dashed "supports" edges from the indicator to its best bases
+# Point sizes: a browser shows the picture at its natural size (the UI does not shrink it to the
+# page width), so 14/12 pt reads like body text; 11/9 pt came out at 6-7 px once scaled to fit.
+NODE_FONT, EDGE_FONT, TITLE_FONT = 14, 12, 16
 
 
 def dot_string(text: str) -> str:
@@ -60,9 +63,9 @@ def to_dot(result: TraceResult, support_edges: int = SUPPORT_EDGES) -> str:
     """
     ind, project = result.indicator, result.project
     out = ["digraph trace {",
-           f"  graph {_attrs(rankdir='LR', charset='UTF-8', fontname=FONT, label=f'绩效指标溯源：{ind.name}', labelloc='t')};",
-           f"  node {_attrs(fontname=FONT, fontsize='11', shape='box', style='rounded')};",
-           f"  edge {_attrs(fontname=FONT, fontsize='9')};",
+           f"  graph {_attrs(rankdir='LR', charset='UTF-8', fontname=FONT, fontsize=TITLE_FONT, nodesep='0.35', ranksep='0.6', label=f'绩效指标溯源：{ind.name}', labelloc='t')};",
+           f"  node {_attrs(fontname=FONT, fontsize=NODE_FONT, shape='box', style='rounded', margin='0.15,0.08')};",
+           f"  edge {_attrs(fontname=FONT, fontsize=EDGE_FONT)};",
            f"  indicator {_attrs(label=wrap(ind.name) + chr(10) + (ind.target_raw or ''), shape='box', style='rounded,filled', fillcolor='#fde9c9')};",
            f"  project {_attrs(label=wrap(project.name), shape='folder')};",
            f"  indicator -> project {_attrs(label='属于项目')};"]

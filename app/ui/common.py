@@ -84,9 +84,10 @@ def page(title: str, icon: str = "📊") -> None:
     st.title(title)
 
 
-def show_error(exc: JixiaoError) -> None:
-    """A domain error as ``st.error``: its first line, the detail (such as a SPARQL caret) as code,
-    and the hint. Example: ``show_error(QueryError("expected WHERE", query=q, position=(1, 8)))``"""
+def show_error(exc: JixiaoError | str) -> None:
+    """A domain error (or its text) as ``st.error``: its first line, the detail (such as a SPARQL
+    caret) as code, and the hint; absolute paths shortened. Example:
+    ``show_error(QueryError("expected WHERE", query=q, position=(1, 8)))``"""
     message, _, hint = scrub(str(exc)).partition("\n  hint: ")
     head, _, detail = message.partition("\n")
     text = escape(head) + (f"\n\n**提示 hint:** {escape(hint)}" if hint else "")

@@ -1,65 +1,101 @@
-"""Trace: an indicator → its project → the laws, articles and quoted clauses that support it; then the gaps.
+"""Trace: an indicator → its project → the laws, articles and quoted clauses that support it, each
+quote beside its basis, the gap findings about it next to it, and a readable diagram; then the gaps
+of every project.
 
+The indicator (name or IRI) and the project are in the URL (``?indicator=…&project=<id>``).
 Example: 能耗数据异常故障修复率 → 发改办环资〔2019〕424号 first; 预算执行率 → pick one of its projects.
 """
 import streamlit as st
 
-from app.gaps import FINDING_KINDS
+from app.gaps import BUDGET_RULE_LEVEL, FINDING_KINDS
 from app.trace import Ambiguous
 from app.trace_dot import to_dot
 from app.ui import common as ui
+from app.ui.links import UrlState, copy_link_button
 
 ui.page("追溯 Trace", "🧭")
 kb = ui.knowledge_base()
-CARDS = 3  # the best bases get a card with their quote and source; the rest are in the table
+url = UrlState("trace")
+projects = ui.projects()
+by_id = {p.id: p for p in projects}
+CARDS = 3  # the best bases get a card with their quote and source; every basis is in the table
 
 
 def show_trace(result) -> None:
     i = result.indicator
     st.subheader(f"{ui.escape(i.name)} · {ui.escape(result.project.name)}")
-    st.caption(f"{' / '.join(x for x in (i.level1, i.level2) if x)} · 目标 target `{i.target_raw}` · "
-               f"{ui.where(result.span)} · `{result.indicator_iri}`")
+    levels = " / ".join(x for x in (i.level1, i.level2) if x)
+    st.caption(" · ".join(x for x in (levels, f"目标 target `{ui.text(i.target_raw, '—')}`", ui.where(result.span),
+                                       f"`{result.indicator_iri}`") if x))
+    # the findings about this indicator and its project, next to the trace they concern
+    for f in result.findings:
+        st.warning(f"**{ui.escape(FINDING_KINDS.get(f.kind, f.kind))}** · {ui.escape(f.message)}", icon="⚠️")
     if not result.bases:
         st.warning("项目没有引用任何依据。The project cites no basis.")
-    st.dataframe([{"#": b.rank, "score": b.score, "标题 title": b.title, "文号 doc number": b.doc_number,
-                   "条款 article": b.article, "引文 quote": b.evidence or b.quote, "method": b.method,
-                   "span": ui.where(b.span or (b.cited_at[0] if b.cited_at else None))} for b in result.bases],
-                 hide_index=True, column_config={"score": st.column_config.NumberColumn(format="%.3f")})
+        return
     for b in result.bases[:CARDS]:
         with st.container(border=True):
+            left, right = st.columns([2, 3])
             score = f" · 支撑度 score {b.score:.3f}" if b.score is not None else ""
-            st.markdown(f"**{ui.escape(b.heading)}**{score}")
-            st.caption(f"{b.level or '?'} · {b.issuer or '—'} · {b.method or 'direct'}")
-            if b.evidence or b.quote:
-                st.markdown(f"> {ui.escape(b.evidence or b.quote)}")
-            if b.span is not None and b.span.text is not None:
-                with st.expander(f"原文 Source · {ui.where(b.span)}"):
-                    text = kb.records.text(b.span.doc)
-                    st.markdown(ui.context(text, b.span.start, b.span.end), unsafe_allow_html=True)
-    st.graphviz_chart(to_dot(result))
-    for f in result.findings:
-        st.warning(ui.escape(f.message))
+            left.markdown(f"**{b.rank or ''}. {ui.escape(b.heading)}**{score}".replace("**. ", "**"))
+            left.caption(" · ".join(ui.escape(x) for x in (b.level, b.issuer, b.method) if x) or "—")
+            if b.level == BUDGET_RULE_LEVEL:
+                left.caption("⚠️ 预算管理规定，不是具体的立项依据 a budget rule, not a concrete basis")
+            quote = b.evidence or b.quote
+            if quote:
+                right.markdown(f"> “{ui.escape(quote)}”")
+            else:
+                right.caption("（未引用条文原文 no clause quoted）")
+            span = b.span or (b.cited_at[0] if b.cited_at else None)
+            if span is not None and getattr(span, "doc", None):
+                with right.expander(f"原文 Source · {ui.where(span)}"):
+                    text = kb.records.text(span.doc)
+                    st.markdown(ui.context(text, span.start, span.end), unsafe_allow_html=True)
+    ui.table([{"#": b.rank, "支撑度 score": b.score, "依据 basis": b.heading, "引文 quote": b.evidence or b.quote,
+               "层级 level": b.level, "发文机关 issuer": b.issuer, "方法 method": b.method,
+               "出处 source": ui.where(b.span or (b.cited_at[0] if b.cited_at else None))} for b in result.bases],
+             column_config={"支撑度 score": st.column_config.NumberColumn(format="%.3f")})
+    st.markdown("**溯源图 Trace diagram**")
+    st.graphviz_chart(to_dot(result), width="content")
 
 
 st.header("指标溯源 Indicator trace")
-name = st.text_input("绩效指标 Indicator (name or IRI)", placeholder="能耗数据异常故障修复率")
-names = [p.name for p in kb.projects()]
-project = st.selectbox("项目 Project (optional)", [None] + names, format_func=lambda v: "（全部 any）" if v is None else v)
-if not names:
-    st.info("还没有项目：请在首页导入数据。No projects yet: ingest on the Home page or with `jixiao ingest`.")
-result = ui.call(kb.trace, name, project) if name.strip() and names else None
+url.bind("indicator", key="trace_indicator", default="")
+url.bind("project", key="trace_project", default=None, parse=lambda s: s if s in by_id else None)
+top = st.columns([5, 2])
+name = top[0].text_input("绩效指标 Indicator (name or IRI)", placeholder="能耗数据异常故障修复率", key="trace_indicator")
+with top[1]:
+    copy_link_button()
+project = st.selectbox("项目 Project (optional)", [None] + list(by_id), key="trace_project",
+                       format_func=lambda v: "（全部 any）" if v is None else by_id[v].name)
+url.publish(indicator=name.strip(), project=project)
+if not projects:
+    st.info("还没有项目：请在「数据 Data」页上传文件，或在首页导入自带数据。No projects yet: upload files on the Data page.")
+result = ui.call(kb.trace, name.strip(), project) if name.strip() and projects else None
 if isinstance(result, Ambiguous):
-    st.info(f"“{result.query}” 出现在 {len(result.candidates)} 个指标中，请选一个。"
+    st.info(f"“{ui.escape(result.query)}” 出现在 {len(result.candidates)} 个指标中，请选一个。"
             f"It names {len(result.candidates)} indicators: pick one.")
     pick = st.radio("候选 Candidates", result.candidates, index=None,
-                    format_func=lambda c: f"{c.project} / {c.indicator}（{c.target}）")
-    # the candidate's IRI names exactly one indicator
+                    format_func=lambda c: f"{c.project} / {c.indicator}（{ui.text(c.target, '—')}）")
+    # the candidate's IRI names exactly one indicator; the link keeps it
     result = ui.call(kb.trace, pick.iri) if pick else None
+    if pick:
+        url.publish(indicator=pick.iri, project=None)
 if result is not None:
     show_trace(result)
 
 st.header("依据缺口 Gaps")
-st.caption("Indicators whose project cites no concrete basis, and 立项依据 that repeat or describe instead of citing.")
+st.caption("依据不具体的指标，以及重复其他栏目或只作描述的立项依据。点击一行查看该指标的溯源。"
+           "Indicators whose project cites no concrete basis, and 立项依据 that repeat or describe instead of citing. "
+           "Click a row to trace it.")
 findings = ui.call(kb.gaps) or []
-st.dataframe([{"类型 kind": FINDING_KINDS.get(f.kind, f.kind), "项目 project": f.project, "指标 indicator": f.indicator,
-               "说明 message": f.message, "span": ui.where(f.span)} for f in findings], hide_index=True)
+picked = ui.table([{"类型 kind": FINDING_KINDS.get(f.kind, f.kind), "项目 project": f.project, "指标 indicator": f.indicator,
+                    "说明 message": f.message, "出处 source": ui.where(f.span)} for f in findings],
+                  key="trace_gaps", on_select="rerun", selection_mode="single-row")
+rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
+if rows and findings[rows[0]].indicator and st.session_state.get("trace_gap_opened") != rows[0]:
+    st.session_state["trace_gap_opened"] = rows[0]
+    f = findings[rows[0]]
+    st.query_params["indicator"] = f.iri or f.indicator
+    st.query_params.pop("project", None)
+    st.rerun()
