@@ -15,7 +15,7 @@ from ingest.errors import IngestError, IngestWarning
 from ingest.parse.document import ParseResult, parse_document
 from ingest.parse.grid import parse_grids
 from ingest.read.document import Document
-from ingest.read import INPUT_SUFFIXES, read_path
+from ingest.read import FOLDER_SUFFIXES, read_path
 from ingest.storage.recordstore import RecordStore
 
 
@@ -70,11 +70,14 @@ class IngestReport:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, and the .txt/.pdf files inside folders named, in a stable order."""
+    """Files named, and the files inside folders named, in a stable order. A folder gives every
+    file a reader reads or names with what to do (``.doc``: convert it; an image: OCR it); hidden
+    files and Office lock files (``~$表.xlsx``) are left out."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES))
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in FOLDER_SUFFIXES
+                              and not f.name.startswith((".", "~$"))))
         else:
             out.append(p)
     return out

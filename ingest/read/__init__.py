@@ -34,6 +34,11 @@ CONVERT = {
 }
 TEXT_SUFFIXES = {".txt", ".text", ".csv", ".tsv", ".md", ""}
 INPUT_SUFFIXES = tuple(sorted(set(READERS) | TEXT_SUFFIXES - {""}))
+# Pictures of a table (a scan, a screenshot): no text to read.
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
+# What a folder walk hands on: every file read, and every file that gets an error saying what
+# to do with it (convert it, OCR it), so that nothing in a folder is skipped without a word.
+FOLDER_SUFFIXES = tuple(sorted(set(INPUT_SUFFIXES) | set(CONVERT) | IMAGE_SUFFIXES))
 
 
 def read_path(path: str | Path, on_page=None) -> Document:
@@ -46,6 +51,10 @@ def read_path(path: str | Path, on_page=None) -> Document:
     p = Path(path)
     name = str(path)
     suffix = p.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        raise IngestError("an image has no text to read", file=name,
+                          hint="ask for the Excel, Word or PDF file the table was made in, "
+                               "or run OCR on it first (e.g. ocrmypdf on a PDF of the scan)")
     if suffix in CONVERT:
         raise IngestError(f"{suffix} files are not read directly", file=name,
                           hint=f"convert it first: libreoffice --headless --convert-to {CONVERT[suffix]} {p.name}")
