@@ -35,6 +35,17 @@ class KnowledgeBaseError(JixiaoError):
 
 
 class GraphSink:
+def check_data_dir(data_dir: Path) -> Path:
+    """``data_dir`` if it is a folder or can become one; a :class:`KnowledgeBaseError` if it is a file.
+
+    Example: ``check_data_dir(Path("var"))`` → ``PosixPath('var')``
+    """
+    if data_dir.exists() and not data_dir.is_dir():
+        raise KnowledgeBaseError(f"the data directory {data_dir} is a file, not a folder",
+                                 hint="pass --data-dir DIR (a folder, created when missing) or fix JIXIAO_DATA_DIR")
+    return data_dir
+
+
     """Keeps the graph store in step with the records: one named graph per document, and
     beside it (``…/inferred``) the indicator → basis support links, kept apart from what
     the document states."""
@@ -66,10 +77,7 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.data_dir = settings.data_dir
-        if self.data_dir.exists() and not self.data_dir.is_dir():
-            raise KnowledgeBaseError(f"the data directory {self.data_dir} is a file, not a folder",
-                                     hint="pass --data-dir DIR (a folder, created when missing) or fix JIXIAO_DATA_DIR")
+        self.data_dir = check_data_dir(settings.data_dir)
         try:
             self.records = RecordStore(self.data_dir)
         except OSError as e:

@@ -91,6 +91,10 @@ def default_prefixes() -> dict[str, str]:
 
     return dict(NAMESPACES)
 
+SYNTAX_HINT = ("the caret marks where the parser stopped; the saved queries are working examples "
+               "(`jixiao queries`, queries/*.rq)")
+
+
 
 def query_error(message: str, query: str) -> QueryError:
     """A QueryError from a parser message, with the line and column it names, if any.
@@ -98,7 +102,7 @@ def query_error(message: str, query: str) -> QueryError:
     Example: ``query_error("error at 1:20: expected GRAPH", q).position == (1, 20)``
     """
     message = " ".join(_CHAR_CLASS.sub("…", message).split())
-    hint = prefix_hint(query)
+    hint = prefix_hint(query) or SYNTAX_HINT
     for pattern in _POSITION:
         m = pattern.search(message)
         if m:

@@ -59,6 +59,10 @@ def read_path(path: str | Path, on_page=None) -> Document:
         raise IngestError(f"{suffix} files are not read directly", file=name,
                           hint=f"convert it first: libreoffice --headless --convert-to {CONVERT[suffix]} {p.name}")
     data = read_file_bytes(p, name)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        # web systems export HTML tables as .xls, and files get renamed: read what the bytes are
+        from ingest.read.archive import sniff
+        suffix = {"zip": ".xlsx", "ole": ".xls", "html": ".html"}.get(sniff(data), suffix)
     if data.startswith(b"%PDF"):
         suffix = ".pdf"
     elif data.startswith(b"PK\x03\x04") and suffix not in READERS:

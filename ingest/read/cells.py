@@ -21,12 +21,15 @@ lays ``表`` out as a heading and a one-row table ``a | b``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Sequence, TypeVar
 
 from ingest.errors import IngestError
 from ingest.read.grid import GridText, RawCell, Table, clean_cell
 
+#: Sheet names that say nothing about the table (not written as a heading).
+DEFAULT_SHEET_NAME = re.compile(r"(?i)^(sheet|工作表|表|页)\s*\d*$")
 #: A table with more rows than this is not a performance-target table (refused, not truncated).
 MAX_ROWS = 100_000
 #: Printed cells in one document; beyond this a file is refused as absurd.

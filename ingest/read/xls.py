@@ -3,7 +3,8 @@
 The same rules as ``ingest.read.xlsx``: every visible sheet, merged ranges as spans
 (xlrd's ``merged_cells`` needs ``formatting_info=True``), numbers and dates printed
 through their number format, title rows as headings. An ".xls" that is really an .xlsx
-or an HTML table (what many web systems export) is read as what it is. A file xlrd cannot
+or an HTML table (what many web systems export) is sent by ``read_path`` to the right
+reader. A file xlrd cannot
 read (damaged, encrypted, or a format xlrd does not know) is refused with the command
 that converts it.
 
@@ -13,11 +14,10 @@ from __future__ import annotations
 
 from ingest.errors import IngestError
 from ingest.read.archive import encrypted_error, sniff
-from ingest.read.cells import MAX_ROWS, check_size, lay_out, no_table
+from ingest.read.cells import DEFAULT_SHEET_NAME, MAX_ROWS, check_size, lay_out, no_table
 from ingest.read.document import Document
 from ingest.read.grid import GridText, RawCell
 from ingest.read.numfmt import format_value
-from ingest.read.xlsx import DEFAULT_SHEET_NAME
 
 _CONVERT = "libreoffice --headless --convert-to xlsx {}"
 
@@ -28,12 +28,9 @@ def read_xls(data: bytes, name: str) -> Document:
     Example: ``read_xls(data, "a.xls").kind`` → ``"xls"``
     """
     kind = sniff(data)
-    if kind == "zip":
-        from ingest.read.xlsx import read_xlsx
-        return read_xlsx(data, name)
-    if kind == "html":
-        from ingest.read.html import read_html
-        return read_html(data, name)
+    if kind in ("zip", "html"):          # read_path sends these to the .xlsx and HTML readers
+        real = {"zip": ".xlsx", "html": ".html"}[kind]
+        raise IngestError(f"this is not an .xls but an {real} file", file=name, hint=f"rename it to {real}")
     if kind == "encrypted":
         raise encrypted_error(name, "xls")
     if not data:

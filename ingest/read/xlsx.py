@@ -9,26 +9,23 @@ number format (``ingest.read.numfmt``): ``1,234,567.00``, ``95%``, ``2021年1月
 A sheet is one table, whatever blank rows separate its blocks (the interpreter finds the
 sections by their labels); its leading one-cell rows (the title, ``单位：万元``) are laid out
 as headings before it (``ingest.read.cells``), and so is the sheet's name unless it is a
-default one (``Sheet1``, ``工作表1``). A workbook that is really an .xls or an HTML page
-(web systems export those under an .xlsx name) is read as what it is.
+default one (``Sheet1``, ``工作表1``). (``read_path`` sends a workbook that is really an
+.xls or an HTML page, which web systems export under Excel names, to the right reader.)
 
 Example: ``read_xlsx(Path("申报表.xlsx").read_bytes(), "申报表.xlsx").tables[0].rows()[0]``
 """
 from __future__ import annotations
 
 import io
-import re
 import warnings
 
 from ingest.errors import IngestError
 from ingest.read.archive import encrypted_error, open_zip, sniff
-from ingest.read.cells import MAX_CELLS, MAX_ROWS, check_size, lay_out, no_table
+from ingest.read.cells import DEFAULT_SHEET_NAME, MAX_CELLS, MAX_ROWS, check_size, lay_out, no_table
 from ingest.read.document import Document
 from ingest.read.grid import GridText, RawCell
 from ingest.read.numfmt import format_value
 
-#: Sheet names that say nothing about the table (not written as a heading).
-DEFAULT_SHEET_NAME = re.compile(r"(?i)^(sheet|工作表|表|页)\s*\d*$")
 
 
 def read_xlsx(data: bytes, name: str) -> Document:
@@ -37,14 +34,11 @@ def read_xlsx(data: bytes, name: str) -> Document:
     Example: ``read_xlsx(data, "a.xlsx").kind`` → ``"xlsx"``
     """
     kind = sniff(data)
-    if kind == "ole":
-        from ingest.read.xls import read_xls
-        return read_xls(data, name)
     if kind == "encrypted":
         raise encrypted_error(name, "xlsx")
-    if kind == "html":
-        from ingest.read.html import read_html
-        return read_html(data, name)
+    if kind in ("ole", "html"):          # read_path sends these to the .xls and HTML readers
+        real = {"ole": ".xls", "html": ".html"}[kind]
+        raise IngestError(f"this is not an .xlsx but an {real} file", file=name, hint=f"rename it to {real}")
     open_zip(data, name, "xlsx")
     book = _load(data, name)
     g = GridText()
