@@ -34,7 +34,6 @@ class KnowledgeBaseError(JixiaoError):
     """
 
 
-class GraphSink:
 def check_data_dir(data_dir: Path) -> Path:
     """``data_dir`` if it is a folder or can become one; a :class:`KnowledgeBaseError` if it is a file.
 
@@ -46,6 +45,7 @@ def check_data_dir(data_dir: Path) -> Path:
     return data_dir
 
 
+class GraphSink:
     """Keeps the graph store in step with the records: one named graph per document, and
     beside it (``…/inferred``) the indicator → basis support links, kept apart from what
     the document states."""
