@@ -32,7 +32,12 @@ GOAL_SECTION_LABELS: dict[str, str] = {
     "approval": "项目审批",            # approval document (often a 发文字号) or 立项依据 text
     "functions": "部门职能",           # a department's mandate (整体支出表)
     "annual_duties": "年度履职目标",    # a department's goals for the year (整体支出表)
-    "summary": "绩效目标完成情况",      # the narrative verdict of a 自评表 (总体目标完成情况)
+    "summary": "绩效目标完成情况",      # what a 自评表 says was achieved against the goal
+    "feasibility": "项目申报的可行性",   # why the project can be done (provincial 申报表)
+    "annual_tasks": "年度主要任务",      # a department's main tasks of the year (整体支出表)
+    "conclusion": "评价结论",           # a 自评表's verdict
+    "problems": "存在问题",             # problems a 自评表 found
+    "improvements": "改进措施",         # what a 自评表 says will change
 }
 
 
@@ -206,7 +211,8 @@ class Indicator:
     - ``level1_canonical``/``level2_canonical``: the framework name the printed level stands for:
       一级 产出 / 效益 / 满意度 / 成本 / 投入与管理 / 影响力; 二级 数量 / 质量 / 时效 / 成本 / 经济效益 /
       社会效益 / 生态效益 / 可持续影响 / 服务对象满意度 / 经济成本 / 社会成本 / 生态环境成本 ….
-      ``level1``/``level2`` keep the printed label (less a score suffix).
+      ``level1``/``level2`` keep the printed label (less a score suffix). Derived from the label by
+      the vocabulary (``ingest/parse/vocabulary.toml``), so left out of equality.
     - ``level1_weight``/``level2_weight``: points printed in the level's label, ``产出指标(50分)`` → 50
       (a range ``(0-20)分`` gives its top, 20).
     - ``weight``: 权重 or 分值, the points the indicator carries; ``score``: 得分, the points it earned.
@@ -231,8 +237,8 @@ class Indicator:
     qualitative: str | None = None
     flags: tuple[str, ...] = ()
     span: Span | None = field(default=None, compare=False, repr=False)
-    level1_canonical: str | None = None
-    level2_canonical: str | None = None
+    level1_canonical: str | None = field(default=None, compare=False)
+    level2_canonical: str | None = field(default=None, compare=False)
     level1_weight: Decimal | None = None
     level2_weight: Decimal | None = None
     weight: Decimal | None = None
@@ -289,6 +295,8 @@ class Project:
     - ``unplaced``: rows that could not be read as a header field, budget line or indicator,
       kept as printed (each also gave a warning).
     - ``sections`` may hold the goal texts of ``GOAL_SECTION_LABELS`` (实施期绩效目标, 本年度绩效目标 …).
+    - ``code``: 项目编码, the budget system's project code, when printed (alone or before the name,
+      ``51000021R000000019951-工资性支出``); ``name`` is then the name without it.
     """
 
     id: str
@@ -310,6 +318,7 @@ class Project:
     department: str | None = None
     periods: tuple[Period, ...] = ()
     unplaced: tuple[RawRow, ...] = ()
+    code: str | None = None
 
     def section(self, key: str) -> str | None:
         """Text of a section by key (``overview``, ``legal_basis`` …), or None."""

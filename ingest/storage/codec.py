@@ -66,7 +66,7 @@ def project_to_dict(p: Project, *, full: bool = False) -> dict[str, Any]:
         "source": {"file": p.source.file if p.source else None, "spans": spans},
     }
     out["sections"].update({s.key: s.text for s in p.sections if s.key not in SECTION_LABELS})
-    extra = {"kind": p.kind, "department": p.department,
+    extra = {"kind": p.kind, "department": p.department, "code": p.code,
              "periods": [period_to_dict(x) for x in p.periods],
              "unplaced": [raw_row_to_dict(r) for r in p.unplaced]}
     if p.budget.sources or full:
@@ -197,7 +197,7 @@ def project_from_dict(d: dict[str, Any]) -> Project:
         citations=_citations(d.get("citations", []), span),
         spans={k: span(k) for k in spans if "." not in k and "[" not in k},
         source=Span(doc, file, *src["range"]) if src.get("range") else None,
-        kind=d.get("kind") or KIND_TARGETS, department=d.get("department"),
+        kind=d.get("kind") or KIND_TARGETS, department=d.get("department"), code=d.get("code"),
         periods=_periods(d.get("periods", ()), span), unplaced=_unplaced(d.get("unplaced", ()), span),
     )
 

@@ -1,0 +1,346 @@
+"""The form part of a grid: label cells and their values, and budget blocks.
+
+A label is a cell whose text the vocabulary knows (项目名称, 主管部门, 年度资金总额, 立项依据 …).
+Its value is the next cell to the right that is not a label; a label with a label to its
+right (or nothing) is a column header whose value is the cell below it, or a group label
+(项目资金（万元）) whose money unit applies to the rows beside it. A cell may hold its labels
+itself (``资金总额：100万元 财政拨款：80万元``). A row of value cells under a label merged down
+its rows continues that label's value (目标1…目标3 beside 年度履职目标).
+
+A budget block is a header row of budget columns (年初预算数 / 全年预算数 / 全年执行数 / 执行率 /
+分值 / 得分, or sources: 资金总额 / 财政拨款 / 其他资金) with row labels at its left (财政拨款,
+上年结转, 其他资金; 基本支出, 项目支出); every number becomes part of a ``BudgetLine``.
+
+Example: ``read_form_row(table, 0, draft, state)`` reads ``项目名称 | 某项目`` into ``draft``
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ingest.parse.grid_record import Draft, amount, rate, text_of, to_decimal
+from ingest.parse.vocabulary import MONEY_UNIT_LINE, VOCABULARY, normalize
+from ingest.read.grid import Cell, Table
+from ingest.records import (KIND_APPLICATION, KIND_APPROVAL, KIND_DEPARTMENT, KIND_REPLY, KIND_SELF_EVAL,
+                            KIND_TARGETS)
+
+# Categories a form label can have, in the order they are tried.
+FORM_CATEGORIES = ("field", "amount", "section", "source", "purpose", "ignore", "group", "total_row")
+# Labels that stop a value to their left: a value cell reading 其他 or 合计 is a value, not a label.
+STRONG = frozenset({"field", "amount", "section", "ignore", "group"})
+_GOAL_LABEL = re.compile(r"^目标(\d{1,2})$")
+TITLE = re.compile(r"(?:绩效目标|绩效指标|绩效自评|绩效评价|整体支出|支出绩效|绩效监控).{0,16}表")
+_NUMBER = re.compile(r"^[-+]?\s*\d[\d,，]*(?:\.\d+)?\s*(?:%|％|万元|元|万|亿元|亿)?$")
+
+
+def meaning(text: str) -> tuple[str, str] | None:
+    """(category, key) of a label in a form, or None when the text is not a label."""
+    m = VOCABULARY.lookup(text)
+    for cat in FORM_CATEGORIES:
+        if cat in m:
+            return cat, m[cat]
+    g = _GOAL_LABEL.match(normalize(text).base)
+    if g:
+        return "section", f"goal_{int(g.group(1))}"
+    return None
+
+
+def kind_of(title: str) -> str:
+    """The kind of table a title names: 整体支出, 自评, 批复, 审批, 申报, or 目标表.
+
+    Example: ``kind_of("部门预算项目支出绩效自评表（2023年度）")`` → ``"自评"``
+    """
+    if "整体" in title:
+        return KIND_DEPARTMENT
+    if "自评" in title or "评价" in title:
+        return KIND_SELF_EVAL
+    if "批复" in title:
+        return KIND_REPLY
+    if "审批" in title or "审核" in title:
+        return KIND_APPROVAL
+    if "申报" in title:
+        return KIND_APPLICATION
+    return KIND_TARGETS
+
+
+def is_title(text: str) -> bool:
+    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    return bool(TITLE.search(t)) and len(t) <= 60 and not meaning(t)
+
+
+def is_number(text: str) -> bool:
+    return bool(_NUMBER.match(unicodedata.normalize("NFKC", text or "").strip())) or text.strip() in ("/", "-", "—")
+
+
+def money_unit_cell(text: str) -> int | None:
+    """10000 for a short cell like ``单位：万元`` / ``金额单位：元`` (1), else None."""
+    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    m = MONEY_UNIT_LINE.search(t)
+    if m and len(t) <= 16:
+        return {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}[m.group(1)]
+    return None
+
+
+# ---- labels inside one cell: 资金总额：100 财政拨款：80 ----------------------------------------------
+def _inline_re() -> re.Pattern:
+    labels = set()
+    for label, m in VOCABULARY.by_label.items():
+        if any(k in m for k in ("field", "amount", "section", "source", "purpose", "ignore")):
+            labels.add(re.escape(label))
+    alt = "|".join(sorted(labels, key=len, reverse=True))
+    return re.compile(rf"(?:^|(?<=[\s；;，,。、）)]))(?:其中\s*[:：]?\s*)?(?:[一二三四五六七八九十]、)?"
+                      rf"(?P<label>{alt})\s*(?P<aside>[（(][^）)]{{0,12}}[)）])?\s*[:：]")
+
+
+_INLINE = _inline_re()
+
+
+def inline_pairs(text: str) -> list[tuple[str, str, str]]:
+    """``label：value`` pairs printed inside one cell, as (label, aside, value); [] when the cell
+    does not start with a label and a colon."""
+    t = re.sub(r"[ \t]+", " ", unicodedata.normalize("NFKC", text or "").replace("\n", " ")).strip()
+    t = MONEY_UNIT_LINE.sub("", t).strip()       # 单位：万元 beside a field is the table's money unit
+    found = list(_INLINE.finditer(t))
+    if not found or found[0].start() > 0:
+        return []
+    out = []
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(t)
+        value = t[m.end():end].strip(" ;；,，、。()（）")
+        out.append((m.group("label"), m.group("aside") or "", value))
+    return out
+
+
+@dataclass
+class FormState:
+    """What the form reader remembers across rows of one table."""
+
+    consumed: set = field(default_factory=set)         # ids of cells already read as values
+    money_cols: list[tuple[int, str | None]] = field(default_factory=list)   # (col, period) of totals
+    scale: int | None = None                           # the table's printed unit (单位：万元)
+
+
+def label_scale(cell_text: str, row_cells: list[Cell], state: FormState) -> int | None:
+    """The money unit for a value: its label's (（万元）), a group label's in the row, the table's."""
+    own = normalize(cell_text).scale
+    if own:
+        return own
+    for c in row_cells:
+        s = normalize(c.text).scale
+        if s and meaning(c.text) and meaning(c.text)[0] in ("group", "amount", "source"):
+            return s
+    return state.scale
+
+
+def assign(draft: Draft, table: Table, row: int, label_cell: Cell | None, label_text: str,
+           what: tuple[str, str], values: list[Cell], value_text: str, row_cells: list[Cell],
+           state: FormState) -> None:
+    """Put one label's value into the draft."""
+    cat, key = what
+    base = normalize(label_text).base
+    cells = [c for c in [label_cell] if c is not None] + values
+    draft.touch(cells)
+    if cat == "field":
+        if key == "unit" and money_unit_cell(f"单位：{value_text}"):
+            state.scale = money_unit_cell(f"单位：{value_text}")
+            return
+        draft.set_field(key, value_text, values or cells)
+    elif cat == "amount":
+        period = VOCABULARY.period_of(base)
+        if label_cell is not None:
+            state.money_cols.append((label_cell.col, period))
+        draft.set_amount(key, value_text, values or cells, label_scale(label_text, row_cells, state))
+    elif cat == "section":
+        draft.add_section(key, base, value_text, values or cells)
+    elif cat == "source":
+        value, used = amount(value_text, label_scale(label_text, row_cells, state))
+        if used:
+            draft.scales.append(used)
+        purpose = None
+        col = label_cell.col if label_cell is not None else None
+        prior = [p for c, p in state.money_cols if col is not None and c <= col]
+        if prior and prior[-1] == "midterm":
+            purpose = "中期"
+        draft.add_line(purpose, base, key, "planned", value, values[0] if values else label_cell)
+    elif cat == "purpose":
+        value, used = amount(value_text, label_scale(label_text, row_cells, state))
+        if used:
+            draft.scales.append(used)
+        draft.add_line(base, "合计", "total", "planned", value, values[0] if values else label_cell)
+
+
+def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> list[Cell]:
+    """Read the labels and values of one row. Returns the cells that could not be placed."""
+    cells = table.row_cells(row)
+    fresh = [c for c in cells if c.row == row and c.text and id(c) not in state.consumed]
+    unplaced: list[Cell] = []
+    i = 0
+    while i < len(fresh):
+        c = fresh[i]
+        text = text_of(c)
+        pairs = inline_pairs(c.text)
+        what = meaning(text)
+        if pairs and (what is None or len(pairs) > 1 or pairs[0][2]):
+            for label, aside, value in pairs:
+                w = meaning(label)
+                if w and value:
+                    assign(draft, table, row, c, label + aside, w, [c], value, cells, state)
+            i += 1
+            continue
+        if what is None:
+            host = _carried_label(cells, c)
+            if host is not None:
+                assign(draft, table, row, None, host.text, meaning(host.text), [c], text, cells, state)
+            else:
+                unplaced.append(c)
+            i += 1
+            continue
+        if what[0] == "total_row":
+            return []
+        j = i + 1
+        values: list[Cell] = []
+        while j < len(fresh):
+            nxt = meaning(text_of(fresh[j]))
+            # a weak label word (其他, 合计) right after a field's label is that field's value
+            if nxt and (nxt[0] in STRONG or values or what[0] not in ("field", "section")):
+                break
+            if inline_pairs(fresh[j].text) and len(inline_pairs(fresh[j].text)) > 1:
+                break
+            values.append(fresh[j])
+            j += 1
+        if values:
+            assign(draft, table, row, c, c.text, what, values, _join(values, what[0]), cells, state)
+        else:
+            below = _below(table, c, state)
+            if below is not None:
+                state.consumed.add(id(below))
+                assign(draft, table, row, c, c.text, what, [below], text_of(below), cells, state)
+            else:
+                draft.touch([c])           # a group label or an empty column header
+        i = j
+    return unplaced
+
+
+def _join(values: list[Cell], category: str) -> str:
+    texts = [text_of(v) for v in values if text_of(v)]
+    return ("\n" if category == "section" else " ").join(texts)
+
+
+def _below(table: Table, c: Cell, state: FormState) -> Cell | None:
+    """The value under a column-header label: the cell starting right below it, in its column."""
+    r = c.row + c.rowspan
+    if r >= table.n_rows:
+        return None
+    b = table.cell(r, c.col)
+    if b is None or b.row != r or b.col != c.col or not b.text or id(b) in state.consumed:
+        return None
+    if meaning(text_of(b)) or inline_pairs(b.text):
+        return None
+    return b
+
+
+def _carried_label(cells: list[Cell], c: Cell) -> Cell | None:
+    """The label merged down into this row from above, left of ``c``, whose value ``c`` continues."""
+    host = None
+    for x in cells:
+        if x.col >= c.col:
+            break
+        if x.row < c.row and x.text and meaning(text_of(x)) and meaning(text_of(x))[0] in ("field", "section"):
+            host = x
+    return host
+
+
+# ---- budget blocks ---------------------------------------------------------------------------------
+@dataclass
+class BudgetBlock:
+    label_col: int | None
+    cols: dict[int, tuple[str, str, str]]     # column → (kind "value"/"source", key, printed label)
+
+
+@dataclass
+class BudgetLayout:
+    header_row: int
+    blocks: list[BudgetBlock]
+    scale: int | None
+
+
+def find_budget_header(table: Table, row: int, state: FormState) -> BudgetLayout | None:
+    """A budget block's header row, or None."""
+    cells = [c for c in table.row_cells(row) if c.text]
+    if any(is_number(c.text) for c in cells):
+        return None
+    blocks: list[BudgetBlock] = []
+    values = sources = 0
+    scale = None
+    for c in cells:
+        m = VOCABULARY.lookup(c.text)
+        scale = scale or normalize(c.text).scale or money_unit_cell(c.text)
+        if "budget_column" in m:
+            kind, key = "value", m["budget_column"]
+            values += key in ("planned", "adjusted", "executed", "rate")
+        elif "source" in m and c.row == row:
+            kind, key = "source", m["source"]
+            sources += 1
+        else:
+            blocks.append(BudgetBlock(c.col, {}))
+            continue
+        repeated = blocks and any(k == key and kd == kind for kd, k, _ in blocks[-1].cols.values())
+        if not blocks or repeated:
+            blocks.append(BudgetBlock(c.col - 1 if c.col > 0 else None, {}))
+        blocks[-1].cols[c.col] = (kind, key, normalize(c.text).base)
+    blocks = [b for b in blocks if b.cols]
+    if not blocks or (values and sources) or not (values >= 2 or sources >= 2):
+        return None
+    return BudgetLayout(row, blocks, scale or state.scale)
+
+
+def read_budget_row(layout: BudgetLayout, table: Table, row: int, draft: Draft) -> bool:
+    """One row of a budget block into budget lines. False when the row is not one (the block ended)."""
+    grid = table.grid()[row]
+    read_any = False
+    for b in layout.blocks:
+        lc = grid[b.label_col] if b.label_col is not None and b.label_col < len(grid) else None
+        if lc is not None and lc.row <= layout.header_row:
+            lc = None                     # merged down from the header: not a row label
+        label = text_of(lc)
+        m = VOCABULARY.lookup(label) if label else {}
+        if label and not ({"source", "purpose"} & set(m)) and (STRONG & set(m) or "indicator_column" in m):
+            return False
+        cells = [(col, grid[col]) for col in sorted(b.cols)
+                 if col < len(grid) and grid[col] is not None and grid[col].row == row and grid[col].text]
+        if not any(is_number(c.text) for _, c in cells):
+            if label and ({"source", "purpose"} & set(m)):
+                draft.touch([lc])
+                read_any = True
+            elif label or cells:
+                return False
+            continue
+        read_any = True
+        base = normalize(label).base if label else ""
+        scale = (normalize(label).scale if label else None) or layout.scale
+        for col, c in cells:
+            kind, key, printed = b.cols[col]
+            draft.touch([c])
+            if key in ("reason", "share") or (not is_number(c.text)):
+                continue
+            if kind == "source":
+                value, used = amount(c.text, scale)
+                draft.scales.extend([used] if used else [])
+                purpose = base if "purpose" in m and "source" not in m else None
+                draft.add_line(purpose, printed, VOCABULARY.lookup(printed).get("source"), "planned", value, c)
+                continue
+            if key in ("planned", "adjusted", "executed"):
+                value, used = amount(c.text, scale)
+                draft.scales.extend([used] if used else [])
+            elif key == "rate":
+                value = rate(c.text)
+            else:
+                value = to_decimal(c.text)
+            if m.get("purpose") in ("basic", "project"):
+                draft.add_line(base, "合计", "total", key, value, c)
+            else:
+                draft.add_line(None, base or "合计", m.get("source") or ("total" if not base else None), key, value, c)
+        if lc is not None:
+            draft.touch([lc])
+    return read_any

@@ -1,0 +1,421 @@
+"""What the grid interpreter has read of one table so far, and the record it becomes.
+
+A ``Draft`` collects header fields, sections, budget lines, indicators, periods and rows it
+could not place, each with the cells it came from; ``Draft.finish`` turns it into a
+``Project`` or, for a 部门整体支出绩效目标表, a ``Department``. Cell text is read as printed:
+line breaks inside a cell are joined (a PDF wraps where an Excel cell does not), money is
+turned into yuan with the printed unit kept.
+
+Example: ``d = Draft(ctx); d.set_field("name", "某项目", [cell]); d.finish().name`` → ``"某项目"``
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+
+from ingest.errors import IngestError, IngestWarning
+from ingest.identifiers import department_id, project_id
+from ingest.parse.indicators import join_name
+from ingest.parse.layout import align
+from ingest.parse.values import parse_bool, parse_date
+from ingest.read.document import Document, line_of
+from ingest.read.grid import Cell, Table
+from ingest.records import (KIND_DEPARTMENT, KIND_TARGETS, PERIOD_MIDTERM, Budget, BudgetLine, Citation,
+                            Department, Indicator, Period, Project, RawRow, Section, Span)
+
+UNIT_NAMES = {1: "元", 1_000: "千元", 10_000: "万元", 100_000_000: "亿元"}
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*(?:年|[-~～—－至/.]|$)")
+_CODE_NAME = re.compile(r"^\[?([0-9A-Za-z]{6,})\]?\s*[-－—_ 、]\s*(\S.*)$")
+_DEPT_CODE = re.compile(r"^[\[【（(]?(\d{3,})[\]】）)]?\s*[-－—_、 ]?\s*(\D.*)$")
+
+
+def text_of(cell: Cell | None) -> str:
+    """A cell's text with its line breaks joined (Chinese without a space, Latin words with one)."""
+    if cell is None or not cell.text:
+        return ""
+    return join_name([ln.strip() for ln in cell.text.split("\n") if ln.strip()])
+
+
+def to_decimal(text: str) -> Decimal | None:
+    """The first number in a cell (``1,234.50`` → 1234.50), or None."""
+    t = unicodedata.normalize("NFKC", text or "").replace("，", ",")
+    m = re.search(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+", t)
+    if not m:
+        return None
+    try:
+        return Decimal(m.group().replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def yuan(value: Decimal) -> Decimal:
+    """An amount in yuan without float noise: whole amounts as integers."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def amount(text: str, scale: int | None) -> tuple[Decimal | None, int | None]:
+    """An amount cell in yuan and the scale it was read at. A suffix (``300万``, ``5元``) wins over
+    the label's unit; ``/``, ``-`` or blank are None, not zero.
+
+    Example: ``amount("85.60", 10000)`` → ``(Decimal(856000), 10000)``
+    """
+    t = unicodedata.normalize("NFKC", text or "").strip()
+    number = to_decimal(t)
+    if number is None:
+        return None, None
+    suffix = re.search(r"\d\s*(亿元|万元|千元|亿|万|千|元)", t)
+    if suffix:
+        unit = suffix.group(1).rstrip("元") or "元"
+        scale = {"亿": 100_000_000, "万": 10_000, "千": 1_000, "元": 1}[unit]
+    scale = scale or 1
+    return yuan(number * scale), scale
+
+
+def rate(text: str) -> Decimal | None:
+    """An execution rate as a fraction: ``95.50%`` → 0.955; ``0.955`` stays; blank → None."""
+    number = to_decimal(text)
+    if number is None:
+        return None
+    if "%" in text or "％" in text or number > 1:
+        number = number / 100
+    return number.normalize() if number != 0 else Decimal(0)
+
+
+def split_code(name: str, pattern=_CODE_NAME) -> tuple[str | None, str]:
+    """A name printed with its code in front (``51000021R000000019951-工资性支出``) → (code, name).
+
+    Example: ``split_code("801001-某某局")`` → ``("801001", "某某局")``
+    """
+    m = pattern.match(name)
+    if m and sum(ch.isdigit() for ch in m.group(1)) >= 3:
+        return m.group(1), m.group(2).strip()
+    return None, name
+
+
+def years_in(text: str) -> list[int]:
+    return [int(y) for y in _YEAR.findall(unicodedata.normalize("NFKC", text or ""))]
+
+
+@dataclass
+class Context:
+    """The document being read, and where warnings go."""
+
+    doc: Document
+    warnings: list[IngestWarning]
+    errors: list[IngestError]
+
+    def span(self, cells) -> Span | None:
+        cells = [c for c in cells if c is not None and c.end > c.start]
+        if not cells:
+            return None
+        return Span(self.doc.doc_id, self.doc.path, min(c.start for c in cells), max(c.end for c in cells))
+
+    def place(self, table: Table, row: int | None) -> str:
+        where = table.source or "table"
+        return f"{where}, row {row + 1}" if row is not None else where
+
+    def line(self, cell: Cell | None) -> int | None:
+        if cell is None or not self.doc.text or cell.end <= cell.start:
+            return None
+        return line_of(self.doc.text, cell.start)
+
+    def warn(self, message: str, table: Table, row: int | None, cell: Cell | None = None,
+             fld: str | None = None) -> None:
+        self.warnings.append(IngestWarning(self.doc.path, self.line(cell), fld,
+                                           f"{self.place(table, row)}: {message}"))
+
+
+@dataclass
+class LineDraft:
+    """One budget line being read: values by field and the cells they came from."""
+
+    source: str
+    source_key: str | None
+    purpose: str | None
+    values: dict[str, Decimal | None] = field(default_factory=dict)
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+
+@dataclass
+class Draft:
+    """One project or department as far as it has been read."""
+
+    ctx: Context
+    kind: str = KIND_TARGETS
+    year: int | None = None
+    fields: dict[str, tuple[str, list[Cell]]] = field(default_factory=dict)
+    amounts: dict[str, tuple[Decimal | None, list[Cell]]] = field(default_factory=dict)
+    sections: dict[str, tuple[str, list[str], list[Cell]]] = field(default_factory=dict)
+    lines: dict[tuple[str | None, str], LineDraft] = field(default_factory=dict)
+    indicators: list[Indicator] = field(default_factory=list)
+    indicator_periods: list[tuple[str | None, str | None, list[Cell]]] = field(default_factory=list)
+    periods: dict[str, Period] = field(default_factory=dict)
+    unplaced: list[RawRow] = field(default_factory=list)
+    scales: list[int] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
+    spans: dict[str, Span] = field(default_factory=dict)
+    dropped: int = 0
+    table: Table | None = None
+    row: int | None = None
+    department_hint: bool = False
+
+    # ---- collecting ------------------------------------------------------------------------
+    def touch(self, cells) -> None:
+        self.cells.extend(c for c in cells if c is not None)
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.fields or self.amounts or self.sections or self.lines or self.indicators or self.unplaced)
+
+    @property
+    def name(self) -> str | None:
+        return self.fields.get("name", ("", []))[0] or None
+
+    def set_field(self, key: str, text: str, cells: list[Cell]) -> None:
+        """A header field; the first value printed wins (a later one is a repeat or a quote)."""
+        text = text.strip()
+        if not text or key in self.fields:
+            return
+        self.fields[key] = (text, cells)
+        self.touch(cells)
+
+    def set_amount(self, key: str, text: str, cells: list[Cell], scale: int | None) -> None:
+        if key in self.amounts:
+            return
+        value, used = amount(text, scale)
+        if value is None and not text.strip():
+            return
+        if value is None and self.table is not None:
+            self.ctx.warn(f"budget cell {key} is not a number: {text!r}", self.table, self.row,
+                          cells[0] if cells else None, f"budget.{key}")
+        if used:
+            self.scales.append(used)
+        self.amounts[key] = (value, cells)
+        self.touch(cells)
+
+    def add_section(self, key: str, label: str, text: str, cells: list[Cell]) -> None:
+        text = text.strip()
+        if not text:
+            return
+        if key in self.sections:
+            old_label, parts, old_cells = self.sections[key]
+            if text not in parts:
+                parts.append(text)
+            old_cells.extend(cells)
+        else:
+            self.sections[key] = (label, [text], list(cells))
+        self.touch(cells)
+
+    def add_line(self, purpose: str | None, source: str, source_key: str | None, fld: str,
+                 value: Decimal | None, cell: Cell | None) -> None:
+        line = self.lines.setdefault((purpose, source), LineDraft(source, source_key, purpose))
+        if value is None or line.values.get(fld) is not None:
+            return
+        line.values[fld] = value
+        if cell is not None:
+            line.cells[fld] = cell
+            self.touch([cell])
+
+    def add_period(self, kind: str, label: str | None, cells: list[Cell]) -> None:
+        if kind in self.periods:
+            return
+        ys = years_in(label or "")
+        start = ys[0] if ys else None
+        end = ys[-1] if ys else None
+        if kind != PERIOD_MIDTERM and start is None and self.year:
+            start = end = self.year
+        self.periods[kind] = Period(kind, start, end, label, self.ctx.span(cells))
+
+    def keep_raw(self, table: Table, row: int, cells: list[Cell], reason: str) -> None:
+        """A row that could not be placed: kept as printed, with a warning."""
+        texts = tuple(text_of(c) for c in cells if text_of(c))
+        if not texts:
+            return
+        self.unplaced.append(RawRow(texts, reason, table.source, row, self.ctx.span(cells)))
+        self.touch(cells)
+        self.ctx.warn(f"{reason}: {' | '.join(texts)[:80]}", table, row, cells[0] if cells else None, "unplaced")
+
+    # ---- finishing -------------------------------------------------------------------------
+    def field_text(self, key: str) -> str | None:
+        return self.fields.get(key, ("", []))[0] or None
+
+    def _spans(self) -> dict[str, Span]:
+        spans = dict(self.spans)
+        for key, (_, cells) in self.fields.items():
+            s = self.ctx.span(cells)
+            if s:
+                spans[key] = s
+        return spans
+
+    def _money_unit(self) -> str | None:
+        return UNIT_NAMES.get(self.scales[0]) if self.scales else None
+
+    def _lines(self) -> tuple[BudgetLine, ...]:
+        out = []
+        for line in self.lines.values():
+            spans = {k: s for k, c in line.cells.items() if (s := self.ctx.span([c]))}
+            out.append(BudgetLine(line.source, line.source_key, line.purpose, line.values.get("planned"),
+                                  line.values.get("adjusted"), line.values.get("executed"), line.values.get("rate"),
+                                  line.values.get("weight"), line.values.get("score"), spans))
+        return tuple(out)
+
+    def _sections(self) -> tuple[Section, ...]:
+        out = []
+        for key, (label, parts, cells) in self.sections.items():
+            out.append(Section(key, label, "\n".join(parts), False, self.ctx.span(cells)))
+        return tuple(out)
+
+    def _citations(self, sections: tuple[Section, ...]) -> tuple[Citation, ...]:
+        from ingest.legal.citations import extract_citations
+        out = []
+        for sec in sections:
+            found = extract_citations(sec.text, sec.key)
+            if not found:
+                continue
+            offsets = None
+            if sec.span is not None and self.ctx.doc.text:
+                offsets = align(self.ctx.doc.text, sec.span.start, sec.span.end, sec.text)
+            for cit, s, e in found:
+                if offsets:
+                    span = Span(sec.span.doc, sec.span.file, offsets[s], offsets[max(e, s + 1) - 1] + 1)
+                else:
+                    span = sec.span
+                out.append(replace(cit, span=span))
+        return tuple(out)
+
+    def _year(self) -> int | None:
+        if self.year:
+            return self.year
+        for key in ("year", "term", "start_date"):
+            ys = years_in(self.field_text(key) or "")
+            if ys:
+                return ys[0]
+        return None
+
+    def _source(self) -> Span | None:
+        return self.ctx.span(self.cells)
+
+    def _with_periods(self) -> tuple[Indicator, ...]:
+        """Indicators with the period of their block, when the table has more than one block or
+        a mid-term one (a table of one annual block keeps ``period`` None, like the seed's)."""
+        kinds = {k for k, _, _ in self.indicator_periods if k}
+        if not (PERIOD_MIDTERM in kinds or len(kinds) > 1):
+            return tuple(self.indicators)
+        for kind, label, cells in self.indicator_periods:
+            if kind:
+                self.add_period(kind, label, cells)
+        return tuple(replace(i, period=k) if k else i
+                     for i, (k, _, _) in zip(self.indicators, self.indicator_periods))
+
+    def _term_years(self, periods: tuple[Period, ...]) -> tuple[Period, ...]:
+        """A mid-term block printed without its years takes them from 项目支出实施期."""
+        ys = years_in(self.field_text("term") or "")
+        if not ys:
+            return periods
+        return tuple(replace(p, start_year=ys[0], end_year=ys[-1])
+                     if p.kind == PERIOD_MIDTERM and p.start_year is None else p for p in periods)
+
+    def is_department(self) -> bool:
+        if self.kind == KIND_DEPARTMENT:
+            return True
+        return self.name is None and (self.department_hint or "dept_code" in self.fields
+                                      or "annual_duties" in self.sections)
+
+    def finish(self) -> Project | Department:
+        """The record read, or an ``IngestError`` naming the table when it has no name."""
+        sections = self._sections()
+        if self.is_department():
+            return self._department(sections)
+        name = self.name
+        table = self.table
+        if not name:
+            raise IngestError(f"{self.ctx.place(table, self.row) if table else 'table'}: no 项目名称 "
+                              "(project name) found", file=self.ctx.doc.path, line=self.ctx.line(
+                                  self.cells[0] if self.cells else None), field="name",
+                              hint="the table may be cut short, or not a 绩效目标表")
+        code, name = split_code(name)
+        code = self.field_text("code") or code
+        dept = self.field_text("department")
+        if dept:
+            dept = split_code(dept, _DEPT_CODE)[1]
+        unit = self.field_text("unit") or dept
+        year = self._year()
+        amounts = {k: v for k, (v, _) in self.amounts.items()}
+        lines = self._lines()
+        current = amounts.get("current_year")
+        if current is None:
+            total_line = next((x for x in lines if x.source_key == "total" and x.purpose is None), None)
+            if total_line is not None:
+                current = total_line.adjusted if total_line.adjusted is not None else total_line.planned
+        budget_spans = {k: s for k, (_, cells) in self.amounts.items() if (s := self.ctx.span(cells))}
+        budget = Budget(amounts.get("total"), current, amounts.get("prev_year_budget"),
+                        amounts.get("prev_year_executed"), budget_spans, lines, self._money_unit())
+        spans = self._spans()
+        if code and "code" not in spans and "name" in spans:
+            spans["code"] = spans["name"]
+        indicators = self._with_periods()
+        periods = self._term_years(tuple(self.periods.values()))
+        return Project(
+            id=project_id(unit, year, name), year=year, name=name, unit=unit,
+            category=self.field_text("category"), performance_type=self.field_text("performance_type"),
+            gov_purchase=parse_bool(self.field_text("gov_purchase") or ""),
+            start_date=parse_date(self.field_text("start_date") or ""),
+            end_date=parse_date(self.field_text("end_date") or ""),
+            budget=budget, sections=sections, indicators=indicators,
+            citations=self._citations(sections), spans=spans, source=self._source(),
+            kind=self.kind, department=dept, periods=periods, unplaced=tuple(self.unplaced), code=code,
+        )
+
+    def _department(self, sections: tuple[Section, ...]) -> Department:
+        name = self.field_text("department") or self.field_text("unit")
+        if not name:
+            raise IngestError(f"{self.ctx.place(self.table, self.row) if self.table else 'table'}: no 部门名称 "
+                              "(department name) found", file=self.ctx.doc.path, field="name",
+                              hint="the table may be cut short")
+        code, name = split_code(name, _DEPT_CODE)
+        code = self.field_text("dept_code") or code
+        year = self._year()
+        goals = _numbered_goals(sections)
+        amounts = {k: v for k, (v, _) in self.amounts.items()}
+        lines = self._lines()
+
+        def purpose_total(purpose: str) -> Decimal | None:
+            for x in lines:
+                if x.purpose == purpose and x.source_key in ("total", None):
+                    return x.planned if x.planned is not None else x.adjusted
+            return None
+
+        spans = self._spans()
+        spans.update({k: s for k, (_, cells) in self.amounts.items() if (s := self.ctx.span(cells))})
+        return Department(
+            id=department_id(code, year, name), year=year, name=name, code=code,
+            total=amounts.get("current_year") or amounts.get("total") or purpose_total("资金总额"),
+            project_spending=amounts.get("project_spending") or purpose_total("项目支出"),
+            basic_spending=amounts.get("basic_spending") or purpose_total("基本支出"),
+            budget=lines, sections=sections + goals, indicators=self._with_periods(),
+            citations=self._citations(sections), periods=self._term_years(tuple(self.periods.values())),
+            unplaced=tuple(self.unplaced), money_unit=self._money_unit(), spans=spans, source=self._source(),
+        )
+
+
+_GOAL = re.compile(r"目标\s*(\d{1,2})\s*[:：、.．]\s*")
+
+
+def _numbered_goals(sections: tuple[Section, ...]) -> tuple[Section, ...]:
+    """目标1：… 目标2：… inside a department's goal text, as sections ``goal_1``, ``goal_2`` …"""
+    have = {s.key for s in sections}
+    out = []
+    for sec in sections:
+        if sec.key not in ("annual_duties", "annual_goal", "goals"):
+            continue
+        marks = list(_GOAL.finditer(sec.text))
+        for i, m in enumerate(marks):
+            key = f"goal_{int(m.group(1))}"
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(sec.text)
+            text = sec.text[m.end():end].strip(" ；;。\n")
+            if text and key not in have:
+                have.add(key)
+                out.append(Section(key, f"目标{int(m.group(1))}", text, False, sec.span))
+    return tuple(out)
