@@ -6,11 +6,24 @@ Example: ``dict(saved_queries())["budget_by_performance_type"]``
 """
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
+
+from ingest.errors import JixiaoError
 
 from app.settings import REPO_ROOT
 
 QUERIES_DIR = REPO_ROOT / "queries"
+# A bare word (budget_by_unit_year, my-query.rq) can only be a saved query's name: no SPARQL query is one word.
+_NAME = re.compile(r"[\w.-]+")
+
+
+class UnknownQueryError(JixiaoError):
+    """A saved-query name that ``queries/`` does not hold; the hint lists the names.
+
+    Example: ``UnknownQueryError("no saved query named 'budgets'", hint="saved queries: …")``
+    """
 
 
 def saved_queries(directory: Path = QUERIES_DIR) -> list[tuple[str, str]]:
@@ -28,7 +41,21 @@ def saved_query_path(name: str, directory: Path = QUERIES_DIR) -> Path | None:
     return path if "/" not in name and path.is_file() else None
 
 
-def resolve(text: str) -> str:
-    """A query argument as ``load_query`` takes it: a saved query's name becomes ``@its/path.rq``."""
-    path = saved_query_path(text) if text and not text.startswith("@") and "{" not in text else None
-    return f"@{path}" if path else text
+def resolve(text: str, directory: Path = QUERIES_DIR) -> str:
+    """A query argument as ``load_query`` takes it: a saved query's name becomes ``@its/path.rq``.
+
+    A bare word that names no saved query raises :class:`UnknownQueryError` listing the
+    names (close ones first), instead of reaching the SPARQL parser.
+    Example: ``resolve("budget_change")`` → ``"@…/queries/budget_change.rq"``
+    """
+    if not text or text.startswith("@") or not _NAME.fullmatch(text.strip()):
+        return text
+    path = saved_query_path(text.strip(), directory)
+    if path:
+        return f"@{path}"
+    names = [name for name, _ in saved_queries(directory)]
+    close = difflib.get_close_matches(text.strip().removesuffix(".rq"), names, n=3, cutoff=0.5)
+    raise UnknownQueryError(f"no saved query named {text.strip()!r}",
+                            hint=(f"did you mean {' or '.join(close)}? " if close else "")
+                            + "saved queries: " + ", ".join(names)
+                            + "; or give the query text itself, or @file.rq")

