@@ -1,5 +1,5 @@
 """ingest/read: one small 申报表 (made up) as .xlsx, .xls, .docx, HTML, ruled PDF and pipe text gives
-the same grid; each reader's own cases (spans, numbers as printed, chrome, nested tables, wrapped
+the same grid (and so does its Excel 2003 XML export under an .xls name); each reader's own cases (spans, numbers as printed, chrome, nested tables, wrapped
 PDF lines); every unreadable input is a clear IngestError naming the file.
 
 The table, as printed (merged cells drawn once):
@@ -179,6 +179,36 @@ def make_pdf(path: Path, rows_per_page: int | None = None) -> Path:
     return path
 
 
+def make_xmlss(path: Path) -> Path:
+    """The table as Excel 2003 XML (what web systems export as .xls): merges as MergeAcross /
+    MergeDown, a cell after covered positions placed by ss:Index, as Excel writes it."""
+    rows = [f'<Row><Cell ss:MergeAcross="3"><Data ss:Type="String">{TITLE}</Data></Cell></Row>',
+            f'<Row><Cell ss:Index="4"><Data ss:Type="String">{UNIT}</Data></Cell></Row>']
+    for r in range(8):
+        out, expected = [], 0
+        for r0, c0, rs, cs, text in CELLS:
+            if r0 != r:
+                continue
+            attrs = (f' ss:Index="{c0 + 1}"' if c0 != expected else "")
+            attrs += (f' ss:MergeAcross="{cs - 1}"' if cs > 1 else "") + (f' ss:MergeDown="{rs - 1}"' if rs > 1 else "")
+            if text == "48.50":
+                data, attrs = '<Data ss:Type="Number">48.5</Data>', attrs + ' ss:StyleID="fixed"'
+            elif text == "90%":
+                data, attrs = '<Data ss:Type="Number">0.9</Data>', attrs + ' ss:StyleID="pct"'
+            else:
+                data = f'<Data ss:Type="String">{text}</Data>'
+            out.append(f"<Cell{attrs}>{data}</Cell>")
+            expected = c0 + cs
+        rows.append("<Row>" + "".join(out) + "</Row>")
+    xml = f"""<?xml version="1.0"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+<Styles><Style ss:ID="fixed"><NumberFormat ss:Format="Fixed"/></Style><Style ss:ID="pct"><NumberFormat ss:Format="0%"/></Style></Styles>
+<Worksheet ss:Name="Sheet1"><Table>{"".join(rows)}</Table></Worksheet></Workbook>"""
+    path.write_text(xml, encoding="utf-8")
+    return path
+
+
 def pipe_text() -> str:
     """The table copied as pipe rows: a merged value repeated in each row it covers."""
     lines = [TITLE, UNIT, ""] + ["| " + " | ".join(row) + " |" for row in ROWS[:1]]
@@ -192,12 +222,13 @@ def renderings(tmp_path_factory) -> dict[str, Path]:
     text = d / "copy.txt"
     text.write_text(pipe_text(), encoding="utf-8")
     return {"xlsx": make_xlsx(d / "t.xlsx"), "xls": make_xls(d / "t.xls"), "docx": make_docx(d / "t.docx"),
-            "html": make_html(d / "t.html"), "pdf": make_pdf(d / "t.pdf"), "text": text}
+            "html": make_html(d / "t.html"), "pdf": make_pdf(d / "t.pdf"), "text": text,
+            "xmlss": make_xmlss(d / "export.xls")}
 
 
 # ---- the same table from every rendering ------------------------------------------------
 
-@pytest.mark.parametrize("fmt", ["xlsx", "xls", "docx", "html", "pdf", "text"])
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "xmlss", "docx", "html", "pdf", "text"])
 def test_every_rendering_gives_the_same_grid(renderings, fmt):
     doc = read_path(renderings[fmt])
     assert doc.kind == fmt
@@ -211,7 +242,7 @@ def test_every_rendering_gives_the_same_grid(renderings, fmt):
     assert TITLE in preamble and UNIT in preamble
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "xls", "docx", "html", "pdf"])
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "xmlss", "docx", "html", "pdf"])
 def test_merged_cells_are_one_cell_with_spans(renderings, fmt):
     table = read_path(renderings[fmt]).tables[0]
     assert cells_of(table) == CELLS
@@ -584,6 +615,7 @@ def _doc_as_docx(renderings) -> bytes:
     ("menu-only", ".html", "only layout or menus", "copy the table"),
     ("empty-docx", ".docx", "the document is empty", "OCR"),
     ("not-a-docx", ".docx", "not a readable .docx", "save it again"),
+    ("other-xml", ".xml", "not a readable Excel XML spreadsheet", "save it as .xlsx"),
 ])
 def test_unreadable_inputs_are_clear_errors(tmp_path, renderings, case, suffix, message, hint):
     import docx
@@ -609,6 +641,8 @@ def test_unreadable_inputs_are_clear_errors(tmp_path, renderings, case, suffix, 
         out = io.BytesIO()
         docx.Document().save(out)
         data = out.getvalue()
+    elif case == "other-xml":
+        data = b'<?xml version="1.0"?><rss><channel><title>news</title></channel></rss>'
     else:  # a zip that is not a Word document
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w") as z:

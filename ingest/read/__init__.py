@@ -27,6 +27,7 @@ READERS: dict[str, tuple[str, str]] = {
     ".html": ("ingest.read.html", "read_html"),
     ".htm": ("ingest.read.html", "read_html"),
     ".pdf": ("ingest.read.pdf", "read_pdf"),
+    ".xml": ("ingest.read.xmlss", "read_xmlss"),      # Excel's "XML Spreadsheet 2003"
 }
 # Formats we do not read ourselves, and how to turn them into one we do.
 CONVERT = {
@@ -62,7 +63,7 @@ def read_path(path: str | Path, on_page=None) -> Document:
     if suffix in (".xlsx", ".xlsm", ".xls"):
         # web systems export HTML tables as .xls, and files get renamed: read what the bytes are
         from ingest.read.archive import sniff
-        suffix = {"zip": ".xlsx", "ole": ".xls", "html": ".html"}.get(sniff(data), suffix)
+        suffix = {"zip": ".xlsx", "ole": ".xls", "html": ".html", "xmlss": ".xml"}.get(sniff(data), suffix)
     if data.startswith(b"%PDF"):
         suffix = ".pdf"
     elif data.startswith(b"PK\x03\x04") and suffix not in READERS:

@@ -27,7 +27,8 @@ MAX_RATIO = 200
 
 
 def sniff(data: bytes) -> str:
-    """``zip``, ``ole`` (legacy Office or encrypted), ``encrypted``, ``pdf``, ``html`` or ``other``."""
+    """``zip``, ``ole`` (legacy Office), ``encrypted`` (a password-protected .xlsx/.docx), ``pdf``,
+    ``xmlss`` (Excel 2003 XML), ``html`` or ``other``."""
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return "zip"
     if data.startswith(OLE2_MAGIC):
@@ -35,6 +36,9 @@ def sniff(data: bytes) -> str:
     if data.startswith(b"%PDF"):
         return "pdf"
     head = data[:4096].lower()
+    if b'progid="excel.sheet"' in head or (b"urn:schemas-microsoft-com:office:spreadsheet" in head
+                                           and b"<html" not in head):
+        return "xmlss"               # Excel 2003 XML (SpreadsheetML), before HTML: it has a <Table>
     if b"<html" in head or b"<table" in head or b"<!doctype html" in head:
         return "html"
     return "other"

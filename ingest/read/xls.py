@@ -28,8 +28,8 @@ def read_xls(data: bytes, name: str) -> Document:
     Example: ``read_xls(data, "a.xls").kind`` → ``"xls"``
     """
     kind = sniff(data)
-    if kind in ("zip", "html"):          # read_path sends these to the .xlsx and HTML readers
-        real = {"zip": ".xlsx", "html": ".html"}[kind]
+    if kind in ("zip", "html", "xmlss"):   # read_path sends these to their own readers
+        real = {"zip": ".xlsx", "html": ".html", "xmlss": ".xml"}[kind]
         raise IngestError(f"this is not an .xls but an {real} file", file=name, hint=f"rename it to {real}")
     if kind == "encrypted":
         raise encrypted_error(name, "xls")

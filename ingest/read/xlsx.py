@@ -36,8 +36,8 @@ def read_xlsx(data: bytes, name: str) -> Document:
     kind = sniff(data)
     if kind == "encrypted":
         raise encrypted_error(name, "xlsx")
-    if kind in ("ole", "html"):          # read_path sends these to the .xls and HTML readers
-        real = {"ole": ".xls", "html": ".html"}[kind]
+    if kind in ("ole", "html", "xmlss"):   # read_path sends these to their own readers
+        real = {"ole": ".xls", "html": ".html", "xmlss": ".xml"}[kind]
         raise IngestError(f"this is not an .xlsx but an {real} file", file=name, hint=f"rename it to {real}")
     open_zip(data, name, "xlsx")
     book = _load(data, name)
