@@ -21,6 +21,7 @@ from app.settings import BUNDLED_DATA, REPO_ROOT, Settings
 
 SEARCH_QUERIES = REPO_ROOT / "tests" / "eval" / "search_queries.jsonl"
 TRACE_CASES = REPO_ROOT / "tests" / "eval" / "trace_cases.jsonl"
+ASK_QUESTIONS = REPO_ROOT / "tests" / "eval" / "questions.jsonl"
 
 
 INGEST_HINT = "run `jixiao ingest` (the bundled data/) or `jixiao ingest FILE_OR_FOLDER …` first, " \
@@ -190,6 +191,34 @@ class KnowledgeBase:
         from app.evaluate.search import evaluate_search
         self.require_projects()
         return evaluate_search(self.search_index(), path or SEARCH_QUERIES)
+
+    # ------------------------------------------------------------------ ask
+
+    def asker(self):
+        """The question answerer over this graph (labels read once; rebuilt after ingest)."""
+        from app.ask.engine import Asker
+        if getattr(self, "_asker", None) is None or self._asker_docs != self.records.documents():
+            self._asker = Asker(self.sparql, search=self._ask_search, trace=self.trace)
+            self._asker_docs = self.records.documents()
+        return self._asker
+
+    def ask(self, question: str):
+        """Answer a Chinese question with one read-only SPARQL query (an ``AskAnswer``): the
+        sentence, the rows, the SPARQL, the entities with confidence, the reading; or an honest
+        fallback with the closest readings and search hits.
+
+        Example: ``kb.ask("2020年信息化建设工程类项目总预算是多少").figure == "1056034"``
+        """
+        return self.asker().ask(question)
+
+    def _ask_search(self, question: str) -> list[dict]:
+        from app.search import understood_search
+        return [h.to_json() for h in understood_search(self, question, k=5, with_answer=False).hits]
+
+    def evaluate_ask(self, path: str | Path | None = None) -> dict[str, Any]:
+        """Exact-answer accuracy, fallback rate and accuracy per question type on ``tests/eval/questions.jsonl``."""
+        from app.evaluate.ask import evaluate_ask
+        return evaluate_ask(self, path or ASK_QUESTIONS)
 
     # ------------------------------------------------------------------ trace
 
