@@ -61,7 +61,8 @@ class GraphSink:
         if replaced:
             self.kb.drop_document_graphs(replaced)
         self.kb.graph.replace_graph(iris.graph_iri(doc.doc_id),
-                                    document_quads(doc.doc_id, doc.name, doc.text, result.projects))
+                                    document_quads(doc.doc_id, doc.name, doc.text, result.projects,
+                                                   result.departments))
         if self.support:
             from ingest.support.score import support_links
             from ingest.support.rdf import inferred_graph_iri, support_quads

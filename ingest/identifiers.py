@@ -56,6 +56,8 @@ BASE = NAMESPACES["jxd"]  # the instance namespace, ontology.JXD
 
 # The one SKOS concept scheme of indicator levels (一级目标 / 二级目标).
 INDICATOR_SCHEME = BASE + "scheme/indicator-levels"
+# The standard framework of 一级 / 二级 names (产出 / 效益 / 满意度 / 成本; 数量 / 质量 …) the printed levels map to.
+FRAMEWORK_SCHEME = BASE + "scheme/indicator-framework"
 
 
 def project_iri(pid: str) -> str:
@@ -118,3 +120,45 @@ def article_iri(legal: str, n: int) -> str:
 def concept_iri(label: str) -> str:
     """SKOS concept of an indicator level label (产出目标, 数量 …)."""
     return f"{BASE}concept/{digest(label, 12)}"
+
+
+def framework_concept_iri(level: int, label: str) -> str:
+    """SKOS concept of a framework name at level 1 or 2 (成本 is both a 一级 and a 二级 name).
+
+    Example: ``framework_concept_iri(1, "产出") != framework_concept_iri(2, "产出")``
+    """
+    return f"{BASE}framework/{level}/{digest(label, 12)}"
+
+
+def department_iri(did: str) -> str:
+    """A department's 整体支出 record for one year (``department_id``)."""
+    return f"{BASE}department/{did}"
+
+
+def department_budget_iri(did: str) -> str:
+    return f"{department_iri(did)}/budget"
+
+
+def department_indicator_iri(did: str, n: int) -> str:
+    """The ``n``-th (1-based) indicator row of a department's table."""
+    return f"{department_iri(did)}/indicator/{n}"
+
+
+def department_citation_iri(did: str, n: int) -> str:
+    """The ``n``-th (1-based) citation a department's table makes."""
+    return f"{department_iri(did)}/citation/{n}"
+
+
+def period_iri(record_iri: str, kind: str) -> str:
+    """The target block (``annual``, ``midterm``) of a project or department."""
+    return f"{record_iri}/period/{kind}"
+
+
+def budget_line_iri(budget: str, n: int) -> str:
+    """The ``n``-th (1-based) line of a budget block, by source of funds."""
+    return f"{budget}/line/{n}"
+
+
+def unplaced_row_iri(record_iri: str, n: int) -> str:
+    """The ``n``-th (1-based) row of a table that could not be placed, kept as printed."""
+    return f"{record_iri}/unplaced/{n}"

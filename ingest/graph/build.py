@@ -22,8 +22,11 @@ from ontology import DCTERMS, ELI, JX, PROV, RDF, VOCABULARY_TTL
 from ingest import identifiers as iris
 from ingest.graph.nodes import GraphWriter, add_concept, add_field, add_org, span_node
 from ingest.graph.nodes import add_span, decimal_lexical, literal  # noqa: F401 (re-exported)
+from ingest.graph.templates import (DEPARTMENT_AMOUNTS, add_budget_lines, add_indicator_fields, add_periods,
+                                    add_table_kind, add_unplaced, section_property)
+from ingest.legal.citations import BASIS_SECTIONS
 from ingest.legal.resolve import canonical_title
-from ingest.records import BUDGET_FIELDS, Budget, Citation, Indicator, Project, Span
+from ingest.records import BUDGET_FIELDS, Budget, Citation, Department, Indicator, Project, Section, Span
 
 # Section key (records.SECTION_LABELS) -> property holding its text.
 SECTION_PROPERTIES = {
@@ -39,14 +42,6 @@ BUDGET_PROPERTIES = {f: JX[re.sub(r"_([a-z])", lambda m: m.group(1).upper(), f)]
 CURRENCY = "CNY"
 RATE_QUANTUM = Decimal("0.000001")  # execution rates are rounded to six decimals
 ONTOLOGY_GRAPH = iris.BASE + "graph/ontology"
-
-
-
-
-
-
-
-
 
 
 def document_meta_quads(doc_id: str, file: str, text: str) -> list[Quad]:
@@ -68,17 +63,21 @@ def _add_document(g: GraphWriter, doc_id: str, file: str, text: str) -> None:
     g.add(d, JX.charLength, len(text))
 
 
-def document_quads(doc_id: str, file: str, text: str, projects: Iterable[Project]) -> list[Quad]:
-    """All quads of one document: its node and every project in it, in graph ``JXD:graph/{doc_id}``.
+def document_quads(doc_id: str, file: str, text: str, projects: Iterable[Project],
+                   departments: Iterable[Department] = ()) -> list[Quad]:
+    """All quads of one document: its node and every project (and department, from a 整体支出
+    table) in it, in graph ``JXD:graph/{doc_id}``.
 
-    Example: ``store.extend(document_quads(doc.doc_id, doc.name, doc.text, result.projects))``
+    Example: ``store.extend(document_quads(doc.doc_id, doc.name, doc.text, result.projects, result.departments))``
     """
     g = GraphWriter(iris.graph_iri(doc_id))
     _add_document(g, doc_id, file, text)
-    projects = list(projects)
-    key = _resolution_key_function(projects)
+    projects, departments = list(projects), list(departments)
+    key = _resolution_key_function([*projects, *departments])
     for project in projects:
         _add_project(g, project, text, doc_id, key)
+    for department in departments:
+        _add_department(g, department, text, doc_id, key)
     return g.out()
 
 
@@ -95,9 +94,9 @@ def project_quads(project: Project, doc_text: str, doc_id: str | None = None) ->
     return g.out()
 
 
-def _resolution_key_function(projects: Iterable[Project] = ()) -> Callable[[Citation], str | None]:
+def _resolution_key_function(projects: Iterable[Project | Department] = ()) -> Callable[[Citation], str | None]:
     """One key per law: a title cited without its number joins the node of the same
-    title cited with a number elsewhere in the same document."""
+    title cited with a number elsewhere in the same document (projects and departments)."""
     from ingest.legal.resolve import resolution_key, title_index
     known = title_index(c for p in projects for c in p.citations)
 
@@ -107,14 +106,6 @@ def _resolution_key_function(projects: Iterable[Project] = ()) -> Callable[[Cita
         except ValueError:  # neither a title nor a number: nothing to resolve to
             return None
     return key
-
-
-
-
-
-
-
-
 
 
 def _add_project(g: GraphWriter, p: Project, text: str, doc_id: str,
@@ -130,24 +121,71 @@ def _add_project(g: GraphWriter, p: Project, text: str, doc_id: str,
     g.add(s, JX.govPurchase, p.gov_purchase)
     g.add(s, JX.startDate, p.start_date)
     g.add(s, JX.endDate, p.end_date)
+    add_table_kind(g, s, p.kind)
+    g.link(s, JX.budgetDepartment, add_org(g, p.department))
     g.link(s, PROV.hadPrimarySource, iris.doc_iri(doc_id))
     g.link(s, PROV.wasDerivedFrom, span_node(g, p.source, text, doc_id))
     for field, span in sorted(p.spans.items()):
         if field not in BUDGET_PROPERTIES:  # budget amounts trace from the budget node
             add_field(g, s, field, span, text, doc_id)
-    for section in p.sections:
-        prop = SECTION_PROPERTIES.get(section.key)
-        if prop is not None:
-            g.add(s, prop, section.text)
-        add_field(g, s, section.key, section.span, text, doc_id, section.inferred_start)
-        if section.key == "plan":
-            _add_plan_phases(g, s, section, text, doc_id)
+    _add_sections(g, s, p.sections, text, doc_id)
+    add_periods(g, s, p.periods, text, doc_id)
     budget_spans = {k: v for k, v in p.spans.items() if k in BUDGET_PROPERTIES} | p.budget.spans
     _add_budget(g, s, p.id, p.budget, budget_spans, text, doc_id)
     for n, indicator in enumerate(p.indicators, start=1):
         _add_indicator(g, s, iris.indicator_iri(p.id, n), n, indicator, text, doc_id)
     for n, citation in enumerate(p.citations, start=1):
         _add_citation(g, s, iris.citation_iri(p.id, n), citation, key(citation), text, doc_id)
+    add_unplaced(g, s, p.unplaced, text, doc_id)
+
+
+def _add_sections(g: GraphWriter, s: str, sections: Iterable[Section], text: str, doc_id: str) -> None:
+    """Each narrative cell as its text property (jx:sectionText for a key no template names)."""
+    for section in sections:
+        g.add(s, SECTION_PROPERTIES.get(section.key) or section_property(section.key) or JX.sectionText,
+              section.text)
+        add_field(g, s, section.key, section.span, text, doc_id, section.inferred_start)
+        if section.key == "plan":
+            _add_plan_phases(g, s, section, text, doc_id)
+
+
+def _add_department(g: GraphWriter, d: Department, text: str, doc_id: str,
+                    key: Callable[[Citation], str | None]) -> None:
+    """A whole department's 整体支出 table: a jx:Department (not a project), its jx:unit the
+    department itself, its money in one jx:Budget with lines by purpose and source."""
+    s = iris.department_iri(d.id)
+    g.link(s, RDF.type, JX.Department)
+    g.add(s, DCTERMS.identifier, d.id)
+    g.add(s, JX.name, d.name)
+    g.add(s, JX.year, d.year)
+    g.link(s, JX.unit, add_org(g, d.name))
+    g.add(s, JX.departmentCode, d.code)
+    add_table_kind(g, s, d.kind)
+    g.link(s, PROV.hadPrimarySource, iris.doc_iri(doc_id))
+    g.link(s, PROV.wasDerivedFrom, span_node(g, d.source, text, doc_id))
+    for field, span in sorted(d.spans.items()):
+        if field not in DEPARTMENT_AMOUNTS:  # amounts trace from the budget node
+            add_field(g, s, field, span, text, doc_id)
+    _add_sections(g, s, d.sections, text, doc_id)
+    add_periods(g, s, d.periods, text, doc_id)
+    if d.budget or any(getattr(d, f) is not None for f in DEPARTMENT_AMOUNTS):
+        b = iris.department_budget_iri(d.id)
+        g.link(s, JX.hasBudget, b)
+        g.link(b, RDF.type, JX.Budget)
+        g.add(b, JX.currency, CURRENCY)
+        g.add(b, JX.moneyUnit, d.money_unit)
+        for field, prop in DEPARTMENT_AMOUNTS.items():
+            g.add(b, prop, getattr(d, field))
+        for field, span in sorted(d.spans.items()):
+            if field in DEPARTMENT_AMOUNTS:
+                g.link(b, PROV.wasDerivedFrom, span_node(g, span, text, doc_id))
+                add_field(g, b, field, span, text, doc_id)
+        add_budget_lines(g, b, d.budget, text, doc_id)
+    for n, indicator in enumerate(d.indicators, start=1):
+        _add_indicator(g, s, iris.department_indicator_iri(d.id, n), n, indicator, text, doc_id)
+    for n, citation in enumerate(d.citations, start=1):
+        _add_citation(g, s, iris.department_citation_iri(d.id, n), citation, key(citation), text, doc_id)
+    add_unplaced(g, s, d.unplaced, text, doc_id)
 
 
 def _add_plan_phases(g: GraphWriter, project: str, section, text: str, doc_id: str) -> None:
@@ -185,8 +223,8 @@ def _add_budget(g: GraphWriter, project: str, pid: str, b: Budget, spans: dict[s
     for field, span in sorted(spans.items()):
         g.link(s, PROV.wasDerivedFrom, span_node(g, span, text, doc_id))
         add_field(g, s, field, span, text, doc_id)
-
-
+    g.add(s, JX.moneyUnit, b.money_unit)
+    add_budget_lines(g, s, b.sources, text, doc_id)
 
 
 def _add_indicator(g: GraphWriter, project: str, s: str, n: int, i: Indicator, text: str,
@@ -208,6 +246,7 @@ def _add_indicator(g: GraphWriter, project: str, s: str, n: int, i: Indicator, t
     for flag in i.flags:
         g.add(s, JX.flag, flag)
     g.link(s, PROV.wasDerivedFrom, span_node(g, i.span, text, doc_id))
+    add_indicator_fields(g, project, s, i, text, doc_id)
 
 
 def _add_citation(g: GraphWriter, project: str, s: str, c: Citation, key: str | None, text: str,
@@ -232,7 +271,7 @@ def _add_citation(g: GraphWriter, project: str, s: str, c: Citation, key: str | 
         g.link(project, ELI.cites, target)
     g.add(target, JX.quote, c.quote)
     g.link(project, ELI.cites, law)
-    if c.section == "legal_basis":
+    if c.section in BASIS_SECTIONS:
         g.link(project, ELI.based_on, law)
     g.link(s, RDF.type, JX.Citation)
     g.link(s, JX.citingProject, project)

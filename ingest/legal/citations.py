@@ -30,8 +30,12 @@ from ingest.records import Citation
 from ingest.legal.resolve import (BUDGET_RULE, canonical_title, infer_level, is_law_title, resolution_key,
                       title_index, title_key, clean_title)  # noqa: F401 (re-exported)
 
-__all__ = ["canonical_title", "extract_citations", "infer_level", "is_law_title", "resolution_key",
-           "title_index", "title_key"]
+__all__ = ["BASIS_SECTIONS", "canonical_title", "extract_citations", "infer_level", "is_law_title",
+           "resolution_key", "title_index", "title_key"]
+
+# Sections whose citations are the project's legal basis (eli:based_on): 立项依据, and 项目审批,
+# where the national templates print the approving document.
+BASIS_SECTIONS = ("legal_basis", "approval")
 
 _NUM = f"[{NUMERAL_CHARS}]"
 ARTICLE = re.compile(rf"第\s*(?P<n>{_NUM}{{1,8}})\s*条(?P<sub>(?:\s*第\s*{_NUM}{{1,4}}\s*[款项目])*)")
