@@ -1,5 +1,5 @@
-"""app/sparql.py: the table, CSV and JSON renderings of query answers, checked
-against Oxigraph's own SPARQL results serializers."""
+"""app/sparql.py: the table (tabulate, CJK-aware) and the CSV, TSV, JSON and XML renderings of
+query answers, which pyoxigraph writes: checked against what Oxigraph itself says for the query."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,9 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from app.sparql import display_width, load_query, render, to_csv, to_json, to_table
+from wcwidth import width as display_width
+
+from app.sparql import load_query, render, to_table
 from ingest.graph.store import EmbeddedStore, QueryError
 
 JX = "https://w3id.org/jixiao/ontology#"
@@ -41,9 +43,13 @@ def oxigraph_says(store, query, fmt):
 
 
 def test_json_is_exactly_sparql_results_json(store):
-    ours = json.loads(to_json(store.query(QUERY)))
+    ours = json.loads(render(store.query(QUERY), "json"))
     assert ours == json.loads(oxigraph_says(store, QUERY, ox.QueryResultsFormat.JSON))
+    assert ours["head"]["vars"] == ["p", "name", "total", "note"]
     assert ours["results"]["bindings"][2]["total"] == {"type": "literal", "value": "1250000.5", "datatype": XSD + "decimal"}
+    assert ours["results"]["bindings"][2]["note"]["xml:lang"] == "zh"
+    assert "total" not in ours["results"]["bindings"][0]          # unbound: left out
+    assert ours["results"]["bindings"][1]["p"]["type"] == "bnode"
 
 
 def test_json_of_ask(store):
@@ -52,8 +58,22 @@ def test_json_of_ask(store):
     assert json.loads(render(store.query(ask), "json")) == json.loads(oxigraph_says(store, ask, ox.QueryResultsFormat.JSON))
 
 
-def test_csv_is_exactly_sparql_results_csv(store):
-    assert to_csv(store.query(QUERY)) == oxigraph_says(store, QUERY, ox.QueryResultsFormat.CSV)
+def test_csv_tsv_and_xml_are_oxigraphs_own(store):
+    for fmt, ox_format in [("csv", ox.QueryResultsFormat.CSV), ("tsv", ox.QueryResultsFormat.TSV),
+                           ("xml", ox.QueryResultsFormat.XML)]:
+        # byte for byte what Oxigraph writes (render ends a text with a newline for the terminal)
+        assert render(store.query(QUERY), fmt).rstrip("\n") == oxigraph_says(store, QUERY, ox_format).rstrip("\n")
+    csv_lines = render(store.query(QUERY), "csv").split("\r\n")
+    assert csv_lines[0] == "p,name,total,note"
+    assert csv_lines[3].startswith("https://w3id.org/jixiao/id/project/a1,大型仪器项目经费,1250000.5,")
+    assert '"我院空气比释动能,""标准装置""\n始建于上世纪80年代末"' in csv_lines[3] + "\r\n" + csv_lines[4]
+
+
+def test_a_row_cap_keeps_every_format_in_step(store):
+    capped = store.query(QUERY).head(2)
+    assert len(capped) == 2 and [r[1] for r in capped.rows] == ["“互联网+计量”公共服务平台(运维)", "匿名"]
+    assert len(json.loads(render(capped, "json"))["results"]["bindings"]) == 2
+    assert render(capped, "csv").count("\r\n") == 3              # header + two rows
 
 
 def test_table_aligns_chinese_text(store):
@@ -76,6 +96,7 @@ def test_table_clips_long_cells(store):
     text = to_table(store.query(QUERY), max_width=10)
     assert all(display_width(cell) <= 10 for line in text.splitlines()[2:-1] for cell in line.split("  ") if cell)
     assert "…" in text
+    assert "大型仪器…" in text and "大型仪器项" not in text         # 4 wide characters (8 columns) + … fit in 10
 
 
 def test_ask_and_graph_answers(store):
@@ -87,7 +108,17 @@ def test_ask_and_graph_answers(store):
     with pytest.raises(QueryError, match="CONSTRUCT"):
         render(store.query(QUERY), "nt")
     with pytest.raises(QueryError, match="unknown output format"):
-        render(store.query(QUERY), "xml")
+        render(store.query(QUERY), "yaml")
+
+
+def test_graph_answers_as_solutions_and_as_rdf(store):
+    graph = store.query(f"CONSTRUCT {{ ?p <{JX}name> ?n }} WHERE {{ ?p <{JX}name> ?n }}")
+    lines = render(graph, "csv").split("\r\n")
+    assert lines[0] == "subject,predicate,object" and len([x for x in lines[1:] if x]) == 3
+    assert f"https://w3id.org/jixiao/id/project/b2,{JX}name,“互联网+计量”公共服务平台(运维)" in lines
+    nodes = json.loads(render(graph, "json"))                    # JSON-LD: one node object per subject
+    assert sorted(n[JX + "name"][0]["@value"] for n in nodes) == ["“互联网+计量”公共服务平台(运维)", "匿名", "大型仪器项目经费"]
+    assert "<rdf:RDF" in render(graph, "xml")
 
 
 def test_typed_rows(store):

@@ -279,24 +279,3 @@ def chart_columns(columns: dict[str, list[Any]]) -> tuple[str, list[str]] | None
     texts = [c for c, vs in columns.items() if vs and all(isinstance(v, str) or v is None for v in vs)]
     numbers = [c for c, vs in columns.items() if numeric(vs)]
     return (texts[0], numbers) if len(texts) == 1 and numbers else None
-
-
-def sparql_columns(result: Any) -> dict[str, list[Any]]:
-    """A SELECT answer as ``{variable: values}`` for ``st.dataframe``: typed literals as Python
-    values (Decimal as float), IRIs shortened with the usual prefixes (``jxd:project/…``).
-
-    Example: ``sparql_columns(kb.sparql("SELECT ?n { ?p jx:name ?n }"))["n"][0]``
-    """
-    from rdflib import URIRef
-
-    from ingest.graph.store import default_prefixes
-
-    prefixes = sorted(default_prefixes().items(), key=lambda kv: -len(kv[1]))
-
-    def cell(v: Any) -> Any:
-        if isinstance(v, URIRef):
-            return next((f"{p}:{v[len(ns):]}" for p, ns in prefixes if v.startswith(ns) and len(v) > len(ns)), str(v))
-        return plain(v)
-    rows = result.triples if result.kind == "graph" else result.rows
-    names = ("subject", "predicate", "object") if result.kind == "graph" else result.variables
-    return {name: [cell(row[i]) for row in rows] for i, name in enumerate(names)}

@@ -115,8 +115,7 @@ class QueryJob:
             result = kb.sparql(self.query)
             truncated = len(result) > cap
             if truncated:
-                from dataclasses import replace
-                result = replace(result, bindings=result.bindings[:cap], triples=result.triples[:cap])
+                result = result.head(cap)
             self._finish(Answer(result, truncated, self.elapsed))
         except JixiaoError as e:
             self._finish(error=e)
@@ -203,7 +202,7 @@ def labels(kb: Any, iris: list[str]) -> dict[str, str]:
             result = kb.sparql(LABELS_QUERY % " ".join(f"<{i}>" for i in rest))
         except JixiaoError:
             return out
-        out.update({str(s): str(label) for s, label in result.bindings if label is not None})
+        out.update({s: str(label) for s, label in result.rows if label is not None})
     return out
 
 
@@ -216,7 +215,7 @@ def columns(kb: Any, query: str, result: QueryResult) -> dict[str, list[Any]]:
     """
     from decimal import Decimal
 
-    from rdflib import URIRef
+    import pyoxigraph as ox
 
     from ingest.graph.store import default_prefixes
     from ingest.graph.results import to_python
@@ -228,12 +227,12 @@ def columns(kb: Any, query: str, result: QueryResult) -> dict[str, list[Any]]:
     else:
         names, rows = list(result.variables), result.bindings
         order = select_order(query, result.variables)
-    found = labels(kb, [str(t) for row in rows for t in row if isinstance(t, URIRef)])
+    found = labels(kb, [t.value for row in rows for t in row if isinstance(t, ox.NamedNode)])
 
     def cell(t: Any) -> Any:
-        if isinstance(t, URIRef):
-            short = shorten(str(t), prefixes)
-            label = found.get(str(t))
+        if isinstance(t, ox.NamedNode):
+            short = shorten(t.value, prefixes)
+            label = found.get(t.value)
             return f"{label} ‹{short}›" if label else short
         value = to_python(t)
         if isinstance(value, Decimal):

@@ -1,27 +1,26 @@
 """SPARQL answers and errors, shared by every graph store backend.
 
-``QueryResult`` holds an answer in rdflib terms (and as Python values); the
-errors carry their place: ``QueryError`` the query and the line/column, and
+``QueryResult`` holds an answer in pyoxigraph terms (and as Python values) and
+writes it with pyoxigraph's own serializers, so rdflib stays off the query path;
+the errors carry their place: ``QueryError`` the query and the line/column, and
 ``EndpointError`` the URL, status and body of a failed HTTP exchange.
 
 Example: ``result_from_oxigraph(store.query("ASK {}")).boolean``
 """
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import pyoxigraph as ox
 
 from ingest.errors import JixiaoError
 
-if TYPE_CHECKING:  # rdflib costs ~0.4 s to import; it is loaded where it is used
-    import rdflib
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 # --------------------------------------------------------------------------- errors
 
@@ -91,9 +90,9 @@ def default_prefixes() -> dict[str, str]:
 
     return dict(NAMESPACES)
 
+
 SYNTAX_HINT = ("the caret marks where the parser stopped; the saved queries are working examples "
                "(`jixiao queries`, queries/*.rq)")
-
 
 
 def query_error(message: str, query: str) -> QueryError:
@@ -133,18 +132,28 @@ def prefix_hint(query: str) -> str | None:
 
 # --------------------------------------------------------------------------- results
 
+# SPARQL 1.1 results formats (SELECT, ASK), and RDF formats (CONSTRUCT, DESCRIBE), by name.
+RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
+RDF_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
+               "xml": ox.RdfFormat.RDF_XML}
+TRIPLE_VARIABLES = ("subject", "predicate", "object")
+
+
 @dataclass(frozen=True)
 class QueryResult:
-    """The answer to one SPARQL query, in rdflib terms.
+    """The answer to one SPARQL query, in pyoxigraph terms.
 
     - ``kind``: ``"select"``, ``"ask"`` or ``"graph"`` (CONSTRUCT and DESCRIBE).
     - ``variables``: the SELECT variables in order, without ``?``.
-    - ``bindings``: one tuple of terms per solution (URIRef, BNode, Literal, or None
-      when unbound); exact RDF, with datatypes and language tags.
-    - ``boolean``: the ASK answer. ``triples``: the CONSTRUCT/DESCRIBE triples.
+    - ``bindings``: one tuple of terms per solution (``NamedNode``, ``BlankNode``,
+      ``Literal``, or None when unbound); exact RDF, with datatypes and language tags.
+    - ``boolean``: the ASK answer. ``triples``: the CONSTRUCT/DESCRIBE (subject, predicate, object) terms.
+    - ``solutions``: the SELECT/ASK answer as the engine wrote it (SPARQL results JSON),
+      which :meth:`serialize` turns into the other formats.
 
-    ``rows`` gives the same solutions as Python values: xsd:decimal → Decimal,
-    xsd:integer → int, xsd:date → date, strings → str; IRIs stay URIRef.
+    ``rows`` gives the same solutions as Python values (see :func:`to_python`): IRIs as
+    ``str``, xsd:decimal → Decimal, xsd:integer → int, xsd:date → date, strings → str.
 
     Example: ``store.query("SELECT ?n WHERE { ?p jx:name ?n }").rows[0] == ("大型仪器项目经费",)``
     """
@@ -154,56 +163,87 @@ class QueryResult:
     bindings: tuple[tuple[Any, ...], ...] = ()
     boolean: bool | None = None
     triples: tuple[tuple[Any, Any, Any], ...] = ()
+    solutions: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def rows(self) -> list[tuple[Any, ...]]:
-        if self.kind == "graph":
-            return [tuple(to_python(t) for t in triple) for triple in self.triples]
-        return [tuple(to_python(t) for t in row) for row in self.bindings]
+        return [tuple(to_python(t) for t in row) for row in (self.triples if self.kind == "graph" else self.bindings)]
 
     def __len__(self) -> int:
         return len(self.triples) if self.kind == "graph" else len(self.bindings)
 
-    def graph(self) -> "rdflib.Graph":
-        """CONSTRUCT/DESCRIBE triples as an rdflib Graph."""
-        import rdflib
+    def head(self, n: int) -> "QueryResult":
+        """The first ``n`` solutions or triples (a row cap)."""
+        if self.kind == "graph":
+            return QueryResult(self.kind, self.variables, triples=self.triples[:n])
+        if self.kind == "ask" or len(self.bindings) <= n:
+            return self
+        answer = json.loads(self.solutions)
+        answer["results"]["bindings"] = answer["results"]["bindings"][:n]
+        return QueryResult(self.kind, self.variables, self.bindings[:n],
+                           solutions=json.dumps(answer, ensure_ascii=False).encode("utf-8"))
 
-        g = rdflib.Graph()
-        for triple in self.triples:
-            g.add(triple)
-        return g
+    def serialize(self, format: str, prefixes: dict[str, str] | None = None) -> bytes:
+        """The answer written by pyoxigraph: a SELECT or ASK answer in a SPARQL 1.1 results
+        format (``json``, ``csv``, ``tsv``, ``xml``); a CONSTRUCT or DESCRIBE answer in an RDF
+        format (``nt``, ``ttl``, ``jsonld``, ``xml`` for RDF/XML; Turtle with ``prefixes``), or
+        as solutions of ?subject ?predicate ?object (``csv``, ``tsv``, ``json`` results).
+
+        Example: ``store.query("SELECT * { ?s ?p ?o } LIMIT 1").serialize("csv")``
+        """
+        if self.kind == "graph" and format in RDF_FORMATS:
+            triples = [ox.Triple(*t) for t in self.triples]
+            return ox.serialize(triples, format=RDF_FORMATS[format], prefixes=prefixes) or b""
+        if format not in RESULTS_FORMATS:
+            raise QueryError(f"no {format!r} serialization of a {self.kind.upper()} answer",
+                             hint="choose one of " + ", ".join(RESULTS_FORMATS))
+        return self._solutions().serialize(format=RESULTS_FORMATS[format])
+
+    def _solutions(self) -> Any:
+        """The answer as pyoxigraph ``QuerySolutions`` / ``QueryBoolean``, ready to serialize."""
+        if self.kind == "graph":  # the triples as solutions of ?subject ?predicate ?object
+            store = ox.Store()
+            store.extend(ox.Quad(*t, ox.DefaultGraph()) for t in self.triples)
+            return store.query("SELECT ?%s ?%s ?%s WHERE { ?subject ?predicate ?object }" % TRIPLE_VARIABLES)
+        solutions = self.solutions
+        if self.kind == "ask" and not solutions:
+            solutions = b'{"head":{},"boolean":%s}' % (b"true" if self.boolean else b"false")
+        return ox.parse_query_results(solutions, format=ox.QueryResultsFormat.JSON)
+
+
+def _number(kind: type, lexical: str) -> Any:
+    try:
+        return kind(lexical)
+    except (ValueError, InvalidOperation):
+        return lexical
+
+
+_INTEGERS = frozenset(XSD + t for t in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "negativeInteger",
+    "nonPositiveInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte"))
+_VALUES = {XSD + "decimal": lambda v: _number(Decimal, v), XSD + "double": lambda v: _number(float, v),
+           XSD + "float": lambda v: _number(float, v), XSD + "date": lambda v: _number(date.fromisoformat, v),
+           XSD + "dateTime": lambda v: _number(datetime.fromisoformat, v),
+           XSD + "boolean": lambda v: {"true": True, "1": True, "false": False, "0": False}.get(v, v)}
 
 
 def to_python(term: Any) -> Any:
-    """A term as a Python value: typed literals → Decimal/int/date/…, others unchanged.
+    """A term as a Python value: an IRI as ``str``; xsd:decimal, the integer types, double/float,
+    boolean, date and dateTime literals as Decimal, int, float, bool, date, datetime; other
+    literals (strings, xsd:gYear …) and lexical forms that do not fit their type as ``str``;
+    blank nodes and None unchanged.
 
-    Lexical forms that do not fit their datatype and datatypes rdflib does not
-    know (xsd:gYear …) come back as their lexical ``str``.
+    Example: ``to_python(ox.Literal("1.50", datatype=ox.NamedNode(XSD + "decimal"))) == Decimal("1.50")``
     """
-    from rdflib import Literal
-
-    if isinstance(term, Literal):
-        value = term.toPython()
-        return str(term) if isinstance(value, Literal) else value
-    return term
-
-
-def to_rdflib(term: Any) -> Any:
-    """One pyoxigraph term as an rdflib term (None and DefaultGraph → None)."""
-    from rdflib import BNode, Literal, URIRef
-
-    if term is None or isinstance(term, ox.DefaultGraph):
-        return None
     if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == XSD_STRING else URIRef(datatype))
-    raise StoreError(f"RDF-star triple terms are not supported in results: {term}")
+        return term.value
+    if not isinstance(term, ox.Literal):
+        return term
+    datatype = term.datatype.value
+    if datatype in _INTEGERS:
+        return _number(int, term.value)
+    convert = _VALUES.get(datatype)
+    return convert(term.value) if convert else term.value
 
 
 def result_from_oxigraph(answer: Any) -> QueryResult:
@@ -211,8 +251,10 @@ def result_from_oxigraph(answer: Any) -> QueryResult:
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult("ask", boolean=bool(answer))
     if isinstance(answer, ox.QuerySolutions):
-        variables = tuple(v.value for v in answer.variables)
-        rows = tuple(tuple(to_rdflib(solution[i]) for i in range(len(variables))) for solution in answer)
-        return QueryResult("select", variables=variables, bindings=rows)
-    triples = tuple((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in answer)
-    return QueryResult("graph", variables=("subject", "predicate", "object"), triples=triples)
+        written = answer.serialize(format=ox.QueryResultsFormat.JSON)
+        solutions = ox.parse_query_results(written, format=ox.QueryResultsFormat.JSON)
+        variables = tuple(v.value for v in solutions.variables)
+        rows = tuple(tuple(solution[i] for i in range(len(variables))) for solution in solutions)
+        return QueryResult("select", variables=variables, bindings=rows, solutions=written)
+    triples = tuple((t.subject, t.predicate, t.object) for t in answer)
+    return QueryResult("graph", variables=TRIPLE_VARIABLES, triples=triples)

@@ -9,8 +9,8 @@ count a triple once however many documents hold it. A remote server must NOT
 use its own union-default-graph mode (Oxigraph: serve without
 ``--union-default-graph``), or every triple would be seen twice.
 
-Writes go through Oxigraph's own loader; reads come back as rdflib terms, and
-``GraphStore.dataset`` is an rdflib ``Dataset`` over the same data.
+Writes go through Oxigraph's own loader; answers come back as pyoxigraph terms in a
+``QueryResult`` (``ingest.graph.results``), which pyoxigraph also serializes.
 
 Example: ``with open_store("var") as g: g.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows``
 """
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 import pyoxigraph as ox
 
 from ingest.graph.results import (EndpointError, QueryError, QueryResult, StoreError, default_prefixes,  # noqa: F401
-                           prefix_hint, query_error, result_from_oxigraph, to_python, to_rdflib)
+                                  prefix_hint, query_error, result_from_oxigraph)
 
 if TYPE_CHECKING:  # rdflib costs ~0.4 s to import; it is loaded where it is used
     import rdflib
