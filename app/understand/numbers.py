@@ -104,6 +104,9 @@ def quantities(text: str, skip: list[tuple[int, int]] = ()) -> list[Quantity]:
                 value = (parse_money(num + unit.removesuffix("元")) if not chinese
                          else _number(num) * {"亿": 10**8, "万": 10**4, "千": 10**3}.get(unit[0], 1))
                 out.append(Quantity(Decimal(value), "元", m.start(), m.end(), m.group()))
+            elif chinese and unit is None and re.search("[万萬亿億]", num):
+                # 三百万 with no unit: in a budget question, an amount of money
+                out.append(Quantity(_number(num), "元", m.start(), m.end(), m.group()))
             else:
                 value = _number(num)
                 u = {"％": "%"}.get(unit, unit)

@@ -386,6 +386,14 @@ def _negation(u: Understanding) -> None:
     for i, m in enumerate(ms):
         if m.reading("concept") is None or m.reading("concept").label != "negation":
             continue
+        after = ms[i + 1] if i + 1 < len(ms) else None
+        if after is not None and after.reading("concept") and after.reading("concept").label == "blank" and \
+                not any(x.kinds() & NEGATABLE for x in ms[i + 2:i + 3]):
+            # 上年预算额没有填: the field stands before the negation
+            before = [x for x in ms[:i] if "field" in x.kinds() and m.start - x.end <= 3]
+            if before:
+                before[-1].negated = True
+                continue
         for nxt in ms[i + 1:]:
             if nxt.start - m.end > 8:
                 break
@@ -421,8 +429,7 @@ def _unknown(text: str, taken: list, tokenizer) -> list[str]:
     for a, b in _runs(text, taken):
         run = text[a:b]
         parts = tokenizer.query_terms(run) if tokenizer is not None else [run]
-        for w in parts:
-            if len(w) >= 2 and w not in ignore and re.search(r"[\u4e00-\u9fffa-z]", w):
-                words.append(w)
+        if any(len(w) >= 2 and w not in ignore and re.search(r"[\u4e00-\u9fffa-z]", w) for w in parts):
+            words.append(run.strip("的在是和与及"))   # the whole unexplained run, as written
     # a word also inside a longer unknown word is the same unknown thing
     return [w for w in dict.fromkeys(words) if not any(w != x and w in x for x in words)]
