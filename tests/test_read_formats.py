@@ -559,6 +559,44 @@ def test_pdf_table_across_pages_is_one_table_per_page(tmp_path):
 
 # ---- refused inputs ----------------------------------------------------------------------
 
+def _mhtml(html: str) -> bytes:
+    """A page saved as one file, as Word's "single file web page" writes it: GB2312 text in
+    quoted-printable, inside a multipart/related message."""
+    import quopri
+
+    body = quopri.encodestring(html.encode("gb18030")).decode("ascii")
+    return ("MIME-Version: 1.0\r\n"
+            'Content-Type: multipart/related; boundary="----=_NextPart_01D80000"\r\n\r\n'
+            "此为单个文件网页。\r\n\r\n"
+            "------=_NextPart_01D80000\r\n"
+            "Content-Location: file:///C:/table.htm\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n"
+            'Content-Type: text/html; charset="gb2312"\r\n\r\n'
+            f"{body}\r\n"
+            "------=_NextPart_01D80000--\r\n").encode("gb18030")
+
+
+@pytest.mark.parametrize("suffix, source", [
+    (".doc", "html"),      # a web page saved under a Word name
+    (".doc", "mhtml"),     # Word's "single file web page" (.mht) under a .doc name
+    (".mht", "mhtml"),
+    (".doc", "docx"),      # a renamed .docx
+    (".et", "xlsx"),       # a renamed .xlsx
+    (".xls", "xlsx"),
+])
+def test_disguised_files_are_read_as_what_they_are(tmp_path, renderings, suffix, source):
+    if source == "mhtml":
+        data = _mhtml(renderings["html"].read_text("utf-8"))
+    else:
+        data = renderings[source].read_bytes()
+    path = tmp_path / f"附件{suffix}"
+    path.write_bytes(data)
+    doc = read_path(path)
+    assert doc.kind == ("html" if source == "mhtml" else source)
+    assert doc.tables[0].rows() == ROWS
+    assert_offsets(doc)
+
+
 @pytest.mark.parametrize("suffix, fmt", [(".doc", "docx"), (".wps", "docx"), (".et", "xlsx")])
 def test_legacy_formats_name_the_conversion(tmp_path, suffix, fmt):
     path = tmp_path / f"表{suffix}"
@@ -567,6 +605,18 @@ def test_legacy_formats_name_the_conversion(tmp_path, suffix, fmt):
         read_path(path)
     assert e.value.file == str(path)
     assert e.value.hint == f"convert it first: libreoffice --headless --convert-to {fmt} 表{suffix}"
+
+
+def test_opendocument_names_the_conversion(tmp_path):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    path = tmp_path / "表.ods"
+    path.write_bytes(out.getvalue())
+    with pytest.raises(IngestError) as e:
+        read_path(path)
+    assert e.value.hint == "convert it first: libreoffice --headless --convert-to xlsx 表.ods"
 
 
 def _encrypted(data: bytes) -> bytes:

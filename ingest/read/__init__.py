@@ -26,6 +26,8 @@ READERS: dict[str, tuple[str, str]] = {
     ".docx": ("ingest.read.docx", "read_docx"),
     ".html": ("ingest.read.html", "read_html"),
     ".htm": ("ingest.read.html", "read_html"),
+    ".mht": ("ingest.read.html", "read_html"),        # a web page saved as one file (MHTML)
+    ".mhtml": ("ingest.read.html", "read_html"),
     ".pdf": ("ingest.read.pdf", "read_pdf"),
     ".xml": ("ingest.read.xmlss", "read_xmlss"),      # Excel's "XML Spreadsheet 2003"
 }
@@ -56,14 +58,20 @@ def read_path(path: str | Path, on_page=None) -> Document:
         raise IngestError("an image has no text to read", file=name,
                           hint="ask for the Excel, Word or PDF file the table was made in, "
                                "or run OCR on it first (e.g. ocrmypdf on a PDF of the scan)")
-    if suffix in CONVERT:
-        raise IngestError(f"{suffix} files are not read directly", file=name,
-                          hint=f"convert it first: libreoffice --headless --convert-to {CONVERT[suffix]} {p.name}")
     data = read_file_bytes(p, name)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        # web systems export HTML tables as .xls, and files get renamed: read what the bytes are
+    if suffix in CONVERT or suffix in (".xlsx", ".xlsm", ".xls"):
+        # web systems export HTML tables as .xls or .doc, and files get renamed: read what the
+        # bytes are; a real legacy or OpenDocument file is refused with its conversion
         from ingest.read.archive import sniff
-        suffix = {"zip": ".xlsx", "ole": ".xls", "html": ".html", "xmlss": ".xml"}.get(sniff(data), suffix)
+        kind = sniff(data)
+        real = {"ole": ".xls" if suffix in (".xlsx", ".xlsm", ".xls") else None,
+                "zip": ".xlsx" if CONVERT.get(suffix, "xlsx") == "xlsx" else ".docx",
+                "encrypted": suffix if suffix in READERS else None,
+                "html": ".html", "mhtml": ".html", "xmlss": ".xml", "pdf": ".pdf"}.get(kind)
+        if real is None and suffix in CONVERT:
+            raise IngestError(f"{suffix} files are not read directly", file=name,
+                              hint=f"convert it first: libreoffice --headless --convert-to {CONVERT[suffix]} {p.name}")
+        suffix = real or suffix
     if data.startswith(b"%PDF"):
         suffix = ".pdf"
     elif data.startswith(b"PK\x03\x04") and suffix not in READERS:

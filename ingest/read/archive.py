@@ -28,14 +28,17 @@ MAX_RATIO = 200
 
 def sniff(data: bytes) -> str:
     """``zip``, ``ole`` (legacy Office), ``encrypted`` (a password-protected .xlsx/.docx), ``pdf``,
-    ``xmlss`` (Excel 2003 XML), ``html`` or ``other``."""
+    ``xmlss`` (Excel 2003 XML), ``mhtml``, ``html``, ``odf`` (OpenDocument) or ``other``."""
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return "zip"
+        # OpenDocument (.ods/.odt) stores its mimetype first, uncompressed
+        return "odf" if data[30:80].startswith(b"mimetypeapplication/vnd.oasis.opendocument") else "zip"
     if data.startswith(OLE2_MAGIC):
         return "encrypted" if _ENCRYPTED in data else "ole"
     if data.startswith(b"%PDF"):
         return "pdf"
     head = data[:4096].lower()
+    if head.lstrip().startswith(b"mime-version:") or (b"content-type: multipart/related" in head):
+        return "mhtml"               # a web page saved as one file (.mht, or Word's "web page" .doc)
     if b'progid="excel.sheet"' in head or (b"urn:schemas-microsoft-com:office:spreadsheet" in head
                                            and b"<html" not in head):
         return "xmlss"               # Excel 2003 XML (SpreadsheetML), before HTML: it has a <Table>

@@ -2,7 +2,8 @@
 
 Bureaus publish tables on pages full of chrome (menus, breadcrumbs, footers), often inside
 layout tables. The page is parsed tolerantly (lxml.html) after decoding it with its BOM,
-its ``<meta charset>`` or, failing both, UTF-8 then GB18030 (a superset of GB2312/GBK).
+its ``<meta charset>`` or, failing both, UTF-8 then GB18030 (a superset of GB2312/GBK). A page
+saved as one file (MHTML, also what Word writes as a "web page" ``.doc``) is unwrapped first.
 
 Which tables are kept: a table that holds a data table is a layout table (its own text is
 page text); an innermost table is a data table when it looks like one — at least two rows
@@ -24,6 +25,7 @@ import codecs
 import re
 
 from ingest.errors import IngestError
+from ingest.read.archive import sniff
 from ingest.read.cells import MAX_ROWS, check_size, lay_out
 from ingest.read.document import Document, check_text
 from ingest.read.grid import GridText, RawCell, clean_cell
@@ -50,7 +52,10 @@ def read_html(data: bytes, name: str) -> Document:
 
     Example: ``read_html(b"<table><tr><td>a</td><td>b</td></tr>…</table>", "t.html").kind`` → ``"html"``
     """
-    text, encoding = decode_html(data, name)
+    declared = None
+    if sniff(data) == "mhtml":
+        data, declared = mhtml_page(data, name)
+    text, encoding = decode_html(data, name, declared)
     root = _parse(text, name)
     kinds = classify_tables(root)
     g = GridText()
@@ -69,8 +74,23 @@ def read_html(data: bytes, name: str) -> Document:
     return Document(path=name, text=g.text, encoding=encoding, kind="html", tables=tuple(g.tables))
 
 
-def decode_html(data: bytes, name: str) -> tuple[str, str]:
-    """The page's text and the encoding used: BOM, then ``<meta charset>``, then UTF-8, then GB18030."""
+def mhtml_page(data: bytes, name: str) -> tuple[bytes, str | None]:
+    """The HTML part of a web page saved as one file (MHTML: ``.mht``, or Word's "single file web
+    page" under a ``.doc`` name), decoded from quoted-printable or base64, and its charset."""
+    import email
+    from email import policy
+
+    msg = email.message_from_bytes(data, policy=policy.compat32)
+    for part in msg.walk():
+        if part.get_content_type() == "text/html":
+            return part.get_payload(decode=True) or b"", part.get_content_charset()
+    raise IngestError("no table found: the saved web page (MHTML) holds no HTML part", file=name,
+                      hint="save the page again from the browser as a web page (HTML)")
+
+
+def decode_html(data: bytes, name: str, declared: str | None = None) -> tuple[str, str]:
+    """The page's text and the encoding used: BOM, then the declared charset (an MHTML part's, or
+    ``<meta charset>``), then UTF-8, then GB18030."""
     if not data.strip():
         raise IngestError("empty file: nothing to ingest", file=name)
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
@@ -78,8 +98,8 @@ def decode_html(data: bytes, name: str) -> tuple[str, str]:
             return data[len(bom):].decode(enc, errors="replace"), enc
     candidates = []
     m = _META_CHARSET.search(data[:8192])
-    if m:
-        declared = m.group(1).decode("ascii", "ignore").lower()
+    if declared or m:
+        declared = (declared or m.group(1).decode("ascii", "ignore")).lower()
         if declared in ("gb2312", "gbk", "x-gbk", "gb_2312-80", "cp936", "euc-cn"):
             declared = "gb18030"        # pages labelled GB2312 routinely hold GBK characters
         try:
