@@ -10,8 +10,7 @@ import pytest
 
 from ingest import identifiers as iris
 from ingest.graph.build import (
-    ONTOLOGY_GRAPH, _resolution_key_function, decimal_lexical, document_meta_quads,
-    document_quads, ontology_quads, project_quads, validate,
+    _resolution_key_function, decimal_lexical, document_meta_quads, document_quads, project_quads, validate,
 )
 from ingest.records import Citation, Span
 from ontology import PREFIXES
@@ -178,11 +177,6 @@ def test_decimal_lexical_is_canonical():
     assert decimal_lexical(Decimal("1.2E+3")) == "1200"
     assert decimal_lexical(Decimal("100.00")) == "100"
     assert decimal_lexical(Decimal("0.50")) == "0.5"
-
-
-def test_ontology_quads_in_their_own_graph():
-    q = ontology_quads()
-    assert q and {x.graph_name.value for x in q} == {ONTOLOGY_GRAPH}
 
 
 # --- citations (hand-built from the seed's 立项依据 of 国能中心, lines 311-317) -------------

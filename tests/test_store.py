@@ -100,12 +100,6 @@ def test_replace_graph_refuses_quads_of_another_graph(store):
         store.replace_graph(GRAPH_B, DOC_A)
 
 
-def test_replace_graphs_loads_many_documents(store):
-    assert store.replace_graphs({GRAPH_A: DOC_A, GRAPH_B: DOC_B}) == len(DOC_A) + len(DOC_B)
-    assert store.replace_graphs({GRAPH_A: DOC_A, GRAPH_B: DOC_B}) == len(DOC_A) + len(DOC_B)
-    assert store.count_quads() == len(DOC_A) + len(DOC_B)
-
-
 def test_drop_graph_leaves_the_others(loaded):
     assert loaded.graphs() == sorted([GRAPH_A, GRAPH_B])
     loaded.drop_graph(GRAPH_A)
@@ -195,11 +189,6 @@ def test_export_parses_back_with_rdflib(loaded):
     assert b"@prefix jx: <https://w3id.org/jixiao/ontology#>" in loaded.export("ttl")
     with pytest.raises(StoreError, match="unknown export format"):
         loaded.export("xml")
-
-
-def test_rdflib_dataset_view(loaded):
-    (n,), = loaded.dataset.query("SELECT (COUNT(*) AS ?n) WHERE { ?p a <%sProject> }" % JX)
-    assert int(n) == 3
 
 
 def test_bad_graph_iri(store):

@@ -111,19 +111,3 @@ def format_trace_eval(result: Mapping[str, Any]) -> str:
             where = f"rank {d['rank']}" if d["rank"] else "not found"
             lines.append(f"  miss: {d['project']} / {d['indicator']}: judged basis at {where} of {d['candidates']}")
     return "\n".join(lines)
-
-
-def sweep_weights(projects: Sequence[Project], encoder, path: str | os.PathLike,
-                  semantic_weights: Sequence[float] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
-                  cache: dict | None = None) -> list[dict[str, float]]:
-    """top-1/top-3/MRR for each semantic weight (lexical weight = 1 - it): how the defaults were chosen.
-
-    Vectors are encoded once and reused through ``cache``.
-    Example: ``[r["top1"] for r in sweep_weights(projects, enc, TRACE_CASES)]``
-    """
-    cache = {} if cache is None else cache
-    out = []
-    for w in semantic_weights:
-        r = evaluate_trace(projects, encoder, path, cache=cache, weights=(w, 1.0 - w))
-        out.append({"semantic_weight": w, "top1": r["top1"], "top3": r["top3"], "mrr": r["mrr"]})
-    return out

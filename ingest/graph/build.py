@@ -15,9 +15,9 @@ import re
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import Quad
 
-from ontology import DCTERMS, ELI, JX, PROV, RDF, VOCABULARY_TTL
+from ontology import DCTERMS, ELI, JX, PROV, RDF
 
 from ingest import identifiers as iris
 from ingest.graph.nodes import GraphWriter, add_concept, add_field, add_org, span_node
@@ -41,7 +41,6 @@ SECTION_PROPERTIES = {
 BUDGET_PROPERTIES = {f: JX[re.sub(r"_([a-z])", lambda m: m.group(1).upper(), f)] for f in BUDGET_FIELDS}
 CURRENCY = "CNY"
 RATE_QUANTUM = Decimal("0.000001")  # execution rates are rounded to six decimals
-ONTOLOGY_GRAPH = iris.BASE + "graph/ontology"
 
 
 def document_meta_quads(doc_id: str, file: str, text: str) -> list[Quad]:
@@ -279,15 +278,6 @@ def _add_citation(g: GraphWriter, project: str, s: str, c: Citation, key: str | 
     g.add(s, JX.quote, c.quote)
     g.add(s, JX.section, c.section)
     g.link(s, PROV.wasDerivedFrom, span_node(g, c.span, text, doc_id))
-
-
-def ontology_quads() -> list[Quad]:
-    """The vocabulary (``ontology/jixiao.ttl``) as quads in graph ``JXD:graph/ontology``."""
-    from pyoxigraph import RdfFormat, parse
-
-    graph = NamedNode(ONTOLOGY_GRAPH)
-    return [Quad(q.subject, q.predicate, q.object, graph)
-            for q in parse(path=str(VOCABULARY_TTL), format=RdfFormat.TURTLE)]
 
 
 def validate(quads: Iterable[Quad]) -> tuple[bool, str]:

@@ -89,7 +89,6 @@ class RemoteStore(GraphStore):
         self.location = self.endpoints.query
         self.timeout = timeout
         self._session = session or requests.Session()
-        self._dataset: Any = None
 
     # -- HTTP ---------------------------------------------------------------------------
 
@@ -175,22 +174,8 @@ class RemoteStore(GraphStore):
         else:
             self.update(f"{forget_orphans(graph_iri)} ;\nDROP SILENT GRAPH <{graph_iri}>")
 
-    @property
-    def dataset(self) -> "Any":
-        if self._dataset is None:
-            import rdflib
-            from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
-
-            store = SPARQLUpdateStore(query_endpoint=self.endpoints.query,
-                                      update_endpoint=self.endpoints.update, returnFormat="json")
-            # default_union makes rdflib send queries as they are, so they see the
-            # endpoint's default graph: the merge jixiao keeps there
-            self._dataset = rdflib.Dataset(store=store, default_union=True)
-        return self._dataset
-
     def close(self) -> None:
         self._session.close()
-        self._dataset = None
 
 
 def forget_orphans(graph_iri: str) -> str:

@@ -122,10 +122,7 @@ def prefix_hint(query: str) -> str | None:
     missing = [p for p in used if p.lower() not in declared and p.lower() != "prefix"]
     if not missing:
         return None
-    try:
-        known = default_prefixes()
-    except ImportError:
-        known = {}
+    known = default_prefixes()
     lines = [f"PREFIX {p}: <{known[p]}>" if p in known else f"PREFIX {p}: <…>" for p in missing]
     return "declare the prefixes this query uses: " + " ".join(lines)
 

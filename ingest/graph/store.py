@@ -18,15 +18,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator
 
 import pyoxigraph as ox
 
 from ingest.graph.results import (EndpointError, QueryError, QueryResult, StoreError, default_prefixes,  # noqa: F401
                                   prefix_hint, query_error, result_from_oxigraph)
-
-if TYPE_CHECKING:  # rdflib costs ~0.4 s to import; it is loaded where it is used
-    import rdflib
 
 
 # --format name -> Oxigraph serializer. ttl/nt/jsonld hold the union of the named
@@ -112,18 +109,9 @@ class GraphStore(ABC):
         Example: ``store.replace_graph(JXD + "graph/33c4abcdc6cea628", graph.document_quads(...))``
         """
 
-    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]]) -> int:
-        """``replace_graph`` for many documents at once (graph IRI -> quads); return the quad count."""
-        return sum(self.replace_graph(iri, quads) for iri, quads in graphs.items())
-
     @abstractmethod
     def drop_graph(self, graph_iri: str) -> None:
         """Remove one named graph; dropping a graph that is not there is not an error."""
-
-    @property
-    @abstractmethod
-    def dataset(self) -> "rdflib.Dataset":
-        """An rdflib Dataset over the same data (its default graph is the merge of the documents)."""
 
     def close(self) -> None:
         """Release the store (the on-disk lock, the HTTP connections)."""
@@ -186,7 +174,6 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
         self.location = str(path) if path is not None else ":memory:"
-        self._dataset: Any = None
         try:
             if path is None:
                 self._store: ox.Store | None = ox.Store()
@@ -265,27 +252,6 @@ class EmbeddedStore(GraphStore):
         for q in quads.difference(plain):
             self.oxigraph.remove(q)
 
-    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]]) -> int:
-        """Drop every graph named, then bulk-load all their quads in one pass.
-
-        Several times faster than one ``replace_graph`` per document on a fresh
-        store (one bulk load instead of a transaction per graph), but not
-        transactional: after a crash, ingest again.
-        """
-        batch: dict[ox.Quad, None] = {}
-        for iri, quads in graphs.items():
-            batch.update(dict.fromkeys(in_graph(graph_node(iri), quads)))
-        try:
-            old: list[ox.Triple] = []
-            for iri in graphs:
-                old.extend(q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
-                self.oxigraph.remove_graph(ox.NamedNode(iri))
-            self.oxigraph.bulk_extend([*batch, *merged(batch)])
-            self._forget_orphans(old)
-        except OSError as e:
-            raise StoreError(f"cannot write {len(graphs)} graphs to {self.location}: {e}") from e
-        return len(batch)
-
     def drop_graph(self, graph_iri: str) -> None:
         graph = graph_node(graph_iri)
         try:
@@ -295,23 +261,13 @@ class EmbeddedStore(GraphStore):
         except OSError as e:
             raise StoreError(f"cannot drop graph <{graph_iri}> in {self.location}: {e}") from e
 
-    @property
-    def dataset(self) -> "rdflib.Dataset":
-        if self._dataset is None:
-            import rdflib
-            from oxrdflib import OxigraphStore
-
-            self._dataset = rdflib.Dataset(store=OxigraphStore(store=self.oxigraph))
-        return self._dataset
-
     def close(self) -> None:
         if self._store is not None:
             try:
                 self._store.flush()
             except OSError:
                 pass  # a read-only or in-memory store has nothing to flush
-        self._store = None
-        self._dataset = None  # the RocksDB lock goes with the last reference
+        self._store = None  # the RocksDB lock goes with the last reference
 
 
 def server_command(data_dir: str | Path, bind: str = "127.0.0.1:7878", *, read_only: bool = False,

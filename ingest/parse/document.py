@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 
 from ingest.errors import IngestError, IngestWarning
 from ingest.identifiers import project_id
@@ -24,8 +23,6 @@ from ingest.read.document import Document, line_of
 from ingest.records import BUDGET_FIELDS, SECTION_LABELS, Budget, Citation, Department, Indicator, Project, Section, Span
 from ingest.parse.sections import field_ranges, infer_start, is_displaced
 from ingest.parse.values import parse_amount, parse_bool, parse_date
-
-HEADER_KEYS = ("unit", "name", "category", "start_date", "end_date", "gov_purchase", "performance_type")
 
 
 @dataclass
@@ -210,10 +207,8 @@ class _ProjectReader:
         return tuple(out)
 
     def _citations(self, sections: tuple[Section, ...]) -> tuple[Citation, ...]:
-        try:
-            from ingest.legal.citations import extract_citations
-        except ImportError:  # pragma: no cover - citations land with the knowledge-graph work
-            return ()
+        from ingest.legal.citations import extract_citations
+
         out = []
         for sec in sections:
             if sec.span is None:

@@ -207,7 +207,6 @@ class SearchIndex:
         self.stats = stats
         self._owner = [p.project_id for p in self.passages]
         self._query_vectors: dict[str, np.ndarray] = {}
-        self._row_project = np.array(self._owner, dtype=object)
 
     def __len__(self) -> int:
         return len(self.passages)

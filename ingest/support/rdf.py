@@ -47,7 +47,7 @@ def support_quads(doc_id: str, projects: Sequence[Project], links: Iterable[Supp
     """
     from ontology import JX, PROV, RDF, RDFS
 
-    from ingest.graph.build import GraphWriter, add_span
+    from ingest.graph.nodes import GraphWriter, add_span
 
     def decimal(x: float) -> Decimal:
         return Decimal(str(round(x, SCORE_DECIMALS)))

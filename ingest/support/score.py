@@ -52,7 +52,6 @@ from ingest.records import Citation, Indicator, Project, Span
 from ingest.legal.resolve import canonical_title, resolution_key, title_index
 
 METHOD = "hybrid-e5+lexical"
-GRANULARITIES = ("law", "article", "clause")
 # Weights measured on tests/eval/trace_cases.jsonl (see the module docstring).
 SEMANTIC_WEIGHT = 0.8
 LEXICAL_WEIGHT = 0.2
