@@ -9,7 +9,8 @@
   reading order, rows not marked: how a browser's text of an HTML table often arrives;
 - ``tsv``: Excel's clipboard: tab-separated rows, quoted where a cell holds a tab or quote;
 - ``spaces``: each row's non-empty cells run together with one space;
-- ``oneline``: the whole table, title included, on one line.
+- ``oneline``: the whole table on one line, its cells in reading order each closed by `` |``
+  (as ``cells`` does, without the line breaks), after the title and preamble lines.
 
 Title and preamble lines come first, the footer last, as plain lines.
 
@@ -39,7 +40,8 @@ def render_text(spec: Spec, fmt: str) -> str:
     elif fmt == "spaces":
         body = [" ".join(t for t in r if t) for r in rows]
     elif fmt == "oneline":
-        return " ".join(before + [" ".join(t for r in rows for t in r if t)] + after) + "\n"
+        body = [" ".join(f"{c.text} |" if c.text else "|"
+                         for r in range(spec.grid.n_rows) for c in spec.grid.row_cells(r))]
     else:
         raise ValueError(f"unknown text format {fmt!r}")
     return "\n".join(before + body + after) + "\n"
