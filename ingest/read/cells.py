@@ -22,6 +22,7 @@ lays ``表`` out as a heading and a one-row table ``a | b``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import replace
 from typing import Sequence, TypeVar
 
@@ -58,7 +59,6 @@ def compact(cells: Sequence[C]) -> list[C]:
 
     def kept(starts: list[int], first: int, span: int) -> int:
         # the starts inside [first, first + span): the new span
-        from bisect import bisect_left
         return max(1, bisect_left(starts, first + span) - bisect_left(starts, first))
 
     return [replace(c, row=row_at[c.row], col=col_at[c.col],

@@ -26,7 +26,7 @@ import re
 
 from ingest.errors import IngestError
 from ingest.read.archive import sniff
-from ingest.read.cells import MAX_ROWS, check_size, lay_out
+from ingest.read.cells import check_size, lay_out
 from ingest.read.document import Document, check_text
 from ingest.read.grid import GridText, RawCell, clean_cell
 
@@ -354,5 +354,4 @@ class _Walk:
             self.g.add_heading(line)
         where = f"table {self.n}"
         lay_out(self.g, table_cells(table, self.kinds, self.name, where), where)
-        if len(self.g.tables) and sum(t.n_rows for t in self.g.tables) > MAX_ROWS:
-            check_size(sum(t.n_rows for t in self.g.tables), 0, self.name, "the page")
+        check_size(sum(t.n_rows for t in self.g.tables), 0, self.name, "the page")

@@ -28,6 +28,11 @@ from ingest.read.numfmt import format_value
 
 
 
+#: Unpacked sheet XML beyond this is refused before openpyxl loads it (about a million cells,
+#: a gigabyte of memory in openpyxl's normal mode); a unit's flat table of 2,000 projects is ~30 MB.
+MAX_SHEET_XML = 64 * 1024 * 1024
+
+
 def read_xlsx(data: bytes, name: str) -> Document:
     """Read every visible sheet of an .xlsx into tables laid out as text.
 
@@ -39,7 +44,12 @@ def read_xlsx(data: bytes, name: str) -> Document:
     if kind in ("ole", "html", "xmlss"):   # read_path sends these to their own readers
         real = {"ole": ".xls", "html": ".html", "xmlss": ".xml"}[kind]
         raise IngestError(f"this is not an .xlsx but an {real} file", file=name, hint=f"rename it to {real}")
-    open_zip(data, name, "xlsx")
+    sheets = sum(i.file_size for i in open_zip(data, name, "xlsx").infolist()
+                 if i.filename.startswith("xl/worksheets/"))
+    if sheets > MAX_SHEET_XML:
+        raise IngestError(f"refused: its sheets unpack to {sheets / 2**20:,.0f} MB of cells, far more than "
+                          "a performance-target table", file=name,
+                          hint=f"keep only the sheets to ingest (limit {MAX_SHEET_XML // 2**20} MB of sheet data)")
     book = _load(data, name)
     g = GridText()
     total = 0
