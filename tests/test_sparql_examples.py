@@ -156,3 +156,104 @@ def test_documents_by_issuer(kb):
                    "国务院": "国发〔2016〕23号", "国家发展和改革委员会": "发改环资〔2017〕1711号",
                    "国家发展和改革委员会办公厅": "发改办环资〔2019〕424号", "国家市场监督管理总局": "国市监计量函〔2018〕246号",
                    "国家质量监督检验检疫总局": "国质检量函〔2013〕31号", "国家质量监督检验检疫总局办公厅": "质检办函〔2016〕44号"}
+
+
+# ---------------------------------------------------------------- the other templates' fields
+# The seed plus hand-built records of a 自评表, a 申报表 and a 部门整体支出表 (tests/template_records.py);
+# every expected row is worked out from the numbers printed in template_records.TEXT.
+SELF = "乡村道路养护补助资金"
+WATER = "农村饮水安全巩固提升工程"
+
+
+@pytest.fixture(scope="module")
+def tkb(tmp_path_factory, seed_path):
+    import template_records as t
+    from ingest import identifiers as iris
+    from ingest.graph.build import document_quads
+
+    kb = KnowledgeBase.open(tmp_path_factory.mktemp("kb-templates"))
+    assert not kb.ingest([seed_path], index=False).failed
+    kb.graph.replace_graph(iris.graph_iri(t.DOC_ID),
+                           document_quads(t.DOC_ID, t.FILE, t.TEXT, t.PROJECTS, t.DEPARTMENTS))
+    yield kb
+    kb.close()
+
+
+def test_missed_targets(tkb):
+    # 养护里程 ≥300公里, 280 done: 20 − 18 = 2 points lost; 群众出行时间缩短率 ≥10%, 8%: 30 − 25 = 5.
+    # 路面优良率 88% ≥ 85% and 沿线群众满意度 95% ≥ 90% were reached; the seed prints no actual values.
+    assert rows(tkb, "missed_targets") == [
+        (SELF, "养护里程", "≥300公里", "280公里", Decimal(20), Decimal(18), Decimal(2), "汛期水毁路段抢修挤占养护计划，下年提前安排"),
+        (SELF, "群众出行时间缩短率", "≥10%", "8%", Decimal(30), Decimal(25), Decimal(5), "部分路段未完工")]
+
+
+def test_missed_targets_reads_at_most_targets_and_reverse_direction(tmp_path):
+    """≤ targets are missed by going over them, 反向 targets printed with = too."""
+    import dataclasses
+
+    import template_records as t
+    from ingest import identifiers as iris
+    from ingest.graph.build import document_quads
+
+    cost, rate = t.APP_PROJECT.indicators[1], t.APP_PROJECT.indicators[2]   # ≤50万元 (反向), ≥92%
+    evaluated = dataclasses.replace(t.APP_PROJECT, kind="自评", indicators=(
+        dataclasses.replace(cost, actual_raw="55万元", actual_value=Decimal(55), actual_unit="万元"),
+        dataclasses.replace(cost, name="监理费用", target_raw="=8万元", operator="=", value=Decimal(8),
+                            actual_raw="9万元", actual_value=Decimal(9), actual_unit="万元"),
+        dataclasses.replace(rate, actual_raw="93%", actual_value=Decimal(93), actual_unit="%"),
+        dataclasses.replace(rate, name="水质达标率", actual_raw="0.9", actual_value=Decimal("0.9"), actual_unit=None)))
+    kb = KnowledgeBase.open(tmp_path)
+    kb.graph.replace_graph(iris.graph_iri(t.DOC_ID), document_quads(t.DOC_ID, t.FILE, t.TEXT, [evaluated]))
+    try:
+        # 55 > 50 misses ≤50万元; 9 > 8 misses =8万元 of a 反向 indicator; 93% ≥ 92% is reached;
+        # 0.9 has no unit, so it is not compared with 92%
+        assert [(r[1], r[3]) for r in rows(kb, "missed_targets")] == [("单处工程造价", "55万元"), ("监理费用", "9万元")]
+    finally:
+        kb.close()
+
+
+def test_execution_rate_by_source(tkb):
+    # 自评表 lines (万元 → 元): 上年结转 14.00 / 20.00, 财政拨款 76.00 / 80.00, 总额 90.00 / 100.00; the 申报表's
+    # lines print only a planned amount, so they have no rate.
+    assert rows(tkb, "execution_rate_by_source") == [
+        ("carryover", "上年结转资金", 1, Decimal(200000), Decimal(140000), Decimal("0.7")),
+        ("fiscal", "当年财政拨款", 1, Decimal(800000), Decimal(760000), Decimal("0.95")),
+        ("total", "年度资金总额", 1, Decimal(1000000), Decimal(900000), Decimal("0.9"))]
+
+
+def test_indicators_by_weight(tkb):
+    assert rows(tkb, "indicators_by_weight") == [
+        (SELF, "效益指标", "群众出行时间缩短率", Decimal(30), Decimal(25)),
+        (SELF, "产出指标", "路面优良率", Decimal(30), Decimal(30)),
+        (SELF, "产出指标", "养护里程", Decimal(20), Decimal(18)),
+        (WATER, "产出指标", "新建供水工程", Decimal(20), None),
+        (SELF, "满意度指标", "沿线群众满意度", Decimal(10), Decimal(10)),
+        (WATER, "效益指标", "农村自来水普及率", Decimal(10), None),
+        (WATER, "成本指标", "单处工程造价", Decimal(5), None)]
+
+
+def test_self_evaluation_scores(tkb):
+    # 产出: 20 + 30 points, 18 + 30 earned; 效益 30 / 25; 满意度 10 / 10 (the 申报表 has weights but no scores)
+    assert rows(tkb, "self_evaluation_scores") == [
+        (SELF, "产出指标", Decimal(50), Decimal(48), 2), (SELF, "效益指标", Decimal(30), Decimal(25), 1),
+        (SELF, "满意度指标", Decimal(10), Decimal(10), 1)]
+
+
+def test_department_funds(tkb):
+    # 1200.00 / 400.00 / 800.00 万元; 2 indicators; 某县水利局 also filed the 申报表 of 2022
+    assert rows(tkb, "department_funds") == [
+        ("某县水利局", "301", 2022, Decimal(12000000), Decimal(4000000), Decimal(8000000), "万元", 2, 1)]
+
+
+def test_tables_by_kind(tkb, kb):
+    assert rows(kb, "tables_by_kind") == [("目标表", 2020, 8)]
+    assert rows(tkb, "tables_by_kind") == [("整体支出", 2022, 1), ("申报", 2022, 1), ("目标表", 2020, 8), ("自评", 2021, 1)]
+
+
+def test_midterm_targets(tkb):
+    assert rows(tkb, "midterm_targets") == [(WATER, 2022, 2024, "农村自来水普及率", "≥92%")]
+
+
+def test_unplaced_rows(tkb):
+    assert rows(tkb, "unplaced_rows") == [
+        (WATER, "templates_made_up.txt", "text table 2", 8, "备注 | 资金已列入县级预算", "no label of the vocabulary")]
