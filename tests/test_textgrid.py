@@ -99,6 +99,18 @@ def test_tab_separated_excel_copy():
     assert t.source == "lines 1-4"
 
 
+def test_csv_file_rows():
+    # Excel's "save as CSV": the merged title a row of its own, an amount with commas quoted
+    text = ("说明：本表由系统导出\n"
+            "2022年度项目支出绩效目标申报表,,,\n"
+            "项目名称,乡村书屋运行维护,主管部门,文旅局\n"
+            '年度资金总额,"1,234.50",,\n')
+    (t,) = text_tables(text, "export.csv")
+    assert t.rows() == [["项目名称", "乡村书屋运行维护", "主管部门", "文旅局"], ["年度资金总额", "1,234.50", "", ""]]
+    assert all(text[c.start:c.end] == c.text for c in t.cells)
+    assert text_tables(text, "notes.txt") == []        # commas mark cells only in a .csv
+
+
 def test_a_whole_table_on_one_line():
     # a markdown table whose line breaks were lost: the separator gives the column count
     (t,) = tables("| 一级指标 | 二级指标 | 指标值 |---|---|---| 产出指标 | 数量指标 | 200人次 | | 效益指标 | 社会效益指标 | 90% |\n")

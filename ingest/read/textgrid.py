@@ -17,7 +17,8 @@ The shapes found in real copies, and how each is read:
   ``rows_marked=False``, and the interpreter re-flows it by its labels. If blank lines
   separate groups of cell lines, each group is a row.
 - **Tab-separated rows** (a copy from Excel or Word): one line a row, a tab between cells;
-  a cell with line breaks is quoted (``"第一行\\n第二行"``), as Excel writes it.
+  a cell with line breaks is quoted (``"第一行\\n第二行"``), as Excel writes it. A ``.csv``
+  file is read the same way with commas (a quoted cell may hold commas: ``"1,234.00"``).
 - **A whole table on one line**: ``| a | b |---|---| c | d |`` (a markdown table whose line
   breaks were lost) is re-flowed by the separator's column count; without a separator the
   line is one row with ``rows_marked=False``. It needs four or more cells.
@@ -57,7 +58,8 @@ def text_tables(text: str, name: str) -> list[Table]:
     Example: ``text_tables("a\\tb\\nc\\td\\n", "t.txt")[0].rows()`` → ``[["a", "b"], ["c", "d"]]``
     """
     lines = _lines(text)
-    kinds = [_kind(t) for _s, _e, t in lines]
+    csv = name.lower().endswith(".csv")    # a .csv holds comma-separated rows
+    kinds = [("tab" if "," in t else "other") if csv else _kind(t) for _s, _e, t in lines]
     tables: list[Table] = []
     i = 0
     while i < len(lines):
@@ -67,7 +69,7 @@ def text_tables(text: str, name: str) -> list[Table]:
         elif kinds[i] in ("cell", "empty"):
             found = _cell_block(text, lines, kinds, i)
         elif kinds[i] == "tab":
-            found = _tab_block(text, lines, i)
+            found = _tab_block(text, lines, i, "," if csv else "\t")
         if found is None:
             i += 1
             continue
@@ -253,12 +255,13 @@ def _cell_block(text, lines, kinds, i):
     return _make(text, [[c] for c in groups[0]], i, last, marked=False), last + 1
 
 
-def _tab_block(text, lines, i):
-    """Tab-separated rows (Excel's copy format, quoted cells with line breaks) from line ``i``."""
+def _tab_block(text, lines, i, sep: str = "\t"):
+    """Delimited rows (Excel's tab-separated copy, or a .csv) from line ``i``; a quoted cell
+    may hold the delimiter and line breaks."""
     pos = lines[i][0]
     rows: list[list[tuple[int, int]]] = []
     while pos < len(text) and len(rows) <= MAX_ROWS:
-        fields, nxt = _tsv_record(text, pos)
+        fields, nxt = _record(text, pos, sep)
         if len(fields) < 2:
             break
         rows.append(fields)
@@ -269,8 +272,8 @@ def _tab_block(text, lines, i):
     return _make(text, rows, i, end_line), end_line + 1
 
 
-def _tsv_record(text: str, pos: int) -> tuple[list[tuple[int, int]], int]:
-    """One tab-separated record from ``pos``: its fields' stripped spans and where the next starts."""
+def _record(text: str, pos: int, sep: str) -> tuple[list[tuple[int, int]], int]:
+    """One delimited record from ``pos``: its fields' stripped spans and where the next starts."""
     fields: list[tuple[int, int]] = []
     n = len(text)
     while True:
@@ -281,22 +284,22 @@ def _tsv_record(text: str, pos: int) -> tuple[list[tuple[int, int]], int]:
                 if close < 0 or close + 1 >= n or text[close + 1] != '"':
                     break
                 close += 2                 # "" is a quote inside the cell
-            if close > 0 and (close + 1 >= n or text[close + 1] in "\t\n"):
+            if close > 0 and (close + 1 >= n or text[close + 1] in sep + "\n"):
                 fields.append(_strip(text, pos + 1, close))
                 pos = close + 1
             else:                          # not a quoted field after all
-                end = _field_end(text, pos)
+                end = _field_end(text, pos, sep)
                 fields.append(_strip(text, pos, end))
                 pos = end
         else:
-            end = _field_end(text, pos)
+            end = _field_end(text, pos, sep)
             fields.append(_strip(text, pos, end))
             pos = end
         if pos >= n or text[pos] == "\n":
             return fields, pos + 1
-        pos += 1                           # past the tab
+        pos += 1                           # past the delimiter
 
 
-def _field_end(text: str, pos: int) -> int:
-    ends = [e for e in (text.find("\t", pos), text.find("\n", pos)) if e >= 0]
+def _field_end(text: str, pos: int, sep: str) -> int:
+    ends = [e for e in (text.find(sep, pos), text.find("\n", pos)) if e >= 0]
     return min(ends) if ends else len(text)
