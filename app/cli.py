@@ -505,7 +505,9 @@ def ask(ctx, question, as_json):
       1  no answer: the fallback was printed
       2  nothing ingested yet, or a bad argument
     """
-    result = _kb(ctx).ask(question)
+    kb = _kb(ctx)
+    kb.require_projects()            # a never-ingested data directory says how to ingest
+    result = kb.ask(question)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         ctx.exit(1 if result.fallback else 0)
@@ -553,7 +555,9 @@ def search(ctx, query, k, mode, as_json, unit, year, performance_type, category,
     from app.ask.answer import money
     filters = dict(unit=unit, year=year, performance_type=performance_type, category=category,
                    budget_min=budget_min, budget_max=budget_max)
-    result = understood_search(_kb(ctx), query, k=k, mode=mode, include_weak=show_all,
+    kb = _kb(ctx)
+    kb.require_projects()            # a never-ingested data directory says how to ingest
+    result = understood_search(kb, query, k=k, mode=mode, include_weak=show_all,
                                filters={k_: v for k_, v in filters.items() if v is not None})
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))

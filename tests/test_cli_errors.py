@@ -36,6 +36,8 @@ CASES = [
     ("jixiao ui", ["--data-dir", "{file}"], "is a file"),
     ("jixiao endpoint", ["--bind", "localhost"], "is not HOST:PORT"),
     ("jixiao endpoint", ["--endpoint", "http://127.0.0.1:7878"], "serves the data directory's own store"),
+    ("jixiao ask", [], "Missing argument 'QUESTION'"),
+    ("jixiao ask", ["2020年总预算是多少", "--data-dir", "{tmp}/empty"], "nothing is ingested"),
     ("jixiao search", [], "Missing argument 'QUERY'"),
     ("jixiao search", ["能耗", "--k", "0"], "0 is not in the range x>=1"),
     ("jixiao search", ["能耗", "--budget-min", "三百万"], "not an amount"),
@@ -54,6 +56,7 @@ CASES = [
     ("jixiao eval search", ["--queries", "{file}", "--data-dir", "{kb}"], "each line"),
     ("jixiao eval trace", ["--cases", "{file}", "--data-dir", "{kb}"], "each line"),
     ("jixiao eval trace", ["--data-dir", "{tmp}/empty"], "nothing is ingested"),
+    ("jixiao eval ask", ["--no-such-option"], "No such option"),
 ]
 
 
