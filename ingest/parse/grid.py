@@ -73,6 +73,8 @@ class Interpreter:
         d, self.draft = self.draft, None
         if d is None or not d.has_content:
             return
+        if not d.recognised:
+            return                          # nothing the vocabulary knows: not a target table
         try:
             record = d.finish()
         except IngestError as e:
@@ -181,6 +183,9 @@ class Interpreter:
         fresh = [c for c in fresh if id(c) not in state.consumed]
         if not fresh:
             return
+        if r + 1 < t.n_rows and all(_period_heading(c) for c in fresh) and find_header(t, r + 1) is not None:
+            d.touch(fresh)                 # the period headings over an indicator header's blocks
+            return
         layout = find_header(t, r, self.heading)
         if layout is not None:
             self.start_layout(layout)
@@ -256,10 +261,12 @@ class Interpreter:
         name, name_cells = region(layout, r, layout.project_cols[("field", "name")])
         unit_span = layout.project_cols.get(("field", "unit"))
         unit, unit_cells = region(layout, r, unit_span) if unit_span else ("", [])
-        if unit and unit_cells and unit_cells[0].row == r:
-            self.flat_unit = (unit, unit_cells)
-        if not name or name == self.flat_name:
+        new_unit = bool(unit and unit_cells and unit_cells[0].row == r
+                        and (self.flat_unit is None or unit != self.flat_unit[0]))
+        if not name or (name == self.flat_name and not new_unit):
             return True
+        if unit and unit_cells and unit_cells[0].row == r:
+            self.flat_unit = (unit, unit_cells)      # a unit printed on its first project's row
         self.flat_name = name
         old = self.draft
         d = self.new_draft(old.kind if old else None, old.year if old else None, keep_context=True)
@@ -294,6 +301,14 @@ class Interpreter:
         leftover = read_form_row(t, r, d, state)
         if leftover:
             d.keep_raw(t, r, leftover, "cells with no label the vocabulary knows")
+
+
+def _period_heading(c: Cell) -> bool:
+    """A short heading naming a period (中期目标（2021—2023年）, 2021年度目标) over an indicator header."""
+    text = text_of(c)
+    w = meaning(text)
+    return (len(text) <= 30 and VOCABULARY.period_of(text) is not None and not inline_pairs(c.text)
+            and (w is None or w in (("section", "term_goal"), ("section", "annual_goal"), ("group", "group"))))
 
 
 def _names_project(c: Cell) -> bool:

@@ -86,10 +86,10 @@ def money_unit_cell(text: str) -> int | None:
 def _inline_re() -> re.Pattern:
     labels = set()
     for label, m in VOCABULARY.by_label.items():
-        if any(k in m for k in ("field", "amount", "section", "source", "purpose", "ignore")):
+        if any(k in m for k in ("field", "amount", "section", "source", "purpose", "ignore", "group")):
             labels.add(re.escape(label))
     alt = "|".join(sorted(labels, key=len, reverse=True))
-    return re.compile(rf"(?:^|(?<=[\s；;，,。、）)]))(?:其中\s*[:：]?\s*)?(?:[一二三四五六七八九十]、)?"
+    return re.compile(rf"(?:^|(?<=[\s；;，,。、）)(（:：]))(?:其中\s*[:：]?\s*)?(?:[一二三四五六七八九十]、)?"
                       rf"(?P<label>{alt})\s*(?P<aside>[（(][^）)]{{0,12}}[)）])?\s*[:：]")
 
 
@@ -182,10 +182,13 @@ def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> lis
         pairs = inline_pairs(c.text)
         what = meaning(text)
         if pairs and (what is None or len(pairs) > 1 or pairs[0][2]):
+            unit_aside = ""          # 资金情况（万元）：… gives its unit to the pairs after it
             for label, aside, value in pairs:
                 w = meaning(label)
+                if normalize(label + aside).scale:
+                    unit_aside = aside
                 if w and value:
-                    assign(draft, table, row, c, label + aside, w, [c], value, cells, state)
+                    assign(draft, table, row, c, label + (aside or unit_aside), w, [c], value, cells, state)
             i += 1
             continue
         if what is None:
@@ -228,14 +231,19 @@ def _join(values: list[Cell], category: str) -> str:
 
 
 def _below(table: Table, c: Cell, state: FormState) -> Cell | None:
-    """The value under a column-header label: the cell starting right below it, in its column."""
+    """The value under a column-header label: the cell starting right below it, in its column.
+    Only a label with a label (or nothing) to its right is a column header; one with an empty
+    cell beside it simply has no value."""
+    right = table.cell(c.row, c.col + c.colspan)
+    if right is not None and right is not c and not meaning(text_of(right)):
+        return None
     r = c.row + c.rowspan
     if r >= table.n_rows:
         return None
     b = table.cell(r, c.col)
     if b is None or b.row != r or b.col != c.col or not b.text or id(b) in state.consumed:
         return None
-    if meaning(text_of(b)) or inline_pairs(b.text):
+    if meaning(text_of(b)) or inline_pairs(b.text) or VOCABULARY.is_heading(text_of(b)):
         return None
     return b
 
@@ -287,7 +295,10 @@ def find_budget_header(table: Table, row: int, state: FormState) -> BudgetLayout
             continue
         repeated = blocks and any(k == key and kd == kind for kd, k, _ in blocks[-1].cols.values())
         if not blocks or repeated:
-            blocks.append(BudgetBlock(c.col - 1 if c.col > 0 else None, {}))
+            blocks.append(BudgetBlock(None, {}))
+        if not blocks[-1].cols:
+            # the row labels (财政拨款, 上年结转 …) stand in the column just left of the figures
+            blocks[-1].label_col = c.col - 1 if c.col > 0 else None
         blocks[-1].cols[c.col] = (kind, key, normalize(c.text).base)
     blocks = [b for b in blocks if b.cols]
     if not blocks or (values and sources) or not (values >= 2 or sources >= 2):

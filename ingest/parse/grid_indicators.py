@@ -196,14 +196,13 @@ def _target_raw(value: str, op: str, unit: str) -> tuple[str, bool]:
     """The target as one string from split columns (``≥ | 95 | %`` → ``≥95%``); True when 定性."""
     op_n = unicodedata.normalize("NFKC", op or "").strip()
     qualitative = op_n == "定性"
-    if op_n in _OPERATOR_WORDS:
-        op_n = ""
+    printed = "" if op_n in _OPERATOR_WORDS or op_n in ("/", "-") else (op or "").strip()
     value = value.strip()
     if qualitative:
         return value, True
     raw = value
-    if op_n and not re.match(r"^[≥≤><=＝]|^(?:不|大于|小于|等于|高于|低于|至少)", unicodedata.normalize("NFKC", value)):
-        raw = op_n + raw
+    if printed and not re.match(r"^[≥≤><=＝]|^(?:不|大于|小于|等于|高于|低于|至少)", unicodedata.normalize("NFKC", value)):
+        raw = printed + raw
     if unit and raw and unit not in ("/", "-") and not raw.endswith(unit) and re.search(r"\d$", raw):
         raw += unit
     return raw, False

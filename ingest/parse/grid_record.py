@@ -170,6 +170,11 @@ class Draft:
         return bool(self.fields or self.amounts or self.sections or self.lines or self.indicators or self.unplaced)
 
     @property
+    def recognised(self) -> bool:
+        """True when something besides raw rows was read: the table is a target table."""
+        return bool(self.fields or self.amounts or self.sections or self.lines or self.indicators)
+
+    @property
     def name(self) -> str | None:
         return self.fields.get("name", ("", []))[0] or None
 
@@ -389,9 +394,11 @@ class Draft:
 
         spans = self._spans()
         spans.update({k: s for k, (_, cells) in self.amounts.items() if (s := self.ctx.span(cells))})
+        total_line = next((x.planned for x in lines if x.purpose is None and x.source_key == "total"), None)
+        total = amounts.get("current_year") or amounts.get("total") or purpose_total("资金总额") or total_line
         return Department(
             id=department_id(code, year, name), year=year, name=name, code=code,
-            total=amounts.get("current_year") or amounts.get("total") or purpose_total("资金总额"),
+            total=total,
             project_spending=amounts.get("project_spending") or purpose_total("项目支出"),
             basic_spending=amounts.get("basic_spending") or purpose_total("基本支出"),
             budget=lines, sections=sections + goals, indicators=self._with_periods(),

@@ -1,0 +1,540 @@
+"""The grid interpreter on tables built cell by cell, one per template family.
+
+Every table here is made up, in the layout of real published forms (申报表, a unit's flat
+table, 自评表, 批复表 with its mid-term block, 部门整体支出绩效目标表, the Shanghai 目标表); the
+expected records were worked out by hand from the cells, never copied from the program.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal as D
+
+import pytest
+
+from ingest.errors import IngestError
+from ingest.parse.document import parse_document
+from ingest.parse.grid import parse_grids
+from ingest.parse.vocabulary import VOCABULARY, normalize, strip_score
+from ingest.read.document import Document
+from ingest.read.grid import Cell, Table
+from ingest.records import KIND_APPLICATION, KIND_REPLY, KIND_SELF_EVAL, KIND_TARGETS, Department
+from ingest.storage.codec import department_from_dict, department_to_dict, project_from_dict, project_to_dict
+
+
+# ---- building documents -------------------------------------------------------------------
+class C:
+    """A printed cell: text, rows and columns it spans."""
+
+    def __init__(self, text: str, rs: int = 1, cs: int = 1):
+        self.text, self.rs, self.cs = text, rs, cs
+
+
+def place(rows: list[list]) -> list[tuple[int, int, C]]:
+    """(row, col, cell) of every cell, skipping positions merged from above (as HTML lists them)."""
+    covered: set[tuple[int, int]] = set()
+    out = []
+    for r, row in enumerate(rows):
+        col = 0
+        for item in row:
+            c = item if isinstance(item, C) else C(str(item))
+            while (r, col) in covered:
+                col += 1
+            out.append((r, col, c))
+            for rr in range(r, r + c.rs):
+                for cc in range(col, col + c.cs):
+                    covered.add((rr, cc))
+            col += c.cs
+    return out
+
+
+def document(*parts, name: str = "fixture.xlsx") -> Document:
+    """A document of preamble lines (str) and tables (lists of rows), laid out as grid text the
+    way the office readers lay it out, every cell pointing at its text."""
+    text = ""
+    tables = []
+    for n, part in enumerate(parts):
+        if isinstance(part, str):
+            text += part + "\n"
+            continue
+        cells = []
+        last_row = None
+        for r, col, c in place(part):
+            if last_row is not None and r != last_row:
+                text += "\n"
+            elif last_row is not None:
+                text += " | "
+            last_row = r
+            start = len(text)
+            text += c.text
+            cells.append(Cell(r, col, c.text, c.rs, c.cs, start, start + len(c.text)))
+        text += "\n\n"
+        tables.append(Table.of(cells, f"table {len(tables) + 1}"))
+    return Document(name, text, "utf-8", "xlsx", tuple(tables))
+
+
+def rows_of(p) -> list[str]:
+    """Indicators as ``level1|level2|name|target_raw|operator|value|unit|qualitative``."""
+    def s(x):
+        return "" if x is None else str(x)
+    return ["|".join(s(x) for x in (i.level1, i.level2, i.name, i.target_raw, i.operator, i.value, i.unit,
+                                    i.qualitative)) for i in p.indicators]
+
+
+# ---- 项目支出绩效目标申报表, split targets, 金额单位：元 in a header cell --------------------------------
+SHENBAO = [
+    [C("金额单位：元", cs=10)],
+    ["项目支出名称", C("城区公共厕所改造提升工程", cs=9)],
+    ["预算部门", C("某市城市管理局", cs=4), "实施单位", C("某市环境卫生服务中心", cs=4)],
+    ["项目类别", C("延续性项目", cs=4), "项目支出实施期", C("2022年-2024年", cs=4)],
+    ["年度本级预算金额", C("1,850,000.00", cs=4), "该项目支出上级资金", C("300,000.00", cs=4)],
+    ["项目审批", C("某发改投资〔2021〕35号", cs=9)],
+    ["实施期绩效目标", C("三年内完成城区60座公共厕所改造，如厕环境明显改善。", cs=9)],
+    ["本年度绩效目标", C("完成20座公共厕所改造并通过验收。", cs=9)],
+    ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "权重", "指标方向性", "绩效标准", "指标解释"],
+    [C("产出指标", rs=3), "数量指标", "改造公共厕所数量", "≥", "20", "座", "20", "正向", "计划标准", "当年完成改造并验收的座数"],
+    ["质量指标", "改造工程验收合格率", "＝", "100", "%", "20", "正向", "行业标准", "验收合格座数/改造座数"],
+    ["时效指标", "改造完成时间", "定性", "2022年11月底前", "", "10", "正向", "计划标准", ""],
+    ["成本指标", "经济成本指标", "单座改造成本", "≤", "9.25", "万元", "20", "反向", "历史标准", "年度预算/改造座数"],
+    ["效益指标", "社会效益指标", "群众如厕环境改善", "定性", "明显改善", "", "20", "正向", "其他", ""],
+    ["满意度指标", "服务对象满意度指标", "周边居民满意度", "≥", "90", "%", "10", "正向", "行业标准", "抽样问卷调查"],
+]
+
+
+def test_shenbao_header_budget_and_split_targets():
+    result = parse_grids(document("2022年度项目支出绩效目标申报表", SHENBAO))
+    assert not result.errors and len(result.projects) == 1
+    p = result.projects[0]
+    assert (p.kind, p.year, p.name) == (KIND_APPLICATION, 2022, "城区公共厕所改造提升工程")
+    assert (p.unit, p.department, p.category) == ("某市环境卫生服务中心", "某市城市管理局", "延续性项目")
+    assert p.budget.current_year == D(1850000) and p.budget.money_unit == "元"
+    assert [(x.source, x.source_key, x.planned) for x in p.budget.sources] == [("该项目支出上级资金", "superior", D(300000))]
+    assert p.section("approval") == "某发改投资〔2021〕35号"
+    assert p.section("term_goal") == "三年内完成城区60座公共厕所改造，如厕环境明显改善。"
+    assert p.section("annual_goal") == "完成20座公共厕所改造并通过验收。"
+    assert rows_of(p) == [
+        "产出指标|数量指标|改造公共厕所数量|≥20座|>=|20|座|",
+        "产出指标|质量指标|改造工程验收合格率|＝100%|=|100|%|",
+        "产出指标|时效指标|改造完成时间|2022年11月底前||||2022年11月底前",
+        "成本指标|经济成本指标|单座改造成本|≤9.25万元|<=|9.25|万元|",
+        "效益指标|社会效益指标|群众如厕环境改善|明显改善||||明显改善",
+        "满意度指标|服务对象满意度指标|周边居民满意度|≥90%|>=|90|%|",
+    ]
+    first, cost = p.indicators[0], p.indicators[3]
+    assert (first.weight, first.direction, first.standard, first.explanation) == (D(20), "正向", "计划标准",
+                                                                                  "当年完成改造并验收的座数")
+    assert (cost.direction, cost.standard, cost.level1_canonical, cost.level2_canonical) == ("反向", "历史标准",
+                                                                                            "成本", "经济成本")
+    assert [i.weight for i in p.indicators] == [D(20), D(20), D(10), D(20), D(20), D(10)]
+    assert all(not i.flags for i in p.indicators)
+    assert p.periods == () and all(i.period is None for i in p.indicators)
+    # every value points at its own characters
+    doc = document("2022年度项目支出绩效目标申报表", SHENBAO)
+    name_span = p.spans["name"]
+    assert doc.text[name_span.start:name_span.end] == "城区公共厕所改造提升工程"
+    s = first.spans["weight"]
+    assert doc.text[s.start:s.end] == "20"
+
+
+def test_shenbao_records_round_trip_through_the_store_codec():
+    p = parse_grids(document("2022年度项目支出绩效目标申报表", SHENBAO)).projects[0]
+    back = project_from_dict(project_to_dict(p, full=True))
+    assert back == p
+    assert back.indicators[0].spans == p.indicators[0].spans and back.budget.money_unit == "元"
+    plain = project_to_dict(p)
+    assert plain["kind"] == "申报" and plain["department"] == "某市城市管理局"
+    assert plain["indicators"][0]["weight"] == 20 and plain["indicators"][0]["direction"] == "正向"
+
+
+# ---- one flat table for a whole unit ------------------------------------------------------------
+FLAT_HEADER = ["单位名称", "项目名称", "预算数", "年度目标", "一级指标", "二级指标", "三级指标", "指标值"]
+FLAT_COPY = [  # as copied out of Excel: merged cells printed once, blanks below
+    FLAT_HEADER,
+    ["801-某县教育局", "", "1,234.50", "", "", "", "", ""],
+    ["某县第一中学", "校舍维修改造", "120.00", "完成教学楼屋面防水和外墙维修", "产出指标", "数量指标", "维修校舍面积", "≥3000平方米"],
+    ["", "", "", "", "效益指标", "社会效益指标", "校舍安全隐患消除率", "100%"],
+    ["", "", "", "", "产出指标", "时效指标", "完工时间", "2021年8月底前"],
+    ["", "学生营养改善计划", "80.50", "保障农村义务教育学生营养膳食补助", "产出指标", "数量指标", "受益学生人数", "≥1500人"],
+    ["", "", "", "", "满意度指标", "服务对象满意度指标", "家长满意度", "≥90%"],
+    ["802-某县卫生健康局", "", "300.00", "", "", "", "", ""],
+    ["某县人民医院", "医疗设备购置", "300万", "购置DR等医疗设备", "产出指标", "数量指标", "购置设备台数", "5台"],
+]
+FLAT_MERGED = [
+    FLAT_HEADER,
+    ["801-某县教育局", "", "1,234.50", "", "", "", "", ""],
+    [C("某县第一中学", rs=5), C("校舍维修改造", rs=3), C("120.00", rs=3), C("完成教学楼屋面防水和外墙维修", rs=3),
+     "产出指标", "数量指标", "维修校舍面积", "≥3000平方米"],
+    ["效益指标", "社会效益指标", "校舍安全隐患消除率", "100%"],
+    ["产出指标", "时效指标", "完工时间", "2021年8月底前"],
+    [C("学生营养改善计划", rs=2), C("80.50", rs=2), C("保障农村义务教育学生营养膳食补助", rs=2),
+     "产出指标", "数量指标", "受益学生人数", "≥1500人"],
+    ["满意度指标", "服务对象满意度指标", "家长满意度", "≥90%"],
+    ["802-某县卫生健康局", "", "300.00", "", "", "", "", ""],
+    ["某县人民医院", "医疗设备购置", "300万", "购置DR等医疗设备", "产出指标", "数量指标", "购置设备台数", "5台"],
+]
+
+
+@pytest.mark.parametrize("rows", [FLAT_COPY, FLAT_MERGED], ids=["blank-cells", "merged-cells"])
+def test_flat_unit_table_gives_one_project_per_block(rows):
+    result = parse_grids(document("某县2021年度部门项目支出绩效目标表", "单位：万元", rows))
+    assert not result.errors
+    ps = result.projects
+    assert [(p.unit, p.name, p.budget.current_year) for p in ps] == [
+        ("某县第一中学", "校舍维修改造", D(1200000)),
+        ("某县第一中学", "学生营养改善计划", D(805000)),
+        ("某县人民医院", "医疗设备购置", D(3000000)),           # 300万 is 300 × 10,000 whatever the header says
+    ]
+    assert all(p.year == 2021 and p.budget.money_unit == "万元" for p in ps)
+    assert len({p.id for p in ps}) == 3
+    assert ps[0].section("annual_goal") == "完成教学楼屋面防水和外墙维修"
+    assert rows_of(ps[0]) == [
+        "产出指标|数量指标|维修校舍面积|≥3000平方米|>=|3000|平方米|",
+        "效益指标|社会效益指标|校舍安全隐患消除率|100%||100|%|",
+        "产出指标|时效指标|完工时间|2021年8月底前||||2021年8月底前",   # rows need not be grouped by 一级
+    ]
+    assert rows_of(ps[1]) == ["产出指标|数量指标|受益学生人数|≥1500人|>=|1500|人|",
+                              "满意度指标|服务对象满意度指标|家长满意度|≥90%|>=|90|%|"]
+    assert rows_of(ps[2]) == ["产出指标|数量指标|购置设备台数|5台||5|台|"]
+    assert ps[2].indicators[0].flags == ("no_operator",)
+    assert not any(p.unplaced for p in ps)          # the subtotal lines are not projects, nor raw rows
+
+
+def test_flat_table_copy_and_merged_cells_give_equal_records():
+    a = parse_grids(document("某县2021年度部门项目支出绩效目标表", "单位：万元", FLAT_COPY)).projects
+    b = parse_grids(document("某县2021年度部门项目支出绩效目标表", "单位：万元", FLAT_MERGED)).projects
+    assert a == b
+
+
+def test_same_project_name_in_two_units_or_years_never_merges():
+    rows = [FLAT_HEADER,
+            ["甲镇人民政府", "农村公路养护", "50.00", "养护", "产出指标", "数量指标", "养护里程", "≥30公里"],
+            ["乙镇人民政府", "农村公路养护", "40.00", "养护", "产出指标", "数量指标", "养护里程", "≥20公里"]]
+    ps = parse_grids(document("2021年度项目支出绩效目标表", "单位：万元", rows)).projects
+    later = parse_grids(document("2022年度项目支出绩效目标表", "单位：万元", rows)).projects
+    assert [p.unit for p in ps] == ["甲镇人民政府", "乙镇人民政府"]
+    assert len({p.id for p in ps + later}) == 4
+
+
+# ---- 自评表: budget execution by source, actual values, scores, template rows ----------------------
+ZIPING = [
+    ["项目名称", C("社区养老服务补助", cs=8)],
+    ["主管部门", C("某区民政局", cs=3), C("实施单位", cs=2), C("某区养老服务指导中心", cs=3)],
+    [C("项目资金（万元）", rs=5), C("", cs=2), "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    [C("年度资金总额", cs=2), "200.00", "180.00", "171.00", "10", "95.00%", "9.5"],
+    [C("其中：当年财政拨款", cs=2), "150.00", "150.00", "146.00", "—", "97.33%", "—"],
+    [C("上年结转资金", cs=2), "30.00", "30.00", "25.00", "—", "83.33%", "—"],
+    [C("其他资金", cs=2), "20.00", "0.00", "0.00", "—", "—", "—"],
+    [C("年度总体目标", rs=2), C("预期目标", cs=4), C("实际完成情况", cs=4)],
+    [C("为辖区60个社区养老服务站提供运营补助", cs=4), C("58个社区站点获得补助，2个未通过验收", cs=4)],
+    [C("绩效指标", rs=8), "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+     "偏差原因分析及改进措施"],
+    [C("产出指标(50分)", rs=4), C("数量指标(20分)", rs=2), "指标1：补助社区养老服务站数量", "≥60个", "58个", "10", "9",
+     "2个社区站点未通过验收，下年整改"],
+    ["指标2：", "", "", "", "", ""],
+    ["质量指标", "服务站验收合格率", "100%", "96.7%", "20", "19", ""],
+    ["时效指标", "……", "", "", "", "", ""],
+    [C("效益指标(30分)"), "社会效益指标", "受益老年人数", "≥3000人次", "3200人次", "30", "30", ""],
+    [C("满意度指标（10分）"), "服务对象满意度指标", "老年人满意度", "≥90%", "93%", "10", "10", ""],
+    [C("总分", cs=6), "100", "88.5", ""],
+]
+
+
+def test_ziping_budget_execution_and_actual_values():
+    result = parse_grids(document("项目支出绩效自评表", "（2022年度）", ZIPING))
+    assert not result.errors
+    p = result.projects[0]
+    assert (p.kind, p.year, p.name, p.unit, p.department) == (KIND_SELF_EVAL, 2022, "社区养老服务补助",
+                                                              "某区养老服务指导中心", "某区民政局")
+    lines = [(x.source, x.source_key, x.planned, x.adjusted, x.executed, x.rate, x.weight, x.score)
+             for x in p.budget.sources]
+    assert lines == [
+        ("年度资金总额", "total", D(2000000), D(1800000), D(1710000), D("0.95"), D(10), D("9.5")),
+        ("当年财政拨款", "fiscal", D(1500000), D(1500000), D(1460000), D("0.9733"), None, None),
+        ("上年结转资金", "carryover", D(300000), D(300000), D(250000), D("0.8333"), None, None),
+        ("其他资金", "other", D(200000), D(0), D(0), None, None, None),
+    ]
+    assert p.budget.current_year == D(1800000) and p.budget.money_unit == "万元"
+    assert p.section("annual_goal") == "为辖区60个社区养老服务站提供运营补助"
+    assert p.section("summary") == "58个社区站点获得补助，2个未通过验收"
+    assert rows_of(p) == [
+        "产出指标|数量指标|补助社区养老服务站数量|≥60个|>=|60|个|",
+        "产出指标|质量指标|服务站验收合格率|100%||100|%|",
+        "效益指标|社会效益指标|受益老年人数|≥3000人次|>=|3000|人次|",
+        "满意度指标|服务对象满意度指标|老年人满意度|≥90%|>=|90|%|",
+    ]
+    first = p.indicators[0]
+    assert (first.level1_weight, first.level2_weight, first.weight, first.score) == (D(50), D(20), D(10), D(9))
+    assert (first.actual_raw, first.actual_value, first.actual_unit) == ("58个", D(58), "个")
+    assert first.deviation == "2个社区站点未通过验收，下年整改"
+    assert [i.level1_weight for i in p.indicators] == [D(50), D(50), D(30), D(10)]
+    assert [i.score for i in p.indicators] == [D(9), D(19), D(30), D(10)]
+    assert p.indicators[1].actual_value == D("96.7") and p.indicators[1].deviation is None
+    assert any("2 unfilled template rows" in w.message for w in result.warnings)
+    assert not p.unplaced
+
+
+# ---- 批复表: a mid-term block beside the annual one, 成本指标 as its own 一级 --------------------------
+PIFU = [
+    ["项目名称", C("老旧小区雨污分流改造", cs=7)],
+    ["主管部门", C("某区住房和城乡建设局", cs=3), "实施单位", C("某区市政工程中心", cs=3)],
+    [C("项目资金（万元）", rs=3), "中期资金总额", C("2,400.00", cs=2), C("年度资金总额", cs=2), C("900.00", cs=2)],
+    ["其中：财政拨款", C("2,000.00", cs=2), C("其中：财政拨款", cs=2), C("800.00", cs=2)],
+    ["其他资金", C("400.00", cs=2), C("其他资金", cs=2), C("100.00", cs=2)],
+    [C("绩效指标", rs=11), C("中期目标（2021—2023年）", cs=4), C("2021年度目标", cs=3)],
+    ["一级指标", "二级指标", "三级指标", "指标值", "二级指标", "三级指标", "指标值"],
+    [C("预期产出指标", rs=3), "数量指标(或建筑规模指标)", "改造小区数量", "36个", "数量指标(或建筑规模指标)", "改造小区数量", "12个"],
+    ["质量指标", "工程验收合格率", "100%", "质量指标", "工程验收合格率", "100%"],
+    ["时效指标(工期指标、形象进度指标)", "完工时间", "2023年底前", "时效指标(工期指标、形象进度指标)", "当年完工时间",
+     "2021年12月底前"],
+    [C("成本指标(0-20)分", rs=3), "经济成本指标", "单个小区改造成本", "≤66.7万元", "经济成本指标", "单个小区改造成本",
+     "≤75万元"],
+    ["社会成本指标", "施工期间交通影响", "不造成主干道拥堵", "社会成本指标", "施工期间交通影响", "不造成主干道拥堵"],
+    ["生态环境成本指标", "施工扬尘", "符合标准", "生态环境成本指标", "施工扬尘", "符合标准"],
+    [C("效果指标", rs=2), "生态效益指标", "污水直排口消除率", "100%", "生态效益指标", "污水直排口消除率", "100%"],
+    ["社会效益指标", "受益居民户数", "≥8000户", "社会效益指标", "受益居民户数", "≥3000户"],
+    ["满意度指标", "服务对象满意度指标", "居民满意度", "≥90%", "服务对象满意度指标", "居民满意度", "≥90%"],
+]
+
+
+def test_pifu_midterm_block_beside_the_annual_block():
+    result = parse_grids(document("2021年项目支出绩效目标批复表", PIFU))
+    assert not result.errors
+    p = result.projects[0]
+    assert (p.kind, p.year, p.name, p.unit) == (KIND_REPLY, 2021, "老旧小区雨污分流改造", "某区市政工程中心")
+    assert (p.budget.total, p.budget.current_year) == (D(24000000), D(9000000))
+    assert [(x.purpose, x.source, x.planned) for x in p.budget.sources] == [
+        ("中期", "财政拨款", D(20000000)), (None, "财政拨款", D(8000000)),
+        ("中期", "其他资金", D(4000000)), (None, "其他资金", D(1000000))]
+    assert [(x.kind, x.start_year, x.end_year) for x in p.periods] == [("midterm", 2021, 2023), ("annual", 2021, 2021)]
+    mid = [i for i in p.indicators if i.period == "midterm"]
+    annual = [i for i in p.indicators if i.period == "annual"]
+    assert len(mid) == len(annual) == 9 and len(p.indicators) == 18
+    assert [(i.level1, i.level2, i.name, i.target_raw) for i in mid[:4]] == [
+        ("预期产出指标", "数量指标(或建筑规模指标)", "改造小区数量", "36个"),
+        ("预期产出指标", "质量指标", "工程验收合格率", "100%"),
+        ("预期产出指标", "时效指标(工期指标、形象进度指标)", "完工时间", "2023年底前"),
+        ("成本指标", "经济成本指标", "单个小区改造成本", "≤66.7万元"),
+    ]
+    assert [(i.name, i.target_raw, i.operator, i.value, i.unit) for i in annual[2:4]] == [
+        ("当年完工时间", "2021年12月底前", None, None, None), ("单个小区改造成本", "≤75万元", "<=", D(75), "万元")]
+    cost = mid[3]
+    assert (cost.level1_canonical, cost.level1_weight, cost.level2_canonical) == ("成本", D(20), "经济成本")
+    assert [i.level2_canonical for i in mid] == ["数量", "质量", "时效", "经济成本", "社会成本", "生态环境成本",
+                                                 "生态效益", "社会效益", "服务对象满意度"]
+    assert {i.level1_canonical for i in annual} == {"产出", "成本", "效益", "满意度"}
+    assert annual[7].target_raw == "≥3000户" and mid[7].target_raw == "≥8000户"
+
+
+# ---- 部门整体支出绩效目标表 → a Department, not a project ---------------------------------------------
+DEPARTMENT = [
+    ["部门名称", C("某县市场监督管理局", cs=3), "部门预算编码", "126001"],
+    [C("部门预算资金（万元）", rs=4), C("", cs=2), "资金总额", "财政拨款", "其他资金"],
+    [C("合计", cs=2), "1,580.00", "1,500.00", "80.00"],
+    [C("基本支出", cs=2), "1,080.00", "1,080.00", "0.00"],
+    [C("项目支出", cs=2), "500.00", "420.00", "80.00"],
+    [C("年度履职目标", rs=3), C("目标1：完成食品安全监督抽检2000批次以上。", cs=5)],
+    [C("目标2：开展特种设备安全检查，隐患整改率100%。", cs=5)],
+    [C("目标3：办结消费投诉举报，群众满意。", cs=5)],
+    [C("年度绩效指标", rs=5), "一级指标", "二级指标", C("三级指标", cs=2), "指标值"],
+    [C("产出指标", rs=2), "数量指标", C("食品安全监督抽检批次", cs=2), "≥2000批次"],
+    ["质量指标", C("特种设备隐患整改率", cs=2), "100%"],
+    ["效益指标", "社会效益指标", C("重大食品安全事故", cs=2), "0起"],
+    ["满意度指标", "服务对象满意度指标", C("投诉举报办结满意率", cs=2), "≥95%"],
+]
+
+
+def test_department_table_gives_a_department_record():
+    result = parse_grids(document("部门整体支出绩效目标表", "（2022年度）", DEPARTMENT))
+    assert not result.errors and result.projects == []
+    [d] = result.departments
+    assert isinstance(d, Department)
+    assert (d.kind, d.year, d.name, d.code) == ("整体支出", 2022, "某县市场监督管理局", "126001")
+    assert (d.total, d.basic_spending, d.project_spending) == (D(15800000), D(10800000), D(5000000))
+    assert d.money_unit == "万元"
+    by = {(x.purpose, x.source): x.planned for x in d.budget}
+    assert by[(None, "财政拨款")] == D(15000000) and by[(None, "其他资金")] == D(800000)
+    assert by[("项目支出", "财政拨款")] == D(4200000) and by[("基本支出", "其他资金")] == D(0)
+    assert d.section("goal_1") == "完成食品安全监督抽检2000批次以上"
+    assert d.section("goal_3") == "办结消费投诉举报，群众满意"
+    assert d.section("annual_duties").count("目标") == 3
+    assert rows_of(d) == [
+        "产出指标|数量指标|食品安全监督抽检批次|≥2000批次|>=|2000|批次|",
+        "产出指标|质量指标|特种设备隐患整改率|100%||100|%|",
+        "效益指标|社会效益指标|重大食品安全事故|0起||0|起|",
+        "满意度指标|服务对象满意度指标|投诉举报办结满意率|≥95%|>=|95|%|",
+    ]
+    assert department_from_dict(department_to_dict(d, full=True)) == d
+
+
+# ---- the Shanghai 财政项目支出绩效目标表 as a grid gives the seed's records ---------------------------
+def shanghai_grid(p) -> list[list]:
+    """One seed project laid out as the Excel form of its template (label | value rows, then the
+    indicator table with its levels merged down)."""
+    sec = {s.key: s.text for s in p.sections}
+    b = p.budget
+
+    def money(x):
+        return "" if x is None else f"{x:,}"
+
+    rows = [
+        ["申报单位名称：", C(p.unit, cs=3)],
+        ["项目名称：", C(p.name, cs=3)],
+        ["项目类别：", C(p.category, cs=3)],
+        ["计划开始日期：", p.start_date.isoformat(), "计划完成日期：", p.end_date.isoformat()],
+        ["是否含有政府购买服务：", "是" if p.gov_purchase else "否", "绩效类型：", p.performance_type],
+        ["项目概况：", C(sec["overview"], cs=3)],
+        ["立项依据：", C(sec["legal_basis"], cs=3)],
+        ["项目设立的必要性：", C(sec["necessity"], cs=3)],
+        ["保证项目实施的制度、措施：", C(sec["safeguards"], cs=3)],
+        ["项目实施计划：", C(sec["plan"], cs=3)],
+        ["总目标及阶段性目标：", C(sec["goals"], cs=3)],
+        [C("本项目上年度市级财政资金使用情况", cs=4)],
+        ["项目总预算（元）：", money(b.total), "项目当年预算（元）：", money(b.current_year)],
+        ["同名项目上年预算额（元）：", money(b.prev_year_budget), "同名项目上年预算执行数（元）：", money(b.prev_year_executed)],
+        [C(f"{p.year}年绩效目标", cs=4)],
+        ["一级目标", "二级目标", "三级目标", "指标目标值"],
+    ]
+    inds = list(p.indicators)
+    for n, i in enumerate(inds):
+        row = []
+        if n == 0 or inds[n - 1].level1 != i.level1:
+            row.append(C(i.level1, rs=sum(1 for _ in _run(inds, n, lambda x: x.level1))))
+        if n == 0 or inds[n - 1].level1 != i.level1 or inds[n - 1].level2 != i.level2:
+            row.append(C(i.level2, rs=sum(1 for _ in _run(inds, n, lambda x: (x.level1, x.level2)))))
+        rows.append(row + [i.name, i.target_raw])
+    return rows
+
+
+def _run(items, n, key):
+    k = key(items[n])
+    for x in items[n:]:
+        if key(x) != k:
+            return
+        yield x
+
+
+def test_shanghai_template_as_a_grid_gives_the_seed_records(seed_doc):
+    seed = parse_document(seed_doc).projects
+    for p in seed:
+        grid = parse_grids(document("财政项目支出绩效目标表", f"（{p.year}年度）", shanghai_grid(p)))
+        assert not grid.errors, grid.errors
+        [g] = grid.projects
+        # the seed parser flags rows whose cells it had to join from space-separated words; a grid
+        # has its cells, so those flags (and only those) are the seed's own
+        # and it infers where a section starts when a page break displaced its label
+        layout_flags = {"name_joined", "target_on_next_line"}
+        seed_p = replace(p, indicators=tuple(replace(i, flags=tuple(f for f in i.flags if f not in layout_flags))
+                                             for i in p.indicators),
+                         sections=tuple(replace(s, inferred_start=False) for s in p.sections))
+        assert g == seed_p, p.name
+        assert g.id == p.id and g.budget.money_unit == "元"
+
+
+# ---- honest partial reads ----------------------------------------------------------------------------
+def test_table_cut_before_its_indicators_is_kept_with_a_warning():
+    result = parse_grids(document("2022年度项目支出绩效目标申报表", SHENBAO[:6], name="cut.xlsx"))
+    [p] = result.projects
+    assert p.name == "城区公共厕所改造提升工程" and p.indicators == () and p.budget.current_year == D(1850000)
+    assert any("no indicator rows" in w.message and w.file == "cut.xlsx" for w in result.warnings)
+
+
+def test_table_cut_inside_its_indicators_keeps_the_rows_it_has():
+    result = parse_grids(document("2022年度项目支出绩效目标申报表", SHENBAO[:11]))
+    assert [i.name for i in result.projects[0].indicators] == ["改造公共厕所数量", "改造工程验收合格率"]
+
+
+def test_rows_it_cannot_place_are_kept_raw_and_flagged():
+    rows = SHENBAO[:3] + [["附：项目现场照片见附件", C("略", cs=9)]] + SHENBAO[3:]
+    result = parse_grids(document("2022年度项目支出绩效目标申报表", rows, name="odd.xlsx"))
+    p = result.projects[0]
+    assert [(r.cells, r.table, r.row) for r in p.unplaced] == [(("附：项目现场照片见附件", "略"), "table 1", 3)]
+    w = next(w for w in result.warnings if w.field == "unplaced")
+    assert w.file == "odd.xlsx" and "table 1, row 4" in w.message and w.line == 5
+    assert len(p.indicators) == 6          # the rest is read as before
+
+
+def test_a_table_with_no_project_name_is_an_error_naming_the_table():
+    rows = [r for r in SHENBAO if r[0] != "项目支出名称"]
+    result = parse_grids(document("2022年度项目支出绩效目标申报表", rows, name="noname.xlsx"))
+    assert result.projects == []
+    [e] = result.errors
+    assert isinstance(e, IngestError) and e.file == "noname.xlsx" and "table 1" in e.message and "项目名称" in e.message
+
+
+def test_tables_with_no_target_table_at_all_are_refused():
+    with pytest.raises(IngestError, match="no 绩效目标表"):
+        parse_grids(document([["姓名", "电话"], ["张三", "123"]], name="phones.xlsx"))
+
+
+def test_an_indicator_table_broken_over_two_pages_is_one_project():
+    head, rest = SHENBAO[:12], SHENBAO[12:]
+    result = parse_grids(document("2022年度项目支出绩效目标申报表", head, rest, name="two-pages.pdf"))
+    [p] = result.projects
+    assert [i.name for i in p.indicators] == ["改造公共厕所数量", "改造工程验收合格率", "改造完成时间", "单座改造成本",
+                                              "群众如厕环境改善", "周边居民满意度"]
+    assert p.indicators[3].weight == D(20)
+
+
+def test_two_projects_in_one_sheet_are_two_records():
+    rows = SHENBAO[1:] + [r if r[0] != "项目支出名称" else ["项目支出名称", C("公园绿地养护", cs=9)] for r in SHENBAO[1:]]
+    ps = parse_grids(document("2022年度项目支出绩效目标申报表", "金额单位：元", rows)).projects
+    assert [p.name for p in ps] == ["城区公共厕所改造提升工程", "公园绿地养护"]
+    assert [len(p.indicators) for p in ps] == [6, 6] and ps[1].year == 2022
+
+
+def test_labels_and_values_in_one_cell():
+    table = [[C("项目名称：乡村道路硬化", cs=2), C("实施单位：某镇人民政府", cs=2)],
+             [C("资金情况（万元）：年度资金总额：300万 其中：财政拨款：250 其他资金：50", cs=4)],
+             ["一级指标", "二级指标", "三级指标", "指标值及单位"],
+             ["产出指标", "数量指标", "硬化道路长度", "≥5公里"]]
+    p = parse_grids(document("2021年项目支出绩效目标表", table)).projects[0]
+    assert (p.name, p.unit) == ("乡村道路硬化", "某镇人民政府")
+    assert p.budget.current_year == D(3000000)
+    assert [(x.source, x.planned) for x in p.budget.sources] == [("财政拨款", D(2500000)), ("其他资金", D(500000))]
+    assert rows_of(p) == ["产出指标|数量指标|硬化道路长度|≥5公里|>=|5|公里|"]
+
+
+def test_a_copy_without_row_boundaries_is_reflowed_by_its_labels():
+    texts = ["项目名称", "村级公益事业补助", "主管部门", "某县财政局", "实施单位", "某县农村综合改革服务中心",
+             "年度资金总额（万元）", "60", "一级指标", "二级指标", "三级指标", "指标值",
+             "产出指标", "数量指标", "补助村数", "≥12个", "质量指标", "项目验收合格率", "100%",
+             "效益指标", "社会效益指标", "受益群众满意度提升", "明显提升"]
+    text, cells = "", []
+    for n, t in enumerate(texts):
+        cells.append(Cell(n, 0, t, start=len(text), end=len(text) + len(t)))
+        text += t + " |\n"
+    table = replace(Table.of(cells, "lines 1-23"), rows_marked=False)
+    doc = Document("copy.txt", "2021年度项目支出绩效目标表\n" + text, "utf-8", "text",
+                   (replace(table, cells=tuple(replace(c, start=c.start + 16, end=c.end + 16) for c in cells)),))
+    p = parse_grids(doc).projects[0]
+    assert (p.name, p.department, p.unit, p.budget.current_year) == ("村级公益事业补助", "某县财政局",
+                                                                     "某县农村综合改革服务中心", D(600000))
+    assert rows_of(p) == ["产出指标|数量指标|补助村数|≥12个|>=|12|个|",
+                          "产出指标|质量指标|项目验收合格率|100%||100|%|",
+                          "效益指标|社会效益指标|受益群众满意度提升|明显提升||||明显提升"]
+
+
+# ---- the vocabulary -----------------------------------------------------------------------------------
+def test_label_normalisation_keeps_units_and_points_apart():
+    assert normalize("项 目 名 称：").base == "项目名称"
+    assert normalize("项目资金（万元）").scale == 10000
+    assert normalize("产出指标(50分)").points == D(50)
+    assert VOCABULARY.lookup("实施单位（盖章）") == {"field": "unit"}
+    assert VOCABULARY.lookup("其中：当年财政拨款") == {"source": "fiscal"}
+    assert strip_score("成本指标(0-20)分") == ("成本指标", D(20))
+    assert strip_score("数量指标(或建筑规模指标)") == ("数量指标(或建筑规模指标)", None)
+
+
+@pytest.mark.parametrize("label, level1", [("产出指标(50分)", "产出"), ("预期产出指标", "产出"), ("效果指标", "效益"),
+                                           ("项目效益(35分)", "效益"), ("满意度指标", "满意度"),
+                                           ("成本指标(0-20)分", "成本"), ("投入与管理目标", "投入与管理"),
+                                           ("影响力目标", "影响力"), ("不是一级", None)])
+def test_canonical_level1(label, level1):
+    assert VOCABULARY.canonical_level1(label) == level1
+
+
+@pytest.mark.parametrize("label, level2", [("数量指标(或建筑规模指标)", "数量"), ("时效指标(工期指标、形象进度指标)", "时效"),
+                                           ("经济成本指标", "经济成本"), ("生态环境成本指标", "生态环境成本"),
+                                           ("环境效益", "生态效益"), ("可持续影响指标", "可持续影响"),
+                                           ("社会公众或服务对象满意度指标", "服务对象满意度"), ("数量", "数量")])
+def test_canonical_level2(label, level2):
+    assert VOCABULARY.canonical_level2(label) == level2
