@@ -54,6 +54,8 @@ def compact(cells: Sequence[C]) -> list[C]:
     """
     rows = sorted({c.row for c in cells})
     cols = sorted({c.col for c in cells})
+    if rows == list(range(len(rows))) and cols == list(range(len(cols))):
+        return list(cells)               # nothing to drop (the usual case): spans stay as they are
     row_at = {r: i for i, r in enumerate(rows)}
     col_at = {k: i for i, k in enumerate(cols)}
 
@@ -61,9 +63,12 @@ def compact(cells: Sequence[C]) -> list[C]:
         # the starts inside [first, first + span): the new span
         return max(1, bisect_left(starts, first + span) - bisect_left(starts, first))
 
-    return [replace(c, row=row_at[c.row], col=col_at[c.col],
-                    rowspan=kept(rows, c.row, c.rowspan), colspan=kept(cols, c.col, c.colspan))
-            for c in cells]
+    out = []
+    for c in cells:
+        new = (row_at[c.row], col_at[c.col], kept(rows, c.row, c.rowspan), kept(cols, c.col, c.colspan))
+        same = new == (c.row, c.col, c.rowspan, c.colspan)
+        out.append(c if same else replace(c, row=new[0], col=new[1], rowspan=new[2], colspan=new[3]))
+    return out
 
 
 def split_titles(cells: Sequence[C]) -> tuple[list[C], list[C]]:
@@ -85,6 +90,8 @@ def split_titles(cells: Sequence[C]) -> tuple[list[C], list[C]]:
         titles.extend(by_row[r])
     if first is None:            # every row holds one cell: a list of lines, not a table
         return titles, []
+    if not titles:
+        return [], list(cells)
     body = [c for c in cells if c.row >= first]
     # a title cell merged down into the body rows would overlap them: keep it in the body
     if any(t.row + t.rowspan > first for t in titles):
