@@ -433,8 +433,35 @@ def test_docx_paragraphs_between_tables_are_headings(tmp_path):
     assert_offsets(doc)
 
 
-def test_docx_irregular_grid_and_nested_tables(tmp_path):
-    """gridBefore, a gridSpan over grid columns no other cell starts in, a nested table, a frame."""
+def test_docx_irregular_grid(tmp_path):
+    """Word's grid has a column no cell starts in (cell edges that do not line up), and a row
+    that starts after ``w:gridBefore``: the column goes, the spans shrink, the row keeps its place."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    d = docx.Document()
+    t = d.add_table(rows=3, cols=4)
+    for r, row in enumerate([["项目名称", "河道清淤", "", "实施期"], ["主管部门", "水利局", "", "1年"],
+                             ["", "备注", "", "无"]]):
+        for c, text in enumerate(row):
+            t.cell(r, c).text = text
+    for r in range(3):
+        t.cell(r, 1).merge(t.cell(r, 2))        # grid column 2: no cell starts there
+    # the last row begins after one empty grid column (w:gridBefore), its first w:tc removed
+    tr = t.rows[2]._tr
+    tr.remove(tr.tc_lst[0])
+    tr.insert(0, parse_xml(f'<w:trPr {nsdecls("w")}><w:gridBefore w:val="1"/></w:trPr>'))
+    path = tmp_path / "grid.docx"
+    d.save(path)
+    (table,) = read_path(path).tables
+    assert cells_of(table) == [(0, 0, 1, 1, "项目名称"), (0, 1, 1, 1, "河道清淤"), (0, 2, 1, 1, "实施期"),
+                               (1, 0, 1, 1, "主管部门"), (1, 1, 1, 1, "水利局"), (1, 2, 1, 1, "1年"),
+                               (2, 1, 1, 1, "备注"), (2, 2, 1, 1, "无")]
+
+
+def test_docx_nested_tables(tmp_path):
+    """A one-cell frame around the real table is unwrapped; a table inside a real cell is flattened."""
     import docx
 
     d = docx.Document()
