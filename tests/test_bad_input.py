@@ -66,6 +66,26 @@ def test_bad_file_in_a_batch(tmp_path, seed_path, kind):
     assert len(kb.projects()) == 8                    # the seed is stored whole (projects are one per id)
 
 
+def test_undecodable_bytes_get_a_command_to_convert_them(tmp_path, seed_path):
+    from ingest.errors import IngestError
+    from ingest.read import read_path
+
+    bad = _make("bad-bytes", tmp_path, seed_path)
+    with pytest.raises(IngestError) as err:
+        read_path(bad)
+    hint = err.value.hint
+    assert "iconv -f " in hint and "-t UTF-8 bad-bytes.txt > bad-bytes.utf8.txt" in hint
+    assert "<" not in hint and "ENCODING" not in hint        # a command to run, not a placeholder to fill in
+    cp1252 = tmp_path / "budget.txt"
+    cp1252.write_bytes(("Budget execution rate — café, naïve résumé: 95 €\n" * 20).encode("cp1252"))
+    with pytest.raises(IngestError) as err:
+        read_path(cp1252)
+    import codecs
+    import re
+    guessed = re.search(r"iconv -f (\S+) -t UTF-8", err.value.hint).group(1)  # charset-normalizer's guess
+    assert codecs.lookup(guessed.lower()).name != "utf-8"                     # names a real, other encoding
+
+
 def test_failed_reingest_keeps_what_was_stored(tmp_path, seed_path):
     kb = KnowledgeBase.open(tmp_path / "kb")
     assert not kb.ingest([seed_path]).failed

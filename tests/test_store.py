@@ -244,6 +244,7 @@ def test_unreachable_endpoint_says_where_and_why():
     assert err.url == url + "/query"
     assert url in str(err) and "Connection refused" in str(err)
     assert "oxigraph serve" in str(err)  # the hint says how to start one
+    assert f"jixiao endpoint --bind {url.split('//')[1]}" in err.hint     # for that very host and port
 
 
 @pytest.mark.slow

@@ -26,8 +26,16 @@ from ingest.graph.store import EndpointError, GraphStore, StoreError, graph_node
 
 ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
           "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.5")
-SERVE_HINT = ("is the server running? For a local one: "
-              "oxigraph serve --location var/oxigraph --bind 127.0.0.1:7878")
+
+
+def serve_hint(url: str) -> str:
+    """How to start the server ``url`` should reach: ``jixiao endpoint`` over a data directory.
+
+    Example: ``serve_hint("http://127.0.0.1:7878/query")`` → ``"is the server running? … --bind 127.0.0.1:7878 …"``
+    """
+    bind = urlsplit(url).netloc or "127.0.0.1:7878"
+    return (f"is the server running? Serve a data directory with: jixiao endpoint --bind {bind} "
+            f"(it runs oxigraph serve --location var/graph --bind {bind})")
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,7 @@ class RemoteStore(GraphStore):
                                 url=url, hint="raise the timeout, or make the query cheaper") from None
         except requests.RequestException as e:
             raise EndpointError(f"cannot reach the SPARQL endpoint {url}: {_reason(e)}",
-                                url=url, hint=SERVE_HINT) from None
+                                url=url, hint=serve_hint(url)) from None
         if r.status_code < 400 or r.status_code in ok_statuses:
             return r
         body = r.text.strip()

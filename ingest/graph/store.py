@@ -48,7 +48,7 @@ def graph_node(graph_iri: str) -> ox.NamedNode:
         return ox.NamedNode(graph_iri)
     except ValueError as e:
         raise StoreError(f"not a graph IRI: {graph_iri!r} ({e})",
-                         hint="graphs are named JXD:graph/{doc_id}, see ingest/iris.py") from None
+                         hint="graphs are named jxd:graph/{doc_id}, see ingest/identifiers.py") from None
 
 
 def in_graph(graph: ox.NamedNode, quads: Iterable[ox.Quad | ox.Triple]) -> Iterator[ox.Quad]:
@@ -56,11 +56,11 @@ def in_graph(graph: ox.NamedNode, quads: Iterable[ox.Quad | ox.Triple]) -> Itera
 
     Blank nodes are refused too: the default graph keeps a copy of every document
     triple, and a blank node cannot be matched again across graphs or requests.
-    jixiao mints an IRI for every node (``ingest/iris.py``).
+    jixiao mints an IRI for every node (``ingest/identifiers.py``).
     """
     for q in quads:
         if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
-            raise StoreError(f"blank node in {q}", hint="give every node an IRI (see ingest/iris.py)")
+            raise StoreError(f"blank node in {q}", hint="give every node an IRI (see ingest/identifiers.py)")
         if isinstance(q, ox.Triple) or isinstance(q.graph_name, ox.DefaultGraph):
             yield ox.Quad(q.subject, q.predicate, q.object, graph)
         elif q.graph_name == graph:

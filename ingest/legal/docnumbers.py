@@ -65,7 +65,7 @@ def read_table(name: str, columns: int) -> list[tuple[int, list[str]]]:
     path = TABLES_DIR / name
     if not path.exists():
         raise IngestError(f"data table {name} is missing", file=str(path),
-                          hint="it ships with the source tree in data/; restore it from git")
+                          hint="it ships inside the package (ingest/legal/tables/): reinstall jixiao, or restore it from git")
     rows, header_seen = [], False
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):

@@ -95,7 +95,7 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
             raise IngestError(
                 f"cannot decode byte 0x{data[pos]:02x} at byte {pos}: the file is neither UTF-8 nor GB18030",
                 file=path, line=line_of_bytes(data, pos),
-                hint=f"convert it first, e.g. iconv -f {_guess_encoding(data)} -t UTF-8",
+                hint=_convert_hint(data, path),
             ) from None
 
 
@@ -110,15 +110,20 @@ def line_of_bytes(data: bytes, pos: int) -> int:
     return data.count(b"\n", 0, pos) + 1
 
 
-def _guess_encoding(data: bytes) -> str:
-    try:
-        from charset_normalizer import from_bytes
-        best = from_bytes(data[:65536]).best()
-        if best is not None:
-            return best.encoding.upper()
-    except ImportError:  # charset-normalizer only improves the hint
-        pass
-    return "<ENCODING>"
+def _convert_hint(data: bytes, path: str) -> str:
+    """How to convert a file to UTF-8: with the encoding charset-normalizer guesses, or, when it
+    cannot tell, how to find it out (a command, never a placeholder to fill in)."""
+    import codecs
+
+    from charset_normalizer import from_bytes
+
+    name = Path(path).name
+    convert = f"-t UTF-8 {name} > {Path(name).stem}.utf8.txt"
+    best = from_bytes(data[:65536]).best()
+    if best is None:
+        return f"find its encoding (file -i {name}), then convert it to UTF-8 first, e.g. iconv -f BIG5 {convert}"
+    encoding = re.sub(r"-([LB]E)$", r"\1", codecs.lookup(best.encoding).name.upper().replace("_", "-"))  # iconv's spelling
+    return f"it looks like {encoding}: convert it to UTF-8 first, iconv -f {encoding} {convert}"
 
 
 def check_text(text: str, path: str) -> None:
