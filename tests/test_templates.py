@@ -7,8 +7,8 @@ rendered at test time to .xlsx, .docx, HTML, PDF and text copies (``tests/render
 - a folder of mixed files ingests every good one and names every bad one, with a hint;
 - a table cut short yields what it holds, with a warning.
 
-.xls is not rendered: no maintained writer exists (xlwt is unmaintained) and LibreOffice is
-not installed here.
+A BIFF8 .xls is not rendered (no maintained writer exists, xlwt is unmaintained, and LibreOffice
+is not installed here); the .xls files web systems export (Excel 2003 XML, Excel-flavoured HTML) are.
 """
 from __future__ import annotations
 
@@ -88,6 +88,22 @@ def test_renderings_are_real_files_with_real_merges(rendered, name, fmt):
         for c in merged:
             assert f"{col(c.col + 1)}{top + c.row}:{col(c.col + c.cs)}{top + c.row + c.rs - 1}" in ranges
         assert ws.cell(1, 1).value == spec.title
+    elif fmt == "xls_xml":
+        from lxml import etree
+        ss = "{urn:schemas-microsoft-com:office:spreadsheet}"
+        cells = list(etree.fromstring(path.read_bytes()).iter(ss + "Cell"))
+        table = cells[len(cells) - len(spec.footer) - len(spec.grid.cells):len(cells) - len(spec.footer)]
+        assert [(int(c.get(ss + "MergeDown", 0)) + 1, int(c.get(ss + "MergeAcross", 0)) + 1) for c in table] == [
+            (c.rs, c.cs) for c in spec.grid.cells]
+        from render.excel2003 import stored_number
+        assert ["".join(c.itertext()) for c in table] == [
+            (stored_number(c.text, c.xl) or (c.text,))[0] for c in spec.grid.cells]
+    elif fmt == "xls_html":
+        from lxml import html
+        [table] = html.fromstring(path.read_bytes()).findall(".//table")
+        spans = [(int(td.get("rowspan", 1)), int(td.get("colspan", 1))) for td in table.iter("td")]
+        assert spans[-len(spec.grid.cells) - len(spec.footer):len(spans) - len(spec.footer)] == [
+            (c.rs, c.cs) for c in spec.grid.cells]
     elif fmt == "docx":
         import docx
         d = docx.Document(path)
@@ -120,7 +136,7 @@ def test_renderings_are_real_files_with_real_merges(rendered, name, fmt):
 # ---- the readers give back the grid --------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(SPECS))
-@pytest.mark.parametrize("fmt", ["xlsx", "docx", "html", "pdf", "markdown", "tsv"])
+@pytest.mark.parametrize("fmt", ["xlsx", "xls_xml", "xls_html", "docx", "html", "pdf", "markdown", "tsv"])
 def test_readers_give_back_the_grid(rendered, name, fmt):
     """The table a reader finds is the grid the fixture was written as: every printed cell at its
     row and column with its spans (text copies carry no spans: row, column and text), allowing
@@ -252,10 +268,10 @@ def test_mixed_folder_ingests_every_good_file_and_names_every_bad_one(tmp_path, 
 
 
 def test_truncated_text_copy_yields_what_it_holds(tmp_path):
-    """A copy cut after the 质量指标 row: the project with its header, budget and the first three
-    indicators, and a warning for the file."""
+    """A copy out of Excel cut after the 质量指标 row: the project with its header, budget and the
+    first three indicators, and a warning for the file."""
     spec = SPECS["shenbao_wanyuan"]
-    text = render(spec, "pipe", tmp_path).read_text("utf-8")
+    text = render(spec, "tsv", tmp_path).read_text("utf-8")
     cut = text[:text.index("培训考核合格率")]
     cut = cut + text[len(cut):].split("\n", 1)[0] + "\n"
     path = tmp_path / "cut.txt"

@@ -1,7 +1,8 @@
 """Test helper: render a fixture spec (``render.spec``) to a real file of each format.
 
 Office files are written by the libraries users' tools write them with (openpyxl, python-docx,
-reportlab); HTML is a bureau's web page around a ``<table>``; text copies are what pasting
+reportlab), the ".xls" files of web systems as what they are (Excel 2003 XML, Excel-flavoured
+HTML; a BIFF8 .xls has no maintained writer); HTML is a bureau's web page around a ``<table>``; text copies are what pasting
 the table out of Excel, Word or a browser gives. Renderings are made at test time in a tmp
 dir, never committed.
 
@@ -14,6 +15,8 @@ from pathlib import Path
 # format → file name suffix. Text copies are all saved as .txt, as users save pasted text.
 SUFFIX = {
     "xlsx": ".xlsx",
+    "xls_xml": ".xls",          # Excel 2003 XML Spreadsheet saved as .xls (web systems' exports)
+    "xls_html": ".web.xls",     # an HTML table saved as .xls ("Excel web page")
     "docx": ".docx",
     "html": ".html",
     "pdf": ".pdf",
@@ -24,19 +27,19 @@ SUFFIX = {
     "spaces": ".spaces.txt",    # each row's cells run together with spaces
     "oneline": ".oneline.txt",  # the whole table on one line
 }
-FORMATS = ("xlsx", "docx", "html", "pdf", "pipe", "markdown", "cells", "tsv")
-OFFICE = ("xlsx", "docx", "html", "pdf")
+FORMATS = ("xlsx", "xls_xml", "xls_html", "docx", "html", "pdf", "pipe", "markdown", "cells", "tsv")
+OFFICE = ("xlsx", "xls_xml", "xls_html", "docx", "html", "pdf")
 TEXT = ("pipe", "markdown", "cells", "tsv")
 LOSSY = ("spaces", "oneline")
 
 
 def render(spec, fmt: str, directory: str | Path, stem: str | None = None) -> Path:
     """Write ``spec`` as ``fmt`` into ``directory`` and return the file's path."""
-    from render import html, office, pdf, text
+    from render import excel2003, html, office, pdf, text
 
     path = Path(directory) / f"{stem or spec.name}{SUFFIX[fmt]}"
     writers = {"xlsx": office.write_xlsx, "docx": office.write_docx, "html": html.write_html,
-               "pdf": pdf.write_pdf}
+               "pdf": pdf.write_pdf, "xls_xml": excel2003.write_xls_xml, "xls_html": excel2003.write_xls_html}
     if fmt in writers:
         writers[fmt](spec, path)
     else:
