@@ -65,9 +65,12 @@ def test_env_data_dir(tmp_path, monkeypatch, seed_path):
 def test_search_json(run):
     r = run("search", "能耗在线监测", "--k", "3", "--json")
     assert r.exit_code == 0, r.output
-    hits = json.loads(r.output)
+    out = json.loads(r.output)
+    assert out["applied"] == [] and out["message"] == ""   # no condition in the query, something relevant
+    hits = out["hits"]
     assert hits[0]["project_name"] == "国能中心（市能耗在线监测系统）"
-    assert set(hits[0]) == {"project_iri", "project_name", "score", "passages"}
+    assert set(hits[0]) == {"project_iri", "project_name", "score", "passages", "budget_total", "coverage"}
+    assert hits[0]["budget_total"] == "3998000"   # 项目总预算 of 国能中心, seed line 453: 3,998,000 元
     p = hits[0]["passages"][0]
     assert set(p) >= {"field", "text", "highlights", "span"}
     start, end = p["highlights"][0]
@@ -77,9 +80,12 @@ def test_search_json(run):
 def test_search_text_output_and_filters(run):
     r = run("search", "系统运维", "--type", "信息化建设工程类", "--k", "10")
     assert r.exit_code == 0, r.output
-    names = [line.split(".", 1)[1].split("  (score")[0].strip() for line in r.output.splitlines() if "(score" in line]
+    hits = [line.split(".", 1)[1].split("  (score")[0].strip() for line in r.output.splitlines() if "(score" in line]
+    names = [h.split("  项目总预算")[0] for h in hits]
     assert sorted(names) == sorted(["“互联网+计量”公共服务平台(运维)", "上海市计量院网上政务大厅(运维)", "实验室管理网系统(运维)"])
-    assert "【" in r.output
+    assert "【" in r.output and "performance_type=信息化建设工程类" in r.output.splitlines()[0]
+    # each hit shows its budget: 实验室管理网系统(运维) is 727,434 元 (seed line 795)
+    assert "实验室管理网系统(运维)  项目总预算 727,434元（72.7434万元）" in hits
 
 
 def test_sparql_formats(run):
