@@ -186,6 +186,17 @@ def test_renderings_give_equal_records(parsed, name):
         assert result.departments == base.departments, f"{fmt} differs from xlsx"
 
 
+def test_gbk_text_copy_gives_the_same_records(tmp_path, parsed):
+    """A copy out of Excel saved by Windows Notepad as ANSI (GBK, CRLF) reads like the UTF-8 copy."""
+    text = render(SPECS["zipingbiao"], "tsv", tmp_path).read_text("utf-8")
+    path = tmp_path / "自评表.txt"
+    path.write_bytes(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("gbk"))
+    doc = read_path(path)
+    assert doc.encoding in ("gb18030", "gbk")
+    assert doc.text == parsed("zipingbiao", "tsv")[0].text
+    assert parse(doc).projects == parsed("zipingbiao", "tsv")[1].projects
+
+
 @pytest.mark.parametrize("name,fmt", [("zipingbiao", "docx"), ("flat_unit", "html"), ("pifubiao", "pdf"),
                                       ("shenbao_split", "pipe")])
 def test_spans_point_at_their_text(parsed, name, fmt):
