@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from ingest import identifiers as iris
-from ingest.records import Citation, Project, Span
+from ingest.legal.citations import BASIS_SECTIONS
+from ingest.records import Citation, Project, Section, Span
 from ingest.support.score import char_bigrams
 
 BUDGET_RULE_LEVEL = "预算管理规定"
@@ -90,22 +91,30 @@ def citation_coverage(project: Project, section: str = "legal_basis") -> float |
     return covered / (sec.span.end - sec.span.start)
 
 
+def basis_section(p: Project) -> Section | None:
+    """The cell that states the project's basis: 立项依据, else 项目审批 (national templates);
+    None when the table prints neither."""
+    return next((s for key in BASIS_SECTIONS for s in p.sections if s.key == key), None)
+
+
 def _legal_basis_finding(p: Project) -> Finding | None:
-    sec = next((s for s in p.sections if s.key == "legal_basis"), None)
-    text = (sec.text if sec else "") or ""
+    sec = basis_section(p)
+    if sec is None:   # the template has no such cell: nothing to say about it (no_concrete_basis still applies)
+        return None
+    text, name = sec.text or "", sec.label or "立项依据"
     pid = iris.project_iri(p.id)
     if not char_bigrams(text):
-        return Finding(EMPTY_LEGAL_BASIS, p.name, None, f"{p.name}：立项依据为空。", pid, sec.span if sec else None)
-    others = [(containment(text, s.text or ""), s.label) for s in p.sections if s.key != "legal_basis"]
+        return Finding(EMPTY_LEGAL_BASIS, p.name, None, f"{p.name}：{name}为空。", pid, sec.span)
+    others = [(containment(text, s.text or ""), s.label) for s in p.sections if s.key != sec.key]
     share, label = max(others, default=(0.0, ""))
     if share >= REPEAT_THRESHOLD:
         return Finding(LEGAL_BASIS_REPEATS, p.name, None,
-                       f"{p.name}：立项依据与“{label}”重复（{share:.0%} 的字符二元组相同），没有给出独立的依据。",
+                       f"{p.name}：{name}与“{label}”重复（{share:.0%} 的字符二元组相同），没有给出独立的依据。",
                        pid, sec.span)
-    coverage = citation_coverage(p)
+    coverage = citation_coverage(p, sec.key)
     if coverage is not None and coverage < CITATION_COVERAGE_MIN:
         return Finding(LEGAL_BASIS_DESCRIPTION, p.name, None,
-                       f"{p.name}：立项依据主要是情况描述，引用只占 {coverage:.0%}。", pid, sec.span)
+                       f"{p.name}：{name}主要是情况描述，引用只占 {coverage:.0%}。", pid, sec.span)
     return None
 
 
@@ -125,7 +134,9 @@ def gaps(projects: Sequence[Project]) -> list[Finding]:
       documents are cited in other sections (e.g. 保证项目实施的制度、措施).
 
     A 立项依据 that restates the overview but names a standard (JJG 912-2010) still gives
-    its indicators a concrete basis: only the 立项依据 itself is reported.
+    its indicators a concrete basis: only the 立项依据 itself is reported. Tables of the national
+    templates state their basis in 项目审批 instead; a table with neither cell gets no finding
+    about the cell (only ``no_concrete_basis`` when it cites nothing concrete anywhere).
     Example: ``{f.project for f in gaps(projects) if f.kind == "no_concrete_basis"}``
     """
     out: list[Finding] = []
@@ -144,12 +155,12 @@ def gaps(projects: Sequence[Project]) -> list[Finding]:
             if not p.indicators:
                 out.append(Finding(NO_CONCRETE_BASIS, p.name, None, f"{p.name}：项目{cited}。",
                                    iris.project_iri(p.id), p.source))
-        elif not any(c.section == "legal_basis" for c in concrete):
+        elif not any(c.section in BASIS_SECTIONS for c in concrete) and basis_section(p) is not None:
+            sec = basis_section(p)
             where = sorted({c.section for c in concrete})
             out.append(Finding(BASIS_OUTSIDE_LEGAL_BASIS, p.name, None,
-                               f"{p.name}：立项依据只有预算管理规定，具体依据（{len(concrete)} 处）引用在 "
-                               f"{'、'.join(where)} 栏目。", iris.project_iri(p.id),
-                               next((s.span for s in p.sections if s.key == "legal_basis"), None)))
+                               f"{p.name}：{sec.label or '立项依据'}只有预算管理规定，具体依据（{len(concrete)} 处）引用在 "
+                               f"{'、'.join(where)} 栏目。", iris.project_iri(p.id), sec.span))
     return out
 
 

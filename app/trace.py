@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 
 from ingest import identifiers as iris
 from ingest.errors import JixiaoError
-from ingest.records import SECTION_LABELS, Citation, Indicator, Project, Span
+from ingest.records import Citation, Indicator, Project, Span, section_label
 from ingest.support.rdf import stored_links
 from ingest.support.score import METHOD, SupportLink, basis_iris, candidates, key_function
 
@@ -319,7 +319,7 @@ def format_trace(result: TraceResult) -> str:
     for n, b in enumerate(result.bases, start=1):
         score = f"{b.score:.3f}  " if b.score is not None else ""
         lines.append(f"{n:>2}. {score}{b.heading}")
-        lines.append(f"      {b.level or '?'} · {b.issuer or '—'} · cited in {'、'.join(SECTION_LABELS.get(k, k) for k in b.sections)}")
+        lines.append(f"      {b.level or '?'} · {b.issuer or '—'} · cited in {'、'.join(section_label(k) for k in b.sections)}")
         if b.evidence or b.quote:
             lines.append(f"      “{_clip(b.evidence or b.quote, 80)}”")
         where = _where(b.span) or "; ".join(_where(e) for e in b.cited_at)

@@ -281,3 +281,25 @@ def test_fusion_functions():
     assert w == {"a": pytest.approx(0.7), "b": pytest.approx(0.3)}
     assert group_max({0: 1.0, 1: 3.0, 2: 2.0}, ["p", "p", "q"]) == {"p": 3.0, "q": 2.0}
     assert PassageHit("name", "市能耗在线监测", ((1, 3), (5, 7))).marked() == "市【能耗】在线【监测】"
+
+
+def test_passages_of_the_other_templates():
+    """Goal texts, approval cells and 自评表 deviation reasons are searchable, each with its exact span."""
+    import template_records as t
+
+    passages = build_passages(t.PROJECTS, {t.DOC_ID: t.TEXT})
+    by_field: dict[str, list] = {}
+    for p in passages:
+        by_field.setdefault(p.field, []).append(p)
+    assert {"sections.annual_goal", "sections.summary", "sections.approval", "sections.term_goal",
+            "indicator", "deviation", "citation"} <= set(by_field)
+    assert [p.text for p in by_field["deviation"]] == [
+        "养护里程：汛期水毁路段抢修挤占养护计划，下年提前安排", "群众出行时间缩短率：部分路段未完工"]
+    for p in by_field["deviation"] + by_field["sections.annual_goal"]:
+        source = t.TEXT[p.span.start:p.span.end]
+        assert source in p.text
+    first = next(p for p in by_field["indicator"] if p.project_id == t.SELF_PROJECT.id)
+    assert first.text == "产出指标／数量指标／养护里程：≥300公里；实际完成值：280公里"
+    # a 申报表 row has no actual value: the row reads as before
+    assert next(p.text for p in by_field["indicator"] if p.project_id == t.APP_PROJECT.id) == \
+        "产出指标／数量指标／新建供水工程：=12处"

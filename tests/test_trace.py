@@ -33,7 +33,7 @@ from conftest import ROOT, SEED
 from oxigraph_server import oxigraph_server  # noqa: F401  (fixture)
 
 CASES = ROOT / "tests" / "eval" / "trace_cases.jsonl"
-QUERY = ROOT / "queries" / "indicator_support.rq"
+QUERY = ROOT / "ontology" / "queries" / "indicator_support.rq"
 GN = "国能中心（市能耗在线监测系统）"
 TF = "时频实验室运维费"
 LI = "大型仪器项目经费"
@@ -479,3 +479,52 @@ def test_direct_trace_needs_no_encoder(projects):
     assert result.project.name == TF and all(b.score is None for b in result.bases)
     assert [b.title for b in result.bases][:2] == [
         "上海系统推进全面创新改革试验加快建设具有全球影响力的科技创新中心方案", "2020年市级财政预算管理办法"]
+
+
+# -- the other templates (issue 9): no 立项依据 cell, 项目审批, bases in goal texts ---------------
+def _template_projects():
+    import template_records as t
+    bare = dataclasses.replace(t.APP_PROJECT, id="0" * 16, name="无栏目项目", sections=(), citations=(), periods=(),
+                               unplaced=())
+    return t, [*t.PROJECTS, bare]
+
+
+def test_trace_and_gaps_on_projects_of_the_other_templates():
+    t, projects = _template_projects()
+    text = (lambda doc: t.TEXT if doc == t.DOC_ID else None)
+    result = trace(projects, "养护里程", doc_text_fn=text)
+    (basis,) = result.bases
+    assert (basis.title, basis.doc_number, basis.sections) == ("某县农村公路养护管理办法", "某交发〔2020〕9号", ("annual_goal",))
+    assert basis.cited_at[0].text == "某县农村公路养护管理办法（某交发〔2020〕9号）"
+    assert "cited in 本年度绩效目标" in render_trace(result)          # the cell's label, not its key
+    (basis,) = trace(projects, "新建供水工程", project=t.APP_NAME, doc_text_fn=text).bases
+    assert (basis.doc_number, basis.sections) == ("某发改投资〔2021〕88号", ("approval",))
+    assert trace(projects, "新建供水工程", project="无栏目项目").bases == ()
+    # 项目审批 states the 申报表's basis; the 自评表 has no basis cell, so nothing is said about one;
+    # the table without sections cites nothing: only its indicators are reported, without a crash
+    findings = gaps(projects)
+    assert [(f.kind, f.project, f.indicator) for f in findings] == [
+        (NO_CONCRETE_BASIS, "无栏目项目", ind.name) for ind in projects[-1].indicators]
+
+
+def test_an_approval_cell_is_checked_like_a_legal_basis():
+    t, _ = _template_projects()
+    empty = dataclasses.replace(t.APP_PROJECT, sections=(dataclasses.replace(t.APP_PROJECT.sections[0], text=""),),
+                                citations=())
+    (finding, *rest) = gaps([empty])
+    assert finding.kind == "empty_legal_basis" and finding.message.endswith("项目审批为空。")
+    assert {f.kind for f in rest} == {NO_CONCRETE_BASIS}
+
+
+def test_support_links_and_stored_trace_for_the_other_templates(encoder, vectors):
+    t, projects = _template_projects()
+    links = support_links(projects, encoder, t.TEXT, cache=vectors)
+    # every indicator of a project that cites something gets a link to each basis, the one without none
+    linked = {link.indicator_iri for link in links}
+    expected = {iris.indicator_iri(p.id, n) for p in projects if p.citations for n in range(1, len(p.indicators) + 1)}
+    assert linked == expected and len(expected) == 7
+    store = EmbeddedStore(None)
+    store.replace_graph(iris.graph_iri(t.DOC_ID), document_quads(t.DOC_ID, t.FILE, t.TEXT, projects, t.DEPARTMENTS))
+    store.replace_graph(inferred_graph_iri(t.DOC_ID), support_quads(t.DOC_ID, projects, links, encoder_name=encoder.name))
+    result = trace(projects, "群众出行时间缩短率", store=store, doc_text_fn=lambda d: t.TEXT)
+    assert [b.doc_number for b in result.bases] == ["某交发〔2020〕9号"] and result.bases[0].rank == 1

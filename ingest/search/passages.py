@@ -1,8 +1,9 @@
 """Search passages: the units that BM25 and the vector index score.
 
 A project yields one passage for its name, one per paragraph or sentence window
-(≤ ``MAX_CHARS``) of each narrative section, one per indicator row and one per
-citation. Each passage keeps a source :class:`~ingest.records.Span` so a hit can
+(≤ ``MAX_CHARS``) of each narrative section (the goal, approval and summary cells of the
+other templates too), one per indicator row, one per deviation reason (偏差原因分析及改进措施
+of a 自评表) and one per citation. Each passage keeps a source :class:`~ingest.records.Span` so a hit can
 be traced back to the characters of the document it came from.
 
 Example: ``build_passages(parse_document(read_path("data/x.txt")).projects)``
@@ -31,7 +32,7 @@ class Passage:
 
     - ``id``: stable within the index, ``{project_id}/{field}/{n}``.
     - ``field``: where the text came from: ``name``, ``sections.<key>`` (e.g.
-      ``sections.legal_basis``), ``indicator`` or ``citation``.
+      ``sections.legal_basis``, ``sections.annual_goal``), ``indicator``, ``deviation`` or ``citation``.
     - ``text``: what is indexed and shown; for an indicator a rendered row
       (``产出目标／数量／用户注册数：=50家``), for a citation title, number, article and quote.
     - ``span``: the source characters; for a section window the exact window when
@@ -124,9 +125,11 @@ def _sub_span(span: Span | None, offsets: list[int] | None, a: int, b: int) -> S
 
 # -- rendering -----------------------------------------------------------------------------
 def render_indicator(ind: Indicator) -> str:
-    """``产出目标／数量／用户注册数：=50家`` (levels that are missing are left out)."""
+    """``产出目标／数量／用户注册数：=50家`` (levels that are missing are left out), with the actual
+    value of a 自评表 after it: ``…／养护里程：≥300公里；实际完成值：280公里``."""
     path = "／".join(x for x in (ind.level1, ind.level2, ind.name) if x)
-    return f"{path}：{ind.target_raw}" if ind.target_raw else path
+    text = f"{path}：{ind.target_raw}" if ind.target_raw else path
+    return f"{text}；实际完成值：{ind.actual_raw}" if ind.actual_raw else text
 
 
 def render_citation(c: Citation) -> str:
@@ -165,6 +168,8 @@ def project_passages(project: Project, doc_text: str | None = None,
             add(f"sections.{section.key}", n, text[a:b], _sub_span(section.span, offsets, a, b))
     for n, ind in enumerate(project.indicators):
         add("indicator", n + 1, render_indicator(ind), ind.span)
+        if ind.deviation:   # why a 自评表 target was missed: searchable on its own
+            add("deviation", n + 1, f"{ind.name}：{ind.deviation}", ind.spans.get("deviation", ind.span))
     for n, cit in enumerate(project.citations):
         add("citation", n + 1, render_citation(cit), cit.span)
     return out
