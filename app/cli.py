@@ -352,7 +352,7 @@ def export_graph(ctx, fmt):
 @kb_options
 @click.pass_context
 def sparql(ctx, query, fmt):
-    """Run a SPARQL query: the text itself, @file.rq, or the name of a saved query in queries/.
+    """Run a SPARQL query: the text itself, @file.rq, or the name of a saved query in ontology/queries/.
 
     Saved queries: `jixiao queries`. The default graph is the union of every document's graph.
 
@@ -378,7 +378,7 @@ def sparql(ctx, query, fmt):
 @cli.command()
 @kb_options
 def queries():
-    """List the saved example queries (queries/*.rq) and what each answers.
+    """List the saved example queries (ontology/queries/*.rq) and what each answers.
 
     \b
     Example:

@@ -67,7 +67,7 @@ class GraphSink:
             from ingest.support.score import support_links
             from ingest.support.rdf import inferred_graph_iri, support_quads
             # every basis of every indicator, ranked: trace shows the whole ranking from the graph,
-            # queries/indicator_support.rq the best three
+            # ontology/queries/indicator_support.rq the best three
             links = support_links(result.projects, self.kb.encoder, doc.text)
             self.kb.graph.replace_graph(inferred_graph_iri(doc.doc_id),
                                         support_quads(doc.doc_id, result.projects, links,

@@ -1,4 +1,5 @@
-"""The saved example queries in ``queries/*.rq``: list them, find one by name.
+"""The saved example queries in ``ontology/queries/*.rq`` (package data, so a wheel install
+has them): list them, find one by name.
 
 Each file starts with a ``#`` comment saying what it answers.
 
@@ -12,15 +13,15 @@ from pathlib import Path
 
 from ingest.errors import JixiaoError
 
-from app.settings import REPO_ROOT
+from ontology import ONTOLOGY_DIR
 
-QUERIES_DIR = REPO_ROOT / "queries"
+QUERIES_DIR = ONTOLOGY_DIR / "queries"
 # A bare word (budget_by_unit_year, my-query.rq) can only be a saved query's name: no SPARQL query is one word.
 _NAME = re.compile(r"[\w.-]+")
 
 
 class UnknownQueryError(JixiaoError):
-    """A saved-query name that ``queries/`` does not hold; the hint lists the names.
+    """A saved-query name that ``ontology/queries/`` does not hold; the hint lists the names.
 
     Example: ``UnknownQueryError("no saved query named 'budgets'", hint="saved queries: …")``
     """

@@ -6,7 +6,7 @@
   pyoxigraph; for CONSTRUCT/DESCRIBE answers ``json`` is JSON-LD and ``xml`` RDF/XML.
 - ``nt``/``ttl``: CONSTRUCT/DESCRIBE answers as N-Triples or Turtle.
 
-Example: ``print(render(kb.sparql(load_query("@queries/budgets.rq")), "table"))``
+Example: ``print(render(kb.sparql(load_query("@ontology/queries/budget_change.rq")), "table"))``
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ NUMERIC = {XSD + t for t in (
 def load_query(text: str, base_dir: str | Path | None = None) -> str:
     """The query itself, or the content of ``@file.rq`` (relative to ``base_dir``).
 
-    Example: ``load_query("@queries/projects.rq")``
+    Example: ``load_query("@ontology/queries/project_card.rq")``
     """
     if not text.startswith("@"):
         return text

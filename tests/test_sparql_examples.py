@@ -1,4 +1,4 @@
-"""Every saved query in queries/*.rq, with answers computed by hand from the seed document,
+"""Every saved query in ontology/queries/*.rq, with answers computed by hand from the seed document,
 on the embedded store and on a real Oxigraph server."""
 from datetime import date
 from decimal import Decimal

@@ -32,7 +32,13 @@ def read_judgements(path: str | os.PathLike, required: Sequence[str],
     """Read a JSONL file of judged items; each must have a non-empty value for every key in
     ``required``. Each item gets its ``line`` number, for messages."""
     out = []
-    with open(path, encoding="utf-8") as f:
+    try:
+        f = open(path, encoding="utf-8")
+    except FileNotFoundError:
+        raise error("no such file", file=str(path),
+                    hint="jixiao's own judged sets are in the source tree (tests/eval/), not in a wheel: run from "
+                         "a checkout, or pass a JSONL file (eval search --queries FILE, eval trace --cases FILE)") from None
+    with f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue

@@ -92,7 +92,7 @@ def default_prefixes() -> dict[str, str]:
 
 
 SYNTAX_HINT = ("the caret marks where the parser stopped; the saved queries are working examples "
-               "(`jixiao queries`, queries/*.rq)")
+               "(`jixiao queries`, ontology/queries/*.rq)")
 
 
 def query_error(message: str, query: str) -> QueryError:
