@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -200,3 +201,30 @@ def test_shapes_reject_a_negative_executed_amount_and_an_unknown_source_key():
 def test_shapes_reject_a_department_read_as_the_wrong_kind_and_a_bad_money_unit():
     ok, report = _with(department=dataclasses.replace(t.DEPARTMENT, kind="申报", money_unit="美元"))
     assert not ok and "tableKind" in report and "moneyUnit" in report
+
+
+# ---------------------------------------------------------------- the template fixtures, read end to end
+
+FIXTURES = sorted(p.stem for p in (Path(__file__).parent / "fixtures" / "templates").glob("*.py"))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "html"])
+@pytest.mark.parametrize("name", FIXTURES)
+def test_graph_of_every_template_fixture_validates(name, fmt, tmp_path):
+    """Each template family (tests/fixtures/templates), rendered and read by the interpreter, maps to
+    a graph the shapes accept, with one node per record of the hand-worked expectation."""
+    from ingest.parse.grid import parse_grids
+    from ingest.read import read_path
+    from render import render
+    from render.spec import load_spec
+
+    spec = load_spec(name)
+    doc = read_path(render(spec, fmt, tmp_path))
+    result = parse_grids(doc)
+    quads = document_quads(doc.doc_id, doc.name, doc.text, result.projects, result.departments)
+    ok, report = validate(quads)
+    assert ok, report
+    s = ox.Store()
+    s.extend(quads)
+    (n,), = rows(s, "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r jx:tableKind ?k }")
+    assert n == len(spec.expected)

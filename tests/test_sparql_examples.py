@@ -257,3 +257,54 @@ def test_midterm_targets(tkb):
 def test_unplaced_rows(tkb):
     assert rows(tkb, "unplaced_rows") == [
         (WATER, "templates_made_up.txt", "text table 2", 8, "备注 | 资金已列入县级预算", "no label of the vocabulary")]
+
+
+# ---------------------------------------------------------------- end to end: rendered template fixtures
+# 自评表 (zipingbiao), 批复表 (pifubiao) and 部门整体支出表 (bumen_zhengti) rendered to .xlsx and ingested;
+# the expected rows are worked out from the tables in tests/fixtures/templates/*.py.
+ZP = "农村人居环境整治提升补助资金"
+
+
+@pytest.fixture(scope="module")
+def fkb(tmp_path_factory):
+    from render import render
+    from render.spec import load_spec
+
+    files = tmp_path_factory.mktemp("fixtures")
+    paths = [render(load_spec(n), "xlsx", files) for n in ("zipingbiao", "pifubiao", "bumen_zhengti")]
+    kb = KnowledgeBase.open(tmp_path_factory.mktemp("kb-fixtures"))
+    report = kb.ingest(paths, index=False)
+    assert not report.failed
+    yield kb
+    kb.close()
+
+
+def test_saved_queries_on_ingested_template_fixtures(fkb):
+    # 新建农村公厕: 40座 planned, 36座 built (分值 10, 得分 9); every other actual value reached its target
+    # (项目完工时间 is a date, not compared)
+    assert rows(fkb, "missed_targets") == [
+        (ZP, "新建农村公厕", "40座", "36座", Decimal(10), Decimal(9), Decimal(1), "4座公厕因选址调整顺延至下年，已落实新址")]
+    # 全年执行数 / 全年预算数 (万元): 上年结转 5.00/5.00, 财政拨款 38.00/40.00, 其他 2.60/3.00, 合计 45.60/48.00;
+    # the 批复表's lines print planned amounts only
+    got = rows(fkb, "execution_rate_by_source")
+    assert [(r[0], r[3], r[4]) for r in got] == [
+        ("carryover", Decimal(50000), Decimal(50000)), ("fiscal", Decimal(400000), Decimal(380000)),
+        ("other", Decimal(30000), Decimal(26000)), ("total", Decimal(480000), Decimal(456000))]
+    assert [round(r[5], 4) for r in got] == [Decimal(1), Decimal("0.95"), Decimal("0.8667"), Decimal("0.95")]
+    # 产出 15 + 10 + 15 + 10 points, 15 + 9 + 15 + 8 earned; 效益 15 + 15 / 15 + 15; 满意度 10 / 10
+    assert rows(fkb, "self_evaluation_scores") == [
+        (ZP, "产出指标", Decimal(50), Decimal(47), 4), (ZP, "效益指标", Decimal(30), Decimal(30), 2),
+        (ZP, "满意度指标", Decimal(10), Decimal(10), 1)]
+    # 2,486.50 = 1,366.50 基本 + 1,120.00 项目 (万元), six indicators, no project table of that department
+    assert rows(fkb, "department_funds") == [
+        ("某县市场监督管理局", "215", 2022, Decimal(24865000), Decimal(13665000), Decimal(11200000), "万元", 6, 0)]
+    assert rows(fkb, "tables_by_kind") == [("批复", 2022, 1), ("整体支出", 2022, 1), ("自评", 2021, 1)]
+    mid = rows(fkb, "midterm_targets")
+    assert {(r[0], r[1], r[2]) for r in mid} == {("畜禽粪污资源化利用整县推进项目", 2022, 2024)}
+    assert sorted((r[3], r[4]) for r in mid) == sorted([
+        ("扶持规模养殖场粪污处理设施建设", "30个"), ("设施建设验收合格率", "100%"), ("项目完成时限", "2024年12月底前"),
+        ("有机肥加工利用增加收入", "≥600万元"), ("畜禽粪污综合利用率", "≥85%"), ("单个养殖场补助标准", "≤30万元"),
+        ("项目实施引发信访", "0件"), ("施工期临时占用耕地", "≤5亩"), ("养殖户满意度", "≥90%")])
+    assert [r[3] for r in mid] == sorted(r[3] for r in mid)
+    ok, report = fkb.validate()      # what `jixiao validate` runs
+    assert ok, report
