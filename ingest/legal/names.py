@@ -14,7 +14,9 @@ number in brackets is taken too (``某县人民政府关于印发某某方案的
 Offsets are those of the text passed in; nothing here builds a ``Citation``
 (``ingest.legal.citations`` does).
 
-Example: ``[n for _, _, n in basis_names("信息化项目管理办法、信息化需求变更管理办法")]``
+Example:
+    >>> [n for _, _, n in basis_names("信息化项目管理办法、信息化需求变更管理办法")]
+    ['信息化项目管理办法', '信息化需求变更管理办法']
 """
 from __future__ import annotations
 
@@ -57,7 +59,9 @@ class Vocabulary:
 def vocabulary() -> Vocabulary:
     """The name vocabulary, loaded once.
 
-    Example: ``"办法" in vocabulary().suffix``
+    Example:
+        >>> "办法" in vocabulary().suffix
+        True
     """
     words: dict[str, list[str]] = {k: [] for k in KINDS}
     for n, (kind, word) in read_table("basis_names.tsv", 2):
@@ -68,20 +72,28 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(**{k: tuple(sorted(v, key=len, reverse=True)) for k, v in words.items()})
 
 
+@lru_cache(maxsize=None)
+def _endings() -> tuple[str, ...]:
+    v = vocabulary()
+    return tuple(sorted(v.suffix + v.de_suffix, key=len, reverse=True))
+
+
 def is_basis_name(name: str) -> bool:
     """True when ``name`` (no 《》) names a particular law, rule or document.
 
     It ends with a suffix word (a version mark such as （试行） may follow), has at least
     three Chinese characters before it, does not start with a verb and names no generic
     class (相关规定, 规章制度). 通知 / 批复 / 函 … need 的 or 关于 before them.
-    Example: ``is_basis_name("信息化项目管理办法") and not is_basis_name("相关管理制度")``
+    Example:
+        >>> is_basis_name("信息化项目管理办法"), is_basis_name("相关管理制度")
+        (True, False)
     """
     v = vocabulary()
     core = _VERSION.sub("", name.strip()).strip()
     if not _NAME.fullmatch(core) or len(core) > MAX_CHARS or core.count("（") + core.count("(") != \
             core.count("）") + core.count(")"):
         return False
-    suffix = next((w for w in sorted(v.suffix + v.de_suffix, key=len, reverse=True) if core.endswith(w)), None)
+    suffix = next((w for w in _endings() if core.endswith(w)), None)
     if suffix is None:
         return False
     stem = core[:-len(suffix)]
@@ -97,7 +109,9 @@ def is_basis_name(name: str) -> bool:
 def split_names(start: int, end: int, text: str) -> list[tuple[int, int]] | None:
     """``text[start:end]`` as one or more names printed with no separator, or None.
 
-    Example: ``split_names(0, 20, "信息化项目管理办法信息化项目需求变更管理办法")`` → two ranges
+    Example:
+        >>> split_names(0, 22, "信息化项目管理办法信息化项目需求变更管理办法")
+        [(0, 9), (9, 22)]
     """
     v = vocabulary()
     piece = text[start:end]
@@ -146,28 +160,35 @@ def _strip_lead(start: int, end: int, text: str) -> int:
     return start + len(lead) if lead else start
 
 
+_HARD_RE = re.compile("[" + re.escape("".join(sorted(_HARD))) + "]")
+
+
+def _mask(size: int, ranges: Sequence[tuple[int, int]]) -> bytearray:
+    out = bytearray(size)
+    for s, e in ranges:
+        s, e = max(0, s), min(e, size)
+        if e > s:
+            out[s:e] = b"\x01" * (e - s)
+    return out
+
+
 class _Scanner:
     def __init__(self, text: str, opaque: Sequence[tuple[int, int]], breaks: Sequence[tuple[int, int]]):
         self.text = text
-        self.blocked = [False] * len(text)
-        for s, e in opaque:
-            for i in range(max(0, s), min(e, len(text))):
-                self.blocked[i] = True
-        self.hard = [False] * len(text)
-        for s, e in breaks:
-            for i in range(max(0, s), min(e, len(text))):
-                self.hard[i] = True
+        self.blocked = _mask(len(text), opaque)
+        self.hard = _mask(len(text), breaks)
 
     def is_hard(self, i: int) -> bool:
         return not self.blocked[i] and (self.hard[i] or self.text[i] in _HARD)
 
     def sentences(self) -> list[tuple[int, int]]:
+        cuts = sorted({m.start() for m in _HARD_RE.finditer(self.text) if not self.blocked[m.start()]}
+                      | {i for i, h in enumerate(self.hard) if h and not self.blocked[i]})
         out, start = [], 0
-        for i in range(len(self.text) + 1):
-            if i == len(self.text) or self.is_hard(i):
-                if i > start:
-                    out.append((start, i))
-                start = i + 1
+        for i in [*cuts, len(self.text)]:
+            if i > start:
+                out.append((start, i))
+            start = i + 1
         return out
 
     def items(self, start: int, end: int) -> list[tuple[int, int]]:
@@ -248,7 +269,9 @@ def basis_names(text: str, opaque: Sequence[tuple[int, int]] = (), breaks: Seque
     list mixes them with bare ones. ``breaks`` are list markers (``1、`` ``（2）``), which end
     an item like a sentence end. ``numbers`` are the starts of document numbers: a name in the
     running text right before ``（number）`` is taken too.
-    Example: ``basis_names("依据A县项目管理办法、B县资金管理办法")[1][2] == "B县资金管理办法"``
+    Example:
+        >>> basis_names("依据A县项目管理办法、B县资金管理办法")[1][2]
+        'B县资金管理办法'
     """
     scan = _Scanner(text, opaque, breaks)
     spans = set(scan.list_names())
