@@ -6,7 +6,9 @@ and the store stays idempotent. Helper nodes that have no identity of their own
 (a budget, a field's provenance, a selector) hang below the IRI of the node they
 describe. The scheme is drawn in ``docs/ARCHITECTURE.md``.
 
-Example: ``span_iri("33c4abcdc6cea628", 10, 20) == "https://w3id.org/jixiao/id/doc/33c4abcdc6cea628/span/10-20"``
+Example:
+    >>> span_iri("33c4abcdc6cea628", 10, 20)
+    'https://w3id.org/jixiao/id/doc/33c4abcdc6cea628/span/10-20'
 """
 from __future__ import annotations
 
@@ -47,7 +49,9 @@ def project_id(unit: str | None, year: int | None, name: str) -> str:
 def department_id(code: str | None, year: int | None, name: str) -> str:
     """Department id from its budget code (or, without one, its name) + year.
 
-    Example: ``department_id("801", 2021, "某某局") == department_id("801", 2021, "某某局（本级）")``
+    Example:
+        >>> department_id("801", 2021, "某某局") == department_id("801", 2021, "某某局（本级）")
+        True
     """
     return digest(f"department|{code or name}|{year or ''}")
 
@@ -125,7 +129,9 @@ def concept_iri(label: str) -> str:
 def framework_concept_iri(level: int, label: str) -> str:
     """SKOS concept of a framework name at level 1 or 2 (成本 is both a 一级 and a 二级 name).
 
-    Example: ``framework_concept_iri(1, "产出") != framework_concept_iri(2, "产出")``
+    Example:
+        >>> framework_concept_iri(1, "产出") != framework_concept_iri(2, "产出")
+        True
     """
     return f"{BASE}framework/{level}/{digest(label, 12)}"
 

@@ -30,7 +30,9 @@ def _xsd(name: str) -> NamedNode:
 def decimal_lexical(value: Decimal) -> str:
     """Canonical xsd:decimal form (no exponent, no trailing zeros), as Oxigraph stores it.
 
-    Example: ``decimal_lexical(Decimal("1.2E+3")) == "1200"``
+    Example:
+        >>> decimal_lexical(Decimal("1.2E+3"))
+        '1200'
     """
     text = format(value, "f")
     if "." in text:

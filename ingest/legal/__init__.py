@@ -5,5 +5,5 @@ scanner the search tokenizer uses too), ``numerals`` reads Chinese numerals, ``r
 gives each law one key, title and level. The reference tables (issuers, aliases) are package
 data in ``tables/``. Writes nothing.
 
-Example: ``extract_citations("依据《中华人民共和国计量法》第二十七条")[0].article``
+Example: ``extract_citations("依据《中华人民共和国计量法》第二十七条", "legal_basis")[0][0].article == "第二十七条"``
 """

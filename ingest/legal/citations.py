@@ -15,7 +15,10 @@ directly or after a cue (``规定`` ``明确提出`` ``中…提出`` …), so q
 (“国能中心”) are never citations; an article reference needs a cue too, so a list
 item (“…项目”第一条。) is not taken for an article of the preceding law.
 
-Example: ``extract_citations("《中华人民共和国计量法》第四条规定“…”", "legal_basis")``
+Example:
+    >>> [(c.title, c.article_num, c.level, start, end)
+    ...  for c, start, end in extract_citations("《中华人民共和国计量法》第四条规定“…”", "legal_basis")]
+    [('中华人民共和国计量法', 4, '法律', 0, 20)]
 """
 from __future__ import annotations
 
@@ -272,7 +275,11 @@ def extract_citations(text: str, section: str) -> list[tuple[Citation, int, int]
     Citations come in text order with ``span=None``. Within the section a law or
     document is cited once per article: repeats are dropped, and so is a bare mention
     (no article, no quote) of a law whose articles are cited.
-    Example: ``[c.article_num for c, s, e in extract_citations(text, "legal_basis")]``
+    Example (the bare second mention of the law whose article is cited is dropped):
+        >>> text = ("根据《中华人民共和国计量法》第九条规定“县级以上人民政府计量行政部门对社会公用计量标准器具”，"
+        ...         "以及《中华人民共和国计量法》的要求。")
+        >>> [(c.article, c.quote[:6], start, end) for c, start, end in extract_citations(text, "legal_basis")]
+        [('第九条', '县级以上人民', 2, 46)]
     """
     found = [(_finish(d, section), d.start, d.end) for d in _Reader(text).read()]
     known = title_index(c for c, _, _ in found)

@@ -10,7 +10,9 @@ The 机关代字 (``发改环资``, ``沪府发`` …) names the issuer; ``table
 maps it to the issuing authority and the level of what it issues. Standard numbers
 (``JJG 912-2010``, ``GB/T 2589-2020``) are normalized to ``CODE NUMBER-YEAR``.
 
-Example: ``normalize_doc_number("发改环资[2017]1711号") == "发改环资〔2017〕1711号"``
+Example:
+    >>> normalize_doc_number("发改环资[2017]1711号")
+    '发改环资〔2017〕1711号'
 """
 from __future__ import annotations
 
@@ -85,7 +87,9 @@ def read_table(name: str, columns: int) -> list[tuple[int, list[str]]]:
 def authorities() -> dict[str, Authority]:
     """The authorities table, loaded once: 机关代字 → ``Authority``.
 
-    Example: ``authorities()["沪府发"].issuer == "上海市人民政府"``
+    Example:
+        >>> authorities()["沪府发"].issuer
+        '上海市人民政府'
     """
     table = {}
     for n, (prefix, issuer, level) in read_table("authorities.tsv", 3):
@@ -111,7 +115,9 @@ def known_issuers() -> frozenset[str]:
 def authority_for(prefix: str | None) -> Authority | None:
     """Authority of a 机关代字: the exact row, else the longest listed prefix it starts with.
 
-    Example: ``authority_for("国市监计量规").issuer == "国家市场监督管理总局"``
+    Example:
+        >>> authority_for("国市监计量规").issuer
+        '国家市场监督管理总局'
     """
     if not prefix:
         return None
@@ -150,7 +156,9 @@ def normalize_issuer(name: str | None) -> str | None:
 def issuer_prefix(name: str) -> str | None:
     """The known issuer a text starts with (longest first), as a full name, or None.
 
-    Example: ``issuer_prefix("国家质检总局上海市人民政府") == "国家质量监督检验检疫总局"``
+    Example:
+        >>> issuer_prefix("国家质检总局上海市人民政府")
+        '国家质量监督检验检疫总局'
     """
     aliases, known = issuer_aliases(), known_issuers() | {"国务院"}
     for n in range(min(len(name), 20), 1, -1):
@@ -201,7 +209,9 @@ class DocNumber:
         """The issuer-less ``〔year〕serial号``, which still matches when the issuer was cut
         differently; None for an order number (令第132号 says nothing without its issuer).
 
-        Example: ``scan_doc_numbers("根据沪市监计量[2019]135号")[0].core == "〔2019〕135号"``
+        Example:
+            >>> scan_doc_numbers("根据沪市监计量[2019]135号")[0].core
+            '〔2019〕135号'
         """
         return self.text[len(self.prefix):] if self.text.startswith(self.prefix + "〔") else None
 
@@ -209,7 +219,9 @@ class DocNumber:
 def scan_doc_numbers(text: str) -> list[DocNumber]:
     """Every 发文字号 in ``text``, with the parts of each.
 
-    Example: ``scan_doc_numbers("（沪府发[2016]73号）")[0].prefix == "沪府发"``
+    Example:
+        >>> scan_doc_numbers("（沪府发[2016]73号）")[0].prefix
+        '沪府发'
     """
     out = []
     for m in _DOC_NUMBER.finditer(text.translate(HALF_WIDTH)):
@@ -256,7 +268,9 @@ def _trim_issuer(run: str) -> tuple[str, str]:
 def doc_authority(doc_number: str | None) -> Authority | None:
     """Issuer and level of a normalized document number: by 机关代字, or by who issued a 令.
 
-    Example: ``doc_authority("国务院令第588号").level == "行政法规"``
+    Example:
+        >>> doc_authority("国务院令第588号").level
+        '行政法规'
     """
     if not doc_number:
         return None
@@ -272,7 +286,9 @@ def doc_authority(doc_number: str | None) -> Authority | None:
 def find_doc_numbers(text: str) -> list[tuple[str, int, int]]:
     """``(normalized, start, end)`` of every 发文字号 in ``text``; offsets index ``text``.
 
-    Example: ``find_doc_numbers("（发改环资[2017]1711号）") == [("发改环资〔2017〕1711号", 1, 16)]``
+    Example:
+        >>> find_doc_numbers("（发改环资[2017]1711号）")
+        [('发改环资〔2017〕1711号', 1, 16)]
     """
     return [(d.text, d.start, d.end) for d in scan_doc_numbers(text)]
 
@@ -280,7 +296,9 @@ def find_doc_numbers(text: str) -> list[tuple[str, int, int]]:
 def normalize_doc_number(s: str) -> str:
     """A 发文字号 in GB/T 9704 form; raises ``ValueError`` if ``s`` holds none.
 
-    Example: ``normalize_doc_number("沪市监计量[\\n2019]135号") == "沪市监计量〔2019〕135号"``
+    Example:
+        >>> normalize_doc_number("沪市监计量[\\n2019]135号")
+        '沪市监计量〔2019〕135号'
     """
     found = scan_doc_numbers(s)
     if not found:
@@ -296,7 +314,9 @@ def _format_standard(code: str, number: str, year: str) -> str:
 def normalize_standard(s: str) -> str:
     """A standard number as ``CODE NUMBER-YEAR``; raises ``ValueError`` if ``s`` holds none.
 
-    Example: ``normalize_standard("GB／T2589—2020") == "GB/T 2589-2020"``
+    Example:
+        >>> normalize_standard("GB／T2589—2020")
+        'GB/T 2589-2020'
     """
     found = find_standards(s)
     if not found:
@@ -307,7 +327,9 @@ def normalize_standard(s: str) -> str:
 def find_standards(text: str) -> list[tuple[str, int, int]]:
     """``(normalized, start, end)`` of every standard or metrology-regulation number.
 
-    Example: ``find_standards("已接近JJG 91\\n2-2010《…》")[0][0] == "JJG 912-2010"``
+    Example:
+        >>> find_standards("已接近JJG 91\\n2-2010《…》")[0][0]
+        'JJG 912-2010'
     """
     out = []
     for m in STANDARD.finditer(text.translate(HALF_WIDTH)):

@@ -4,7 +4,9 @@ Handles the unit form (二十七, 一百零五, 十, 两千), the digit-by-digit
 (一〇五, 二〇二〇), the financial forms (贰拾柒), colloquial endings (一百一 = 110),
 and Arabic digits, including full-width ones and mixtures such as ``3万``.
 
-Example: ``cn_to_int("二十七") == 27``
+Example:
+    >>> cn_to_int("二十七")
+    27
 """
 from __future__ import annotations
 
@@ -26,7 +28,9 @@ NUMERAL_CHARS = "".join([*DIGITS, *UNITS, *BIG_UNITS, *SHORTHAND]) + "0123456789
 def cn_to_int(text: str) -> int:
     """Value of a Chinese or Arabic numeral; raises ``ValueError`` if ``text`` is not one.
 
-    Example: ``cn_to_int("一百零五") == 105``; ``cn_to_int("两") == 2``; ``cn_to_int("２７") == 27``
+    Example:
+        >>> cn_to_int("一百零五"), cn_to_int("两"), cn_to_int("２７")
+        (105, 2, 27)
     """
     s = unicodedata.normalize("NFKC", str(text)).strip()
     for short, long in SHORTHAND.items():

@@ -6,7 +6,9 @@ citation on its document number when it has one (``发改环资[2017]1711号`` a
 《中华人民共和国计量法》 and 《计量法》 are one title. ``infer_level`` places a citation
 in the hierarchy of norms from the title's form, the 机关代字 and the issuer.
 
-Example: ``resolution_key(Citation("计量法", None)) == resolution_key(Citation("中华人民共和国计量法", None))``
+Example:
+    >>> resolution_key(Citation("计量法", None)) == resolution_key(Citation("中华人民共和国计量法", None))
+    True
 """
 from __future__ import annotations
 
@@ -59,7 +61,9 @@ def canonical_title(title: str) -> str:
     """One spelling per title: brackets, quotes and full-width forms unified, aliases applied,
     and a national law named in full (``计量法`` → ``中华人民共和国计量法``).
 
-    Example: ``canonical_title("关于印发<财务制度>的通知") == "关于印发〈财务制度〉的通知"``
+    Example:
+        >>> canonical_title("关于印发<财务制度>的通知")
+        '关于印发〈财务制度〉的通知'
     """
     t = clean_title(title).translate(_FULL_WIDTH_ALNUM).translate(_BRACKETS)
     t = re.sub(r'"([^"]*)"', r"“\1”", t)
@@ -78,7 +82,9 @@ def title_key(title: str) -> str:
 def infer_level(title: str | None = None, doc_number: str | None = None, issuer: str | None = None) -> str | None:
     """效力层级 from the title's form, the document number's prefix and the issuer.
 
-    Example: ``infer_level("上海市节约能源条例") == "地方性法规"``
+    Example:
+        >>> infer_level("上海市节约能源条例")
+        '地方性法规'
     """
     if is_standard_number(doc_number):
         return "技术规范"
@@ -109,7 +115,9 @@ def resolution_key(citation: Citation, known: Mapping[str, str] | None = None) -
     The document number when there is one (``doc:发改环资〔2017〕1711号``, ``doc:JJG 912-2010``),
     else the title key (``title:计量法``). ``known`` (from ``title_index``) maps title keys to
     document keys seen elsewhere, so a title cited without its number joins the same node.
-    Example: ``resolution_key(Citation("中华人民共和国计量法", None)) == "title:计量法"``
+    Example:
+        >>> resolution_key(Citation("中华人民共和国计量法", None))
+        'title:计量法'
     """
     if citation.doc_number:
         d = citation.doc_number.strip()

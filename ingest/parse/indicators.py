@@ -8,7 +8,9 @@ not fit (a name broken by a stray space, a missing operator or unit, a rate
 above 100 %) are read as far as they can be, keep their raw text and carry
 ``flags`` rather than being guessed silently.
 
-Example: ``parse_target("=100%") == Target("=", Decimal(100), "%", None)``
+Example:
+    >>> parse_target("=100%")
+    Target(operator='=', value=Decimal('100'), unit='%', qualitative=None)
 """
 from __future__ import annotations
 
@@ -57,7 +59,9 @@ class Target:
 def parse_target(raw: str) -> Target:
     """Operator, number, unit, or a qualitative word, from a printed target.
 
-    Example: ``parse_target(">=95").operator == ">="``; ``parse_target("健全").qualitative == "健全"``
+    Example:
+        >>> parse_target(">=95").operator, parse_target("健全").qualitative
+        ('>=', '健全')
     """
     text = unicodedata.normalize("NFKC", raw).strip()
     m = _TARGET.match(text)
@@ -112,7 +116,9 @@ def _cells(text: str) -> list[str]:
 def join_name(parts: list[str]) -> str:
     """Join the pieces of a name broken by stray spaces: no space inside Chinese, one between Latin words.
 
-    Example: ``join_name(["成本", "率"]) == "成本率"``; ``join_name(["GDP", "growth"]) == "GDP growth"``
+    Example:
+        >>> join_name(["成本", "率"]), join_name(["GDP", "growth"])
+        ('成本率', 'GDP growth')
     """
     out = parts[0] if parts else ""
     for part in parts[1:]:

@@ -4,7 +4,9 @@ A field's value is the joined text between its label and the next label. Labels
 are matched on wrap-joined text, so a label wrapped over two lines still
 matches; the variants cover the wording of other provinces' templates.
 
-Example: ``[h.key for h in find_labels("项目名称： 甲 项目类别： 乙")] == ["name", "category"]``
+Example:
+    >>> [h.key for h in find_labels("项目名称： 甲 项目类别： 乙")]
+    ['name', 'category']
 """
 from __future__ import annotations
 

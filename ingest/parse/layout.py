@@ -7,7 +7,9 @@ text of a region with every wrap undone, plus a map from each joined character
 back to its offset in the normalized text, so any match in the joined text can
 be turned into a source span.
 
-Example: ``Joined.of("2\\n017.10").text == "2017.10"``
+Example:
+    >>> Joined.of("2\\n017.10").text
+    '2017.10'
 """
 from __future__ import annotations
 
@@ -36,7 +38,9 @@ class Line:
 def lines_of(text: str, start: int = 0, end: int | None = None) -> list[Line]:
     """Non-blank content lines of ``text[start:end]``, page-number lines dropped.
 
-    Example: ``[l.text for l in lines_of("a\\n\\n b\\n")] == ["a", "b"]``
+    Example:
+        >>> [l.text for l in lines_of("a\\n\\n b\\n")]
+        ['a', 'b']
     """
     end = len(text) if end is None else end
     out: list[Line] = []
@@ -102,7 +106,9 @@ class Joined:
 def clean(value: str) -> str:
     """Collapse runs of white space (including U+3000) and strip the ends.
 
-    Example: ``clean(" a \\u3000 b ") == "a b"``
+    Example:
+        >>> clean(" a \\u3000 b ")
+        'a b'
     """
     return re.sub(r"[\s\u3000]+", " ", value).strip()
 
@@ -115,7 +121,9 @@ def align(text: str, start: int, end: int, cleaned: str) -> list[int] | None:
     of the source; walking both strings in step recovers where each character
     came from. None when it is not a subsequence (the caller keeps the whole span).
 
-    Example: ``align("a\n b", 0, 4, "ab") == [0, 3]``
+    Example:
+        >>> align("a\\n b", 0, 4, "ab")
+        [0, 3]
     """
     out: list[int] = []
     p = start

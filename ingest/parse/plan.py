@@ -14,7 +14,9 @@ the schedule (``…工作计划如下：``, ``其次，机房搬迁…``) is not
 sentence punctuation and must be short. A plan without times (``按预算执行``) has no phases.
 Pure: text in, :class:`PlanPhase` out, with offsets into the given text.
 
-Example: ``plan_phases("项目启动 2017.05 正式验收 2017.12")[1].name == "正式验收"``
+Example:
+    >>> plan_phases("项目启动 2017.05 正式验收 2017.12")[1].name
+    '正式验收'
 """
 from __future__ import annotations
 
@@ -86,8 +88,9 @@ def _name(chunk: str, from_end: bool) -> tuple[str, int, int] | None:
 def plan_phases(text: str | None) -> list[PlanPhase]:
     """The phases of a plan text, in printed order (empty when it is not a schedule).
 
-    Example: ``[p.name for p in plan_phases("2016.04 需求调研2016.06-2016.10 系统开发")]``
-    → ``["需求调研", "系统开发"]``
+    Example:
+        >>> [p.name for p in plan_phases("2016.04 需求调研2016.06-2016.10 系统开发")]
+        ['需求调研', '系统开发']
     """
     if not text:
         return []

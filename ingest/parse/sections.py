@@ -9,7 +9,9 @@ the middle of a sentence. The true start is then inferred from content:
 first from a numbered list that runs across the label (``1、…7、`` before it,
 ``8、…`` after it), else, for 立项依据, from where the citations begin.
 
-Example: ``infer_start("概况。1、甲2、乙", "3、丙", "legal_basis") == 3``
+Example:
+    >>> infer_start("概况。1、甲2、乙", "3、丙", "legal_basis")
+    3
 """
 from __future__ import annotations
 
@@ -25,9 +27,14 @@ _LEGAL_MARK = re.compile(r"《|〔\d{4}〕|[\[［(（]\d{4}[\]］)）]\s*\d+\s*�
 
 
 def field_ranges(text: str, hits: list[LabelHit]) -> dict[str, tuple[int, int]]:
-    """Value range ``[start, end)`` of each label: from its colon to the next label.
+    """Value range ``[start, end)`` of each label: from its colon to the next label (spaces
+    around the value included; the caller strips them).
 
-    Example: ``field_ranges("项目名称： 甲 项目类别： 乙", hits)["name"] == (5, 7)``
+    Example:
+        >>> from ingest.parse.labels import find_labels
+        >>> text = "项目名称： 甲 项目类别： 乙"
+        >>> field_ranges(text, find_labels(text))
+        {'name': (5, 8), 'category': (13, 15)}
     """
     ranges: dict[str, tuple[int, int]] = {}
     for i, hit in enumerate(hits):

@@ -3,7 +3,9 @@
 Pure functions shared by every parser (the fixed-width layout parser and the grid
 interpreter) and by the front ends that accept amounts (``--budget-min 300万``).
 
-Example: ``parse_amount("138,200") == Decimal(138200)``
+Example:
+    >>> parse_amount("2,724,000"), parse_date("2020.01.01"), parse_bool("是")
+    (Decimal('2724000'), datetime.date(2020, 1, 1), True)
 """
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ _DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2
 def parse_amount(value: str, scale: int = 1) -> Decimal | None:
     """A budget cell in yuan: ``"2,724,000"`` → 2724000; blank → None (not 0).
 
-    Example: ``parse_amount("138,200") == Decimal(138200)``
+    Example:
+        >>> parse_amount("138,200")
+        Decimal('138200')
     """
     m = re.search(r"-?\d[\d,，]*(?:\.\d+)?", value)
     if not m:
@@ -41,10 +45,9 @@ def parse_money(text: str) -> Decimal:
     Full-width digits and the Chinese comma are read as their ASCII forms. Raises ``ValueError``
     (saying what is accepted) for anything else, a negative amount included.
 
-    Example: ``parse_money("1.5亿") == Decimal(150000000)``
-
-    >>> parse_money("300万"), parse_money("3,000,000"), parse_money("1.5亿元")
-    (Decimal('3000000'), Decimal('3000000'), Decimal('150000000'))
+    Example:
+        >>> parse_money("300万"), parse_money("3,000,000"), parse_money("1.5亿元")
+        (Decimal('3000000'), Decimal('3000000'), Decimal('150000000'))
     """
     norm = unicodedata.normalize("NFKC", text or "").replace("，", ",").strip()
     m = _MONEY.fullmatch(norm)

@@ -6,7 +6,9 @@ unit (``（万元）`` → 10000) or points (``（50分）`` → 50). The framew
 (一级 产出 / 效益 / 满意度 / 成本; 二级 数量 / 质量 / 时效 …) maps printed variants to canonical
 names (``canonical_level1("预期产出指标")`` → ``产出``).
 
-Example: ``VOCABULARY.lookup("项目支出名称：")`` → ``{"field": "name"}``
+Example:
+    >>> VOCABULARY.lookup("项目支出名称：")
+    {'field': 'name'}
 """
 from __future__ import annotations
 
@@ -45,7 +47,10 @@ class Label:
 def normalize(text: str) -> Label:
     """The plain form of a printed label and its bracketed asides.
 
-    Example: ``normalize(" 项目资金（万元）：").base`` → ``"项目资金"`` with ``scale`` 10000
+    Example:
+        >>> label = normalize(" 项目资金（万元）：")
+        >>> label.base, label.scale
+        ('项目资金', 10000)
     """
     t = unicodedata.normalize("NFKC", text or "")
     t = re.sub(r"\s+", "", t)
@@ -74,8 +79,9 @@ def normalize(text: str) -> Label:
 def strip_score(label: str) -> tuple[str, Decimal | None]:
     """A level label without its printed points, and the points (the top of a range).
 
-    Example: ``strip_score("产出指标(50分)")`` → ``("产出指标", Decimal(50))``;
-    ``strip_score("成本指标(0-20)分")`` → ``("成本指标", Decimal(20))``
+    Example:
+        >>> strip_score("产出指标(50分)"), strip_score("成本指标(0-20)分")
+        (('产出指标', Decimal('50')), ('成本指标', Decimal('20')))
     """
     m = _SCORE_SUFFIX.search(label)
     if m and (m.group(3) or m.group(4)):
@@ -122,7 +128,9 @@ class Vocabulary:
     def lookup(self, text: str) -> dict[str, str]:
         """Every meaning of a printed label, by category; {} when it is not a label.
 
-        Example: ``VOCABULARY.lookup("实施单位（盖章）")`` → ``{"field": "unit"}``
+        Example:
+            >>> VOCABULARY.lookup("实施单位（盖章）")
+            {'field': 'unit'}
         """
         return self.by_label.get(normalize(text).base, {})
 

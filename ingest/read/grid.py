@@ -14,7 +14,9 @@ document text between the previous table's last cell and its own first cell.
 The interpreter (``ingest.parse.grid``) reads only these tables and preambles, never a file
 format.
 
-Example: ``t = Table.from_rows([["项目名称", "某项目"]]); t.value(0, 1)`` → ``"某项目"``
+Example:
+    >>> Table.from_rows([["项目名称", "某项目"]]).value(0, 1)
+    '某项目'
 """
 from __future__ import annotations
 
@@ -114,8 +116,11 @@ class Table:
 class GridText:
     """Lays tables out as text and records where each cell's text landed.
 
-    Example: ``g = GridText(); g.add_table([[RawCell(0, 0, "项目名称"), RawCell(0, 1, "X")]]); g.text``
-    → ``"项目名称 | X\\n"``
+    Example:
+        >>> g = GridText()
+        >>> table = g.add_table([[RawCell(0, 0, "项目名称"), RawCell(0, 1, "X")]])
+        >>> g.text, [(c.text, c.start, c.end) for c in table.cells]
+        ('项目名称 | X\\n\\n', [('项目名称', 0, 4), ('X', 7, 8)])
     """
 
     parts: list[str] = field(default_factory=list)
@@ -172,7 +177,9 @@ def clean_cell(text: str | None) -> str:
     """A cell's text as laid out: line ends unified, blanks at each line's ends and blank
     lines dropped, NBSP and full-width spaces read as spaces, zero-width characters gone.
 
-    Example: ``clean_cell(" 项目\\r\\n 名称 ")`` → ``"项目\\n名称"``
+    Example:
+        >>> clean_cell(" 项目\\r\\n 名称 ")
+        '项目\\n名称'
     """
     if text is None:
         return ""

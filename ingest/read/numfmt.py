@@ -8,7 +8,9 @@ document that appear nowhere on the printed table. This covers the formats table
 ``"万元"``, dates and times, the sign sections); a format it does not understand falls back
 to General, which still prints integers without ``.0``.
 
-Example: ``format_value(1234567.0, "#,##0.00")`` → ``"1,234,567.00"``
+Example:
+    >>> format_value(1234567.0, "#,##0.00")
+    '1,234,567.00'
 """
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ _DIGIT = set("0#?")
 def format_value(value, fmt: str | None) -> str:
     """Render a cell value (number, bool, date, text) with its Excel number format.
 
-    Example: ``format_value(0.95, "0%")`` → ``"95%"``; ``format_value(3.0, "General")`` → ``"3"``
+    Example:
+        >>> format_value(0.95, "0%"), format_value(3.0, "General")
+        ('95%', '3')
     """
     if value is None:
         return ""
@@ -49,7 +53,12 @@ def format_value(value, fmt: str | None) -> str:
 
 def general(value) -> str:
     """Excel's General: integers without ``.0``, at most 15 significant digits, no exponent
-    for ordinary magnitudes. Example: ``general(0.1 + 0.2)`` → ``"0.3"``"""
+    for ordinary magnitudes.
+
+    Example:
+        >>> general(0.1 + 0.2)
+        '0.3'
+    """
     if isinstance(value, int):
         return str(value)
     d = Decimal(f"{float(value):.15g}")
@@ -158,7 +167,9 @@ def format_date(value, fmt: str | None) -> str:
     """A date or time as its format prints it; ISO ``2021-01-01`` (and ``hh:mm:ss`` when the time
     is not midnight) for General and for the locale-dependent built-in date formats.
 
-    Example: ``format_date(datetime(2021, 3, 5), 'yyyy"年"m"月"d"日"')`` → ``"2021年3月5日"``
+    Example:
+        >>> format_date(datetime(2021, 3, 5), 'yyyy"年"m"月"d"日"')
+        '2021年3月5日'
     """
     section = _BRACKET.sub("", _sections(fmt or "General")[0]).strip()
     if isinstance(value, time):

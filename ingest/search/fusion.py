@@ -14,7 +14,10 @@ non-relevant projects or between two relevant ones, so the metrics tie. RRF is t
 needs no score calibration and has no weight to tune. Re-run with
 ``evaluate_search(index, path, fusions=("rrf", "weighted"))``.
 
-Example: ``rrf({"bm25": {"a": 3.0, "b": 1.0}, "dense": {"b": 0.9, "a": 0.1}})``
+Example:
+    >>> fused = rrf({"bm25": {"a": 3.0, "b": 1.0}, "dense": {"b": 0.9, "a": 0.1}})
+    >>> fused["a"] == fused["b"] == 1 / 61 + 1 / 62   # each first in one list, second in the other
+    True
 """
 from __future__ import annotations
 
@@ -47,7 +50,9 @@ class PassageHit:
     def marked(self, open_: str = "【", close: str = "】") -> str:
         """The text with each highlight wrapped, for terminals and logs.
 
-        Example: ``PassageHit("name", "市能耗在线监测", ((1, 3),)).marked()`` → ``"市【能耗】在线监测"``
+        Example:
+            >>> PassageHit("name", "市能耗在线监测", ((1, 3),)).marked()
+            '市【能耗】在线监测'
         """
         out, pos = [], 0
         for s, e in self.highlights:
@@ -96,7 +101,10 @@ def rrf(lists: Mapping[str, Mapping[Hashable, float]], k: int = RRF_K,
         weights: Mapping[str, float] | None = None) -> dict[Hashable, float]:
     """Reciprocal rank fusion of score lists (higher score = better rank, rank 1 first).
 
-    Example: ``rrf({"x": {"a": 2, "b": 1}, "y": {"b": 5}})`` → ``{"b": 2/62…, "a": 1/61}``
+    Example:
+        >>> fused = rrf({"x": {"a": 2, "b": 1}, "y": {"b": 5}})
+        >>> fused["a"] == 1 / 61, fused["b"] == 1 / 62 + 1 / 61
+        (True, True)
     """
     fused: dict[Hashable, float] = {}
     for name, scores in lists.items():
@@ -109,7 +117,9 @@ def rrf(lists: Mapping[str, Mapping[Hashable, float]], k: int = RRF_K,
 def minmax(scores: Mapping[Hashable, float]) -> dict[Hashable, float]:
     """Scores rescaled to [0, 1]; all-equal scores become 1.
 
-    Example: ``minmax({"a": 2, "b": 4})`` → ``{"a": 0.0, "b": 1.0}``
+    Example:
+        >>> minmax({"a": 2, "b": 4})
+        {'a': 0.0, 'b': 1.0}
     """
     if not scores:
         return {}
@@ -123,8 +133,9 @@ def weighted(lists: Mapping[str, Mapping[Hashable, float]],
              weights: Mapping[str, float] | None = None) -> dict[Hashable, float]:
     """Weighted sum of min-max normalized scores (equal weights by default).
 
-    Example: ``weighted({"x": {"a": 1, "b": 0}, "y": {"a": 0, "b": 1}}, {"x": .7, "y": .3})``
-    → ``{"a": 0.7, "b": 0.3}``
+    Example:
+        >>> weighted({"x": {"a": 1, "b": 0}, "y": {"a": 0, "b": 1}}, {"x": .7, "y": .3})
+        {'a': 0.7, 'b': 0.3}
     """
     fused: dict[Hashable, float] = {}
     for name, scores in lists.items():
@@ -149,7 +160,9 @@ def fuse(lists: Mapping[str, Mapping[Hashable, float]], method: str = DEFAULT_FU
 def group_max(scores: Mapping[int, float], owner: Sequence[str]) -> dict[str, float]:
     """Project score = its best passage's score. ``owner[row]`` is the passage's project id.
 
-    Example: ``group_max({0: 1.0, 1: 3.0, 2: 2.0}, ["p", "p", "q"])`` → ``{"p": 3.0, "q": 2.0}``
+    Example:
+        >>> group_max({0: 1.0, 1: 3.0, 2: 2.0}, ["p", "p", "q"])
+        {'p': 3.0, 'q': 2.0}
     """
     out: dict[str, float] = {}
     for row, s in scores.items():

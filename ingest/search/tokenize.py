@@ -64,7 +64,9 @@ def normalize(text: str) -> tuple[str, list[int]]:
     Returns the normalized string and ``origin``, where ``origin[i]`` is the source
     index of normalized character ``i`` (plus a final entry ``len(text)``).
 
-    Example: ``normalize("ＡＢ（１）")`` → ``("ab(1)", [0, 1, 2, 3, 4, 5])``
+    Example:
+        >>> normalize("ＡＢ（１）")
+        ('ab(1)', [0, 1, 2, 3, 4, 5])
     """
     chars: list[str] = []
     origin: list[int] = []
@@ -91,7 +93,9 @@ def user_dict_words(labels: Iterable[str], min_len: int = 3, max_len: int = 24) 
     boundary (brackets, spaces, punctuation); each Chinese run of ``min_len`` to
     ``max_len`` characters is a candidate.
 
-    Example: ``user_dict_words(["国能中心（市能耗在线监测系统）"])`` → ``["国能中心", "市能耗在线监测系统"]``
+    Example:
+        >>> user_dict_words(["国能中心（市能耗在线监测系统）"])
+        ['国能中心', '市能耗在线监测系统']
     """
     words = set()
     for label in labels:
@@ -242,7 +246,9 @@ class Tokenizer:
 def merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sort and merge overlapping or touching ``(start, end)`` ranges.
 
-    Example: ``merge_ranges([(3, 5), (0, 2), (1, 4)])`` → ``[(0, 5)]``
+    Example:
+        >>> merge_ranges([(3, 5), (0, 2), (1, 4)])
+        [(0, 5)]
     """
     merged: list[list[int]] = []
     for s, e in sorted(ranges):
