@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import logging
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from ingest.errors import JixiaoError
 from ingest.records import SECTION_LABELS
 
 T = TypeVar("T")
+log = logging.getLogger("jixiao.ui")
 
 FIELD_LABELS = {"name": "项目名称 name", "indicator": "绩效指标 indicator", "citation": "引用依据 citation"}
 CONTEXT_CHARS = 160  # characters of source text shown on each side of a span
@@ -78,9 +80,9 @@ def project_index() -> dict:
     return {p.id: p for p in projects()}
 
 
-def page(title: str, icon: str = "📊") -> None:
+def page(title: str, icon: str | None = None) -> None:
     """Page setup shared by every page: wide layout and the title."""
-    st.set_page_config(page_title=f"{title} · 绩效图谱", page_icon=icon, layout="wide")
+    st.set_page_config(page_title=f"{title} · 绩效图谱", layout="wide")
     st.title(title)
 
 
@@ -91,21 +93,29 @@ def show_error(exc: JixiaoError | str) -> None:
     message, _, hint = scrub(str(exc)).partition("\n  hint: ")
     head, _, detail = message.partition("\n")
     text = escape(head) + (f"\n\n**提示 hint:** {escape(hint)}" if hint else "")
-    st.error(text, icon="⚠️")
+    st.error(text, icon=":material/error:")
     if detail.strip():
         st.code(detail, language=None)
 
 
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-    """``fn(*args, **kwargs)``, or None after showing the domain error it raised.
+    """``fn(*args, **kwargs)``, or None after showing the error it raised.
 
-    Other exceptions are bugs: they propagate, and Streamlit shows the traceback.
+    A domain error is shown with its place and hint. Any other exception is a bug: its
+    traceback goes to the server log, and the page says what failed in one line, with no
+    traceback and no server paths (a page must stay usable while a part of it is broken).
     Example: ``result = call(kb.trace, "预算执行率")``
     """
     try:
         return fn(*args, **kwargs)
     except JixiaoError as exc:
         show_error(exc)
+        return None
+    except Exception as exc:  # noqa: BLE001 - logged with its traceback; the page shows one line
+        log.exception("UI call %s failed", getattr(fn, "__qualname__", fn))
+        st.error(escape(scrub(f"内部错误 Internal error in {getattr(fn, '__name__', 'a call')}: "
+                              f"{type(exc).__name__}: {exc}")) + "\n\n**提示 hint:** 请把此消息报告给管理员；"
+                 "服务器日志中有详细信息。Please report this; the server log has the details.", icon=":material/bug_report:")
         return None
 
 
@@ -120,10 +130,16 @@ def table(rows: Sequence[dict[str, Any]] | dict[str, list[Any]], **kwargs: Any):
 
     frame = pd.DataFrame(rows if not isinstance(rows, dict) else dict(rows))
     for column in frame.columns:
-        values = [v for v in frame[column] if v is not None and not (isinstance(v, float) and v != v)]
-        numeric = values and all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values)
+        series = frame[column]
+        present = [v for v in series if v is not None and not (isinstance(v, float) and v != v)]
+        numeric = bool(present) and not pd.api.types.is_bool_dtype(series) and (
+            pd.api.types.is_numeric_dtype(series) or
+            all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in present))
         if not numeric:
-            frame[column] = [text(v) for v in frame[column]]
+            frame[column] = [text(v) for v in series]
+        elif pd.api.types.is_float_dtype(series) or any(isinstance(v, (float, Decimal)) for v in series):
+            config = kwargs.setdefault("column_config", {})  # amounts: 9,229,000
+            config.setdefault(column, st.column_config.NumberColumn(format="localized"))
     kwargs.setdefault("hide_index", True)
     return st.dataframe(frame, placeholder="—", **kwargs)
 

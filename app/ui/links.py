@@ -88,7 +88,7 @@ def page_url(params: dict[str, Any] | None = None) -> str:
     return f"{base}?{query}" if query else base
 
 
-def copy_link_button(label: str = "🔗 复制链接 Copy link") -> None:
+def copy_link_button(label: str = "复制链接 Copy link") -> None:
     """A button that copies the link of the current view to the clipboard; the link is in
     ``data-url`` too, for people (and tests) who cannot use the clipboard."""
     url = page_url()
@@ -110,7 +110,7 @@ b.addEventListener("click", async () => {
   done.textContent = "已复制 Copied";
 });
 </script>"""
-    st.iframe(button + script, height=42)
+    st.iframe('<body style="margin:0;overflow:hidden">' + button + script + "</body>", height=40)
 
 
 def link(page: str, params: dict[str, Any]) -> str:

@@ -16,9 +16,9 @@ import streamlit as st
 
 from app.ui import common as ui
 
-PROJECTS_PAGE = "pages/projects.py"
-SPARQL_PAGE = "pages/sparql.py"
-ASK_PAGE = "pages/ask.py"
+PROJECTS_PAGE = "views/projects.py"
+SPARQL_PAGE = "views/sparql.py"
+ASK_PAGE = "views/ask.py"
 
 
 def project_id(iri: str) -> str:
@@ -46,7 +46,7 @@ def show_hits(kb: Any, hits: Sequence[Any], *, key: str = "hits") -> None:
             st.subheader(f"{n}. {ui.escape(hit.project_name)}")
             line = facts(project) if project is not None else ""
             st.caption(f"{line} · 相关度 score {hit.score:.4f}".lstrip(" ·"))
-            st.page_link(PROJECTS_PAGE, label="打开项目卡片 Open the project card", icon="📁",
+            st.page_link(PROJECTS_PAGE, label="打开项目卡片 Open the project card", icon=":material/folder_open:",
                          query_params={"project": pid})
             for p in hit.passages:
                 st.markdown(f"**{ui.escape(ui.field_label(p.field))}** · {ui.mark(p.text, p.highlights)}",
@@ -129,7 +129,7 @@ def show_answer(kb: Any, answer: Mapping[str, Any], question: str, *,
                 st.info("没有相关项目。No relevant project.")
         return
     with st.container(border=True):
-        st.success(ui.escape(answer.get("answer") or ""), icon="💡")
+        st.success(ui.escape(answer.get("answer") or ""), icon=":material/lightbulb:")
         if answer.get("reading"):
             st.caption(f"理解为 Read as: {ui.escape(answer['reading'])}")
         entities = answer.get("entities") or []
@@ -141,5 +141,5 @@ def show_answer(kb: Any, answer: Mapping[str, Any], question: str, *,
         if sparql:
             with st.expander("SPARQL（产生此答案的查询 the query that produced this answer）", expanded=not compact):
                 st.code(sparql, language="sparql")
-            st.page_link(SPARQL_PAGE, label="在 SPARQL 中打开 Open in the SPARQL editor", icon="🕸️",
+            st.page_link(SPARQL_PAGE, label="在 SPARQL 中打开 Open in the SPARQL editor", icon=":material/hub:",
                          query_params={"sparql": sparql})

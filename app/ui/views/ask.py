@@ -11,7 +11,7 @@ from app.ui import common as ui
 from app.ui.links import UrlState, copy_link_button
 from app.ui.results import as_answer, show_answer, show_hits
 
-ui.page("问答 Ask", "💬")
+ui.page("问答 Ask")
 kb = ui.knowledge_base()
 url = UrlState("ask")
 EXAMPLES = [

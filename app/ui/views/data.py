@@ -13,7 +13,7 @@ from app.ui.links import copy_link_button
 from app.ui.upload import MAX_UPLOAD_MB, accepted_types, is_upload, save_upload
 from ingest.errors import IngestError, JixiaoError
 
-ui.page("数据 Data", "🗂️")
+ui.page("数据 Data")
 kb = ui.knowledge_base()
 state = st.session_state
 state.setdefault("data_uploader", 0)
@@ -79,8 +79,8 @@ if st.button("导入 Ingest", type="primary", disabled=not files):
 results = state.get("data_results")
 if results:
     st.markdown("**导入结果 Result per file**")
-    ui.table([{"文件 file": r["file"], "状态 status": "✗ 错误 error" if r["errors"] and not r["projects"] else
-               ("⚠ 有警告 warnings" if r["warnings"] or r["errors"] else "✓ 成功 ok"),
+    ui.table([{"文件 file": r["file"], "状态 status": "错误 error" if r["errors"] and not r["projects"] else
+               ("有警告 warnings" if r["warnings"] or r["errors"] else "成功 ok"),
                "项目 projects": r["projects"], "指标 indicators": r["indicators"],
                "警告 warnings": len(r["warnings"]), "错误 errors": len(r["errors"])} for r in results])
     for r in results:

@@ -3,7 +3,7 @@ import streamlit as st
 
 from app.ui import common as ui
 
-ui.page("绩效图谱 jixiao", "📊")
+ui.page("绩效图谱 jixiao")
 kb = ui.knowledge_base()
 
 with st.sidebar:

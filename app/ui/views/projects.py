@@ -14,7 +14,7 @@ from ingest.records import BUDGET_FIELDS
 from app.ui import common as ui
 from app.ui.links import UrlState, copy_link_button
 
-ui.page("项目 Projects", "📁")
+ui.page("项目 Projects")
 kb = ui.knowledge_base()
 url = UrlState("projects")
 projects = ui.projects()

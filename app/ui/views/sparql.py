@@ -16,7 +16,7 @@ from app.ui import sparql_run as sq
 from app.ui.links import UrlState, copy_link_button
 from ingest.errors import JixiaoError
 
-ui.page("SPARQL", "🕸️")
+ui.page("SPARQL")
 kb = ui.knowledge_base()
 url = UrlState("sparql")
 limit_s, row_cap = sq.limits(kb)
@@ -91,7 +91,7 @@ if run_now is not None:
     state.pop("sparql_cancelled", None)
     job = None
     slot, status = st.empty(), st.empty()
-    slot.button("⏹ 取消 Cancel", key="sparql_cancel", on_click=lambda: state.update(sparql_cancelled=True))
+    slot.button("取消 Cancel", icon=":material/stop_circle:", key="sparql_cancel", on_click=lambda: state.update(sparql_cancelled=True))
     outcome: dict = {"query": run_now}
     try:
         job = ui.call(sq.QueryJob.start, kb, run_now)
@@ -99,7 +99,7 @@ if run_now is not None:
             outcome = {}  # refused or empty: the error is on screen already
         else:
             while not job.wait(0.2):
-                status.caption(f"⏳ 运行中 running… {job.elapsed:.1f} s / {limit_s:g} s")  # also lets Stop/Cancel in
+                status.caption(f"运行中 running… {job.elapsed:.1f} s / {limit_s:g} s")  # also lets Stop/Cancel in
                 if job.elapsed > limit_s:
                     job.cancel()
                     outcome["error"] = sq.QueryTimeout(
@@ -166,7 +166,7 @@ else:
 history = state["sparql_history"]
 with st.expander(f"查询历史 History（本次会话 this session · {len(history)}）"):
     if history:
-        ui.table([{"时间 time": h["time"], "结果 result": "✓" if h["ok"] else "✗", "行 rows": h["rows"],
+        ui.table([{"时间 time": h["time"], "结果 result": "成功 ok" if h["ok"] else "失败 failed", "行 rows": h["rows"],
                    "秒 s": h["seconds"], "查询 query": " ".join(h["query"].split())[:160]} for h in history])
         again = st.selectbox("再次运行 Run again", range(len(history)), index=None, key="sparql_again",
                              format_func=lambda i: f"{history[i]['time']} · {' '.join(history[i]['query'].split())[:80]}")

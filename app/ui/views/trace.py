@@ -13,7 +13,7 @@ from app.trace_dot import to_dot
 from app.ui import common as ui
 from app.ui.links import UrlState, copy_link_button
 
-ui.page("追溯 Trace", "🧭")
+ui.page("追溯 Trace")
 kb = ui.knowledge_base()
 url = UrlState("trace")
 projects = ui.projects()
@@ -29,7 +29,7 @@ def show_trace(result) -> None:
                                        f"`{result.indicator_iri}`") if x))
     # the findings about this indicator and its project, next to the trace they concern
     for f in result.findings:
-        st.warning(f"**{ui.escape(FINDING_KINDS.get(f.kind, f.kind))}** · {ui.escape(f.message)}", icon="⚠️")
+        st.warning(f"**{ui.escape(FINDING_KINDS.get(f.kind, f.kind))}** · {ui.escape(f.message)}", icon=":material/warning:")
     if not result.bases:
         st.warning("项目没有引用任何依据。The project cites no basis.")
         return
@@ -40,7 +40,7 @@ def show_trace(result) -> None:
             left.markdown(f"**{b.rank or ''}. {ui.escape(b.heading)}**{score}".replace("**. ", "**"))
             left.caption(" · ".join(ui.escape(x) for x in (b.level, b.issuer, b.method) if x) or "—")
             if b.level == BUDGET_RULE_LEVEL:
-                left.caption("⚠️ 预算管理规定，不是具体的立项依据 a budget rule, not a concrete basis")
+                left.caption(":orange[注意 预算管理规定，不是具体的立项依据 — a budget rule, not a concrete basis]")
             quote = b.evidence or b.quote
             if quote:
                 right.markdown(f"> “{ui.escape(quote)}”")
