@@ -1,8 +1,10 @@
 """The graph: records → RDF quads, and the store that holds them (``<data_dir>/graph``).
 
-``build`` maps records to quads (one named graph per document); ``store`` is the embedded
-Oxigraph store and the shared ``GraphStore`` interface; ``remote`` a SPARQL 1.1 endpoint;
-``results`` SPARQL answers and their errors. ``open_store()`` picks a backend.
+``build`` maps records to quads (one named graph per document), with ``nodes`` (the one quad
+writer, literals, spans, provenance) and ``templates`` (what the other templates add);
+``store`` is the embedded Oxigraph store and the shared ``GraphStore`` interface; ``remote`` a
+SPARQL 1.1 endpoint; ``results`` SPARQL answers (pyoxigraph terms, pyoxigraph's serializers)
+and their errors; ``guard`` refuses updates and federation. ``open_store()`` picks a backend.
 
 Example: ``with open_store("var") as g: g.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows``
 """
