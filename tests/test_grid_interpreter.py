@@ -107,7 +107,8 @@ def test_shenbao_header_budget_and_split_targets():
     assert (p.kind, p.year, p.name) == (KIND_APPLICATION, 2022, "城区公共厕所改造提升工程")
     assert (p.unit, p.department, p.category) == ("某市环境卫生服务中心", "某市城市管理局", "延续性项目")
     assert p.budget.current_year == D(1850000) and p.budget.money_unit == "元"
-    assert [(x.source, x.source_key, x.planned) for x in p.budget.sources] == [("该项目支出上级资金", "superior", D(300000))]
+    assert [(x.source, x.source_key, x.planned) for x in p.budget.sources] == [
+        ("年度本级预算金额", "total", D(1850000)), ("该项目支出上级资金", "superior", D(300000))]
     assert p.section("approval") == "某发改投资〔2021〕35号"
     assert p.section("term_goal") == "三年内完成城区60座公共厕所改造，如厕环境明显改善。"
     assert p.section("annual_goal") == "完成20座公共厕所改造并通过验收。"
@@ -302,6 +303,7 @@ def test_pifu_midterm_block_beside_the_annual_block():
     assert (p.kind, p.year, p.name, p.unit) == (KIND_REPLY, 2021, "老旧小区雨污分流改造", "某区市政工程中心")
     assert (p.budget.total, p.budget.current_year) == (D(24000000), D(9000000))
     assert [(x.purpose, x.source, x.planned) for x in p.budget.sources] == [
+        ("中期", "中期资金总额", D(24000000)), (None, "年度资金总额", D(9000000)),
         ("中期", "财政拨款", D(20000000)), (None, "财政拨款", D(8000000)),
         ("中期", "其他资金", D(4000000)), (None, "其他资金", D(1000000))]
     assert [(x.kind, x.start_year, x.end_year) for x in p.periods] == [("midterm", 2021, 2023), ("annual", 2021, 2021)]
@@ -353,8 +355,8 @@ def test_department_table_gives_a_department_record():
     by = {(x.purpose, x.source): x.planned for x in d.budget}
     assert by[(None, "财政拨款")] == D(15000000) and by[(None, "其他资金")] == D(800000)
     assert by[("项目支出", "财政拨款")] == D(4200000) and by[("基本支出", "其他资金")] == D(0)
-    assert d.section("goal_1") == "完成食品安全监督抽检2000批次以上"
-    assert d.section("goal_3") == "办结消费投诉举报，群众满意"
+    assert d.section("goal_1") == "完成食品安全监督抽检2000批次以上。"
+    assert d.section("goal_3") == "办结消费投诉举报，群众满意。"
     assert d.section("annual_duties").count("目标") == 3
     assert rows_of(d) == [
         "产出指标|数量指标|食品安全监督抽检批次|≥2000批次|>=|2000|批次|",
@@ -489,7 +491,8 @@ def test_labels_and_values_in_one_cell():
     p = parse_grids(document("2021年项目支出绩效目标表", table)).projects[0]
     assert (p.name, p.unit) == ("乡村道路硬化", "某镇人民政府")
     assert p.budget.current_year == D(3000000)
-    assert [(x.source, x.planned) for x in p.budget.sources] == [("财政拨款", D(2500000)), ("其他资金", D(500000))]
+    assert [(x.source, x.planned) for x in p.budget.sources] == [("年度资金总额", D(3000000)), ("财政拨款", D(2500000)),
+                                                                  ("其他资金", D(500000))]
     assert rows_of(p) == ["产出指标|数量指标|硬化道路长度|≥5公里|>=|5|公里|"]
 
 

@@ -22,12 +22,12 @@ import unicodedata
 
 from ingest.errors import IngestError
 from ingest.parse.document import ParseResult
-from ingest.parse.grid_form import (STRONG, FormState, assign, find_budget_header, inline_pairs, is_title, kind_of,
-                                    meaning, money_unit_cell, read_budget_row, read_form_row)
+from ingest.parse.grid_form import (STRONG, FormState, assign, find_budget_header, inline_pairs, is_number, is_title,
+                                    kind_of, meaning, money_unit_cell, read_budget_row, read_form_row)
 from ingest.parse.grid_indicators import (Layout, find_header, read_row, region, reset_levels, row_content,
                                           set_level1)
-from ingest.parse.grid_record import Context, Draft, text_of, years_in
-from ingest.parse.gridflow import reflow
+from ingest.parse.grid_record import DEPT_CODE, Context, Draft, split_code, text_of, years_in
+from ingest.parse.gridflow import needs_realign, realign, reflow
 from ingest.parse.vocabulary import VOCABULARY
 from ingest.read.document import Document
 from ingest.read.grid import Cell, Table
@@ -51,6 +51,7 @@ class Interpreter:
         self.heading: str | None = None
         self.flat_name: str | None = None
         self.flat_unit: tuple[str, list[Cell]] | None = None
+        self.flat_department: tuple[str, list[Cell]] | None = None
 
     # ---- drafts ------------------------------------------------------------------------------
     def new_draft(self, kind: str | None = None, year: int | None = None, keep_context: bool = False) -> Draft:
@@ -125,7 +126,8 @@ class Interpreter:
                     cell = Cell(-1, 0, value, start=at, end=at + len(value)) if at >= 0 else Cell(-1, 0, value)
                     d = self.ensure()
                     d.table = d.table or table
-                    assign(d, table, -1, None, label + aside, w, [cell], value, [], FormState(scale=self.scale))
+                    assign(d, table, -1, None, label + aside, w, [cell], value, [], FormState(scale=self.scale),
+                           weak=True)
 
     # ---- tables ------------------------------------------------------------------------------
     def run(self) -> ParseResult:
@@ -135,7 +137,11 @@ class Interpreter:
             first = min(starts) if starts else None
             if first is not None and first >= prev_end:
                 self.preamble(self.doc.text[prev_end:first], prev_end, t)
-            self.table(t if t.rows_marked else reflow(t))
+            if not t.rows_marked:
+                t = reflow(t)
+            elif self.doc.kind == "text" and needs_realign(t):
+                t = realign(t)
+            self.table(t)
             ends = [c.end for c in t.cells if c.end > c.start]
             prev_end = max(ends) if ends else prev_end
         self.close_draft()
@@ -183,8 +189,8 @@ class Interpreter:
         fresh = [c for c in fresh if id(c) not in state.consumed]
         if not fresh:
             return
-        if r + 1 < t.n_rows and all(_period_heading(c) for c in fresh) and find_header(t, r + 1) is not None:
-            d.touch(fresh)                 # the period headings over an indicator header's blocks
+        if r + 1 < t.n_rows and all(_header_part(c) for c in fresh) and find_header(t, r + 1) is not None:
+            d.touch(fresh)                 # the first row of a two-row header, or period headings over it
             return
         layout = find_header(t, r, self.heading)
         if layout is not None:
@@ -231,6 +237,11 @@ class Interpreter:
             return True
         if lead and lead[0] in STRONG and fresh[0].col < _name_col(layout):
             return False
+        if any(meaning(label) and meaning(label)[0] in STRONG for label, _, _ in inline_pairs(fresh[0].text)):
+            return False                   # 填报人：… 审批意见：… under the table
+        if len(fresh) == 1 and _spans_name_and_target(layout, fresh[0]) \
+                and not VOCABULARY.canonical_level1(text_of(fresh[0])):
+            return False                   # a line across the table: a note, not an indicator
         if len(fresh) == 1 and fresh[0].colspan >= max(2, t.n_cols // 2):
             text = text_of(fresh[0])
             if VOCABULARY.canonical_level1(text):
@@ -281,13 +292,17 @@ class Interpreter:
             if text and cells:
                 assign(d, t, r, None, label_cell.text if label_cell else key, (cat, key), cells, text,
                        [label_cell] if label_cell else [], state)
+        if self.flat_department:
+            d.set_field("department", *self.flat_department, weak=True)
         return True
 
     def subtotal_or_raw(self, t: Table, r: int, fresh: list[Cell]) -> bool:
         """A row of a flat table with no project name and no indicator: a subtotal line
         (``801-某某部门 | 1,234,567.00``) is skipped; anything else is kept raw."""
         if any(re.search(r"\d", c.text) for c in fresh) and len(fresh) <= 4:
-            self.draft.touch([])
+            code, name = split_code(text_of(fresh[0]), DEPT_CODE)
+            if code and not is_number(name):
+                self.flat_department = (name, [fresh[0]])   # 401-某县水利局 heads its units' projects
             return True
         self.draft.keep_raw(t, r, fresh, "a row of the unit table that is neither a project nor an indicator")
         return True
@@ -303,12 +318,15 @@ class Interpreter:
             d.keep_raw(t, r, leftover, "cells with no label the vocabulary knows")
 
 
-def _period_heading(c: Cell) -> bool:
-    """A short heading naming a period (中期目标（2021—2023年）, 2021年度目标) over an indicator header."""
+def _header_part(c: Cell) -> bool:
+    """A cell of the row over an indicator header: a column label (一级指标 merged down), a group
+    label (绩效指标), or a short heading naming a period (中期指标, 中期目标（2021—2023年）)."""
     text = text_of(c)
     w = meaning(text)
+    if VOCABULARY.lookup(text).get("indicator_column") or w == ("group", "group"):
+        return True
     return (len(text) <= 30 and VOCABULARY.period_of(text) is not None and not inline_pairs(c.text)
-            and (w is None or w in (("section", "term_goal"), ("section", "annual_goal"), ("group", "group"))))
+            and (w is None or w in (("section", "term_goal"), ("section", "annual_goal"))))
 
 
 def _names_project(c: Cell) -> bool:
@@ -316,6 +334,13 @@ def _names_project(c: Cell) -> bool:
     if w == ("field", "name"):
         return True
     return any(meaning(label) == ("field", "name") for label, _, _ in inline_pairs(c.text))
+
+
+def _spans_name_and_target(layout: Layout, c: Cell) -> bool:
+    b = layout.blocks[0]
+    if "name" not in b.cols or "target" not in b.cols:
+        return False
+    return c.col <= b.cols["name"][0] and c.col + c.colspan > b.cols["target"][0]
 
 
 def _name_col(layout: Layout) -> int:

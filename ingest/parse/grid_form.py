@@ -135,22 +135,29 @@ def label_scale(cell_text: str, row_cells: list[Cell], state: FormState) -> int 
 
 def assign(draft: Draft, table: Table, row: int, label_cell: Cell | None, label_text: str,
            what: tuple[str, str], values: list[Cell], value_text: str, row_cells: list[Cell],
-           state: FormState) -> None:
-    """Put one label's value into the draft."""
+           state: FormState, weak: bool = False) -> None:
+    """Put one label's value into the draft; a ``weak`` field (read above the table) gives way
+    to the same field printed in the table."""
     cat, key = what
     base = normalize(label_text).base
     cells = [c for c in [label_cell] if c is not None] + values
     draft.touch(cells)
+    if VOCABULARY.period_of(label_text) == "midterm" and not draft.midterm_years:
+        from ingest.parse.grid_record import years_in
+        ys = years_in(label_text)
+        if len(ys) >= 2:
+            draft.midterm_years = [ys[0], ys[-1]]
     if cat == "field":
         if key == "unit" and money_unit_cell(f"单位：{value_text}"):
             state.scale = money_unit_cell(f"单位：{value_text}")
             return
-        draft.set_field(key, value_text, values or cells)
+        draft.set_field(key, value_text, values or cells, weak=weak)
     elif cat == "amount":
         period = VOCABULARY.period_of(base)
         if label_cell is not None:
             state.money_cols.append((label_cell.col, period))
         draft.set_amount(key, value_text, values or cells, label_scale(label_text, row_cells, state))
+        draft.amount_labels.setdefault(key, base)
     elif cat == "section":
         draft.add_section(key, base, value_text, values or cells)
     elif cat == "source":
@@ -312,6 +319,9 @@ def read_budget_row(layout: BudgetLayout, table: Table, row: int, draft: Draft) 
     read_any = False
     for b in layout.blocks:
         lc = grid[b.label_col] if b.label_col is not None and b.label_col < len(grid) else None
+        if (lc is None or not lc.text) and b.label_col is not None:
+            # a label printed once at the left of its merged cells (a text copy keeps it there)
+            lc = next((c for c in reversed(grid[:b.label_col]) if c is not None and c.row == row and c.text), lc)
         if lc is not None and lc.row <= layout.header_row:
             lc = None                     # merged down from the header: not a row label
         label = text_of(lc)

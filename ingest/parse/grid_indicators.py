@@ -145,6 +145,10 @@ def _assign_periods(table: Table, row: int, blocks: list[Block], others: list[Ce
                 p = VOCABULARY.period_of(c.text)
                 if p and (b.period is None or b.period_label is None or len(c.text) > len(b.period_label)):
                     b.period, b.period_label, b.period_cells = p, c.text, [c]
+    heads = [c for c in above if c.row == row - 1 and VOCABULARY.period_of(c.text)]
+    if len(blocks) > 1 and len(heads) == len(blocks) and all(b.period is None for b in blocks):
+        for b, c in zip(blocks, heads):      # one period heading per block, in order (spans lost in a copy)
+            b.period, b.period_label, b.period_cells = VOCABULARY.period_of(c.text), c.text, [c]
     if len(blocks) == 1 and blocks[0].period is None:
         for text, cells in [(c.text, [c]) for c in others] + ([(heading, [])] if heading else []):
             p = VOCABULARY.period_of(text)

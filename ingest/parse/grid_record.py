@@ -28,7 +28,7 @@ from ingest.records import (KIND_DEPARTMENT, KIND_TARGETS, PERIOD_MIDTERM, Budge
 UNIT_NAMES = {1: "元", 1_000: "千元", 10_000: "万元", 100_000_000: "亿元"}
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*(?:年|[-~～—－至/.]|$)")
 _CODE_NAME = re.compile(r"^\[?([0-9A-Za-z]{6,})\]?\s*[-－—_ 、]\s*(\S.*)$")
-_DEPT_CODE = re.compile(r"^[\[【（(]?(\d{3,})[\]】）)]?\s*[-－—_、 ]?\s*(\D.*)$")
+DEPT_CODE = re.compile(r"^[\[【（(]?(\d{3,})[\]】）)]?\s*[-－—_、 ]?\s*(\D.*)$")
 
 
 def text_of(cell: Cell | None) -> str:
@@ -157,6 +157,9 @@ class Draft:
     cells: list[Cell] = field(default_factory=list)
     spans: dict[str, Span] = field(default_factory=dict)
     dropped: int = 0
+    weak: set = field(default_factory=set)
+    amount_labels: dict[str, str] = field(default_factory=dict)
+    midterm_years: list[int] = field(default_factory=list)
     table: Table | None = None
     row: int | None = None
     department_hint: bool = False
@@ -178,12 +181,19 @@ class Draft:
     def name(self) -> str | None:
         return self.fields.get("name", ("", []))[0] or None
 
-    def set_field(self, key: str, text: str, cells: list[Cell]) -> None:
-        """A header field; the first value printed wins (a later one is a repeat or a quote)."""
+    def set_field(self, key: str, text: str, cells: list[Cell], weak: bool = False) -> None:
+        """A header field; the first value printed wins (a later one is a repeat or a quote),
+        except over a ``weak`` one: a 填报单位 above the table gives way to the table's 实施单位."""
         text = text.strip()
-        if not text or key in self.fields:
+        if not text or (key in self.fields and key not in self.weak):
+            return
+        if key in self.fields and weak:
             return
         self.fields[key] = (text, cells)
+        if weak:
+            self.weak.add(key)
+        else:
+            self.weak.discard(key)
         self.touch(cells)
 
     def set_amount(self, key: str, text: str, cells: list[Cell], scale: int | None) -> None:
@@ -257,7 +267,20 @@ class Draft:
     def _money_unit(self) -> str | None:
         return UNIT_NAMES.get(self.scales[0]) if self.scales else None
 
+    def _total_lines(self) -> None:
+        """A budget printed by source keeps its total as a line too (年度资金总额 beside 财政拨款 …);
+        the mid-term total beside the mid-term sources likewise."""
+        for purpose, key in ((None, "current_year"), ("中期", "total")):
+            parts = [x for (p, _), x in self.lines.items() if p == purpose and x.source_key != "total"]
+            has_total = any(p == purpose and x.source_key == "total" for (p, _), x in self.lines.items())
+            value, cells = self.amounts.get(key, (None, []))
+            if parts and not has_total and value is not None:
+                line = LineDraft(self.amount_labels.get(key, "合计"), "total", purpose, {"planned": value},
+                                 {"planned": cells[0]} if cells else {})
+                self.lines = {(purpose, line.source): line, **self.lines}
+
     def _lines(self) -> tuple[BudgetLine, ...]:
+        self._total_lines()
         out = []
         for line in self.lines.values():
             spans = {k: s for k, c in line.cells.items() if (s := self.ctx.span([c]))}
@@ -317,6 +340,8 @@ class Draft:
     def _term_years(self, periods: tuple[Period, ...]) -> tuple[Period, ...]:
         """A mid-term block printed without its years takes them from 项目支出实施期."""
         ys = years_in(self.field_text("term") or "")
+        if len(ys) < 2 and self.midterm_years:
+            ys = self.midterm_years
         if not ys:
             return periods
         return tuple(replace(p, start_year=ys[0], end_year=ys[-1])
@@ -344,8 +369,9 @@ class Draft:
         code = self.field_text("code") or code
         dept = self.field_text("department")
         if dept:
-            dept = split_code(dept, _DEPT_CODE)[1]
-        unit = self.field_text("unit") or dept
+            dept = split_code(dept, DEPT_CODE)[1]
+        unit = self.field_text("unit") or self.field_text("filer")
+        unit = split_code(unit, DEPT_CODE)[1] if unit else dept
         year = self._year()
         amounts = {k: v for k, (v, _) in self.amounts.items()}
         lines = self._lines()
@@ -374,12 +400,12 @@ class Draft:
         )
 
     def _department(self, sections: tuple[Section, ...]) -> Department:
-        name = self.field_text("department") or self.field_text("unit")
+        name = self.field_text("department") or self.field_text("unit") or self.field_text("filer")
         if not name:
             raise IngestError(f"{self.ctx.place(self.table, self.row) if self.table else 'table'}: no 部门名称 "
                               "(department name) found", file=self.ctx.doc.path, field="name",
                               hint="the table may be cut short")
-        code, name = split_code(name, _DEPT_CODE)
+        code, name = split_code(name, DEPT_CODE)
         code = self.field_text("dept_code") or code
         year = self._year()
         goals = _numbered_goals(sections)
@@ -421,7 +447,7 @@ def _numbered_goals(sections: tuple[Section, ...]) -> tuple[Section, ...]:
         for i, m in enumerate(marks):
             key = f"goal_{int(m.group(1))}"
             end = marks[i + 1].start() if i + 1 < len(marks) else len(sec.text)
-            text = sec.text[m.end():end].strip(" ；;。\n")
+            text = sec.text[m.end():end].strip().rstrip("；;").strip()
             if text and key not in have:
                 have.add(key)
                 out.append(Section(key, f"目标{int(m.group(1))}", text, False, sec.span))

@@ -162,3 +162,139 @@ def _indicators(cells: list[Cell], i: int, out: _Rows) -> int:
         i += 1
     flush()
     return i
+
+
+# ---- text copies that printed each merged cell once -------------------------------------------------
+def needs_realign(table: Table) -> bool:
+    """A text copy (no spans) whose rows list only the cells that start in them."""
+    return table.rows_marked and not any(c.rowspan > 1 or c.colspan > 1 for c in table.cells)
+
+
+def realign(table: Table) -> Table:
+    """Put the cells of a text copy back under their columns and rebuild its merged cells.
+
+    A copy of a table with merged cells prints each merged cell once, in its first row; the
+    rows below list only their own cells, left-aligned. In the indicator table a row is put
+    back by what its first cell is (a 一级 label under 一级指标, a 二级 label under 二级指标, a
+    name under 三级指标); in a budget block a source under the row labels and a number under
+    the first figure; a row of values under a row of column labels under the last of them. The
+    positions a row leaves empty on its left are covered by the cells above them (their row span
+    grows), which is what the merged cells were.
+    """
+    rows: list[list[Cell]] = [[] for _ in range(table.n_rows)]
+    for c in table.cells:
+        rows[c.row].append(c)
+    placed: dict[int, list] = {}             # id → [row, col, rowspan, cell]
+    cover: dict[tuple[int, int], int] = {}
+    header: dict[str, int] | None = None     # indicator column → col
+    flat = False                              # the header also names project columns (a unit's table)
+    width = 0
+    budget_cols: list[int] | None = None
+    prev: list[tuple[int, Cell]] = []
+    for r, row in enumerate(rows):
+        row = sorted(row, key=lambda c: c.col)
+        if not row:
+            continue
+        first = text_of(row[0])
+        m = meaning(first)
+        keys = {VOCABULARY.lookup(c.text).get("indicator_column") for c in row} - {None}
+        bkeys = [c for c in row if VOCABULARY.lookup(c.text).get("budget_column")]
+        length = row[-1].col - row[0].col + 1
+        start = row[0].col
+        if len(keys) >= 3:
+            if prev and "level1" not in keys:
+                # the second row of a two-row header: it starts after the 一级指标 merged down beside it
+                above = [col for col, c in prev if VOCABULARY.lookup(c.text).get("indicator_column") == "level1"]
+                if above:
+                    start = max(above) + 1
+            header = {}
+            for c in row:
+                k = VOCABULARY.lookup(c.text).get("indicator_column")
+                if k and k not in header:
+                    header[k] = c.col + (start - row[0].col)
+            for col, c in prev if "level1" not in keys else []:
+                k = VOCABULARY.lookup(c.text).get("indicator_column")
+                if k and k not in header:
+                    header[k] = col               # 一级指标 merged down beside the second header row
+            width, budget_cols = row[-1].col + 1 + (start - row[0].col), None
+            flat = any(meaning(text_of(c)) and meaning(text_of(c))[0] in ("field", "amount") for c in row)
+        elif len(bkeys) >= 2 and not any(is_number(c.text) for c in row):
+            budget_cols, header = [c.col for c in bkeys], None
+        elif m and m[0] in ("field", "section", "ignore", "group", "total_row") and not (
+                budget_cols and m[0] in ("amount",)):
+            header = None if m[0] != "total_row" else header
+            budget_cols = None if m[0] != "total_row" else budget_cols
+        elif header is not None and row[-1].col + 1 < width and row[0].col == 0:
+            second = text_of(row[1]) if len(row) > 1 else ""
+            start = _indicator_start(first, second, header, length, width, row[0].col if flat else None)
+        elif header is not None and row[0].col > 0:
+            # a copy that kept its blank cells is in place; one whose first blank cell was read as
+            # the line's opening pipe is one column short
+            options = _level_columns(first, header)
+            if row[0].col not in options and row[0].col + 1 in options:
+                start = row[0].col + 1
+        elif budget_cols is not None and row[0].col == 0:
+            start = budget_cols[0] - 1 if not is_number(first) else budget_cols[0]
+        elif (row[0].col == 0 and _group_above(cover, placed, r)
+              and not (m and m[0] in ("field", "section", "group", "ignore", "total_row"))):
+            start = 1                                 # rows beside a group label merged down (项目资金)
+        elif not m and not inline_pairs(row[0].text) and prev and row[0].col == 0 and (
+                len(row) < len(prev) or (len(row) == len(prev) and prev[0][0] > 0)):
+            start = prev[len(prev) - len(row)][0]      # values under the last of the labels above
+        shift = start - row[0].col
+        if start > 0:
+            # the positions left of a row's first cell are covered by the cells above them
+            for col in range(start):
+                k = cover.get((r - 1, col))
+                if k is not None and placed[k][0] + placed[k][2] == r:
+                    placed[k][2] += 1
+                    cover[(r, col)] = k
+                elif k is not None and (r, col) in cover:
+                    pass
+        now = []
+        for c in row:
+            col = c.col + max(shift, 0)
+            placed[id(c)] = [r, col, 1, c]
+            cover[(r, col)] = id(c)
+            now.append((col, c))
+        prev = now
+    cells = [replace(c, row=row, col=col, rowspan=span) for row, col, span, c in placed.values()]
+    return Table.of(cells, table.source)
+
+
+def _level_columns(first: str, header: dict[str, int]) -> list[int]:
+    """The columns a row's first cell can stand in when it is a level label (一级, then 二级)."""
+    out = []
+    if "level1" in header and VOCABULARY.canonical_level1(first) and not is_number(first):
+        out.append(header["level1"])
+    if "level2" in header and VOCABULARY.canonical_level2(first) and not is_number(first):
+        out.append(header["level2"])
+    return out
+
+
+def _group_above(cover: dict, placed: dict, r: int) -> bool:
+    """True when the first column of the row above holds a group label (项目资金) with cells beside it."""
+    k = cover.get((r - 1, 0))
+    if k is None or (r - 1, 1) not in cover:
+        return False
+    return meaning(text_of(placed[k][3])) == ("group", "group")
+
+
+def _indicator_start(first: str, second: str, header: dict[str, int], length: int, width: int,
+                     keep: int | None) -> int:
+    """Where a short indicator row starts: under 一级 when it opens with a 一级 label, under 二级
+    with a 二级 label, else under 三级; a label that can be either (成本指标) goes where the row
+    then ends under the last column. In a unit's flat table (``keep`` is the row's own start)
+    only a row opening with a level label moves, since its other rows print their blank cells."""
+    candidates = _level_columns(first, header)
+    if len(candidates) == 2 and VOCABULARY.canonical_level2(second):
+        return candidates[0]                  # 满意度指标 | 服务对象满意度指标 …: a 一级 before its 二级
+    if not candidates:
+        if keep is not None:
+            return keep
+        candidates.append(header.get("name", 0))
+    exact = [c for c in candidates if c + length == width]
+    start = exact[0] if exact else candidates[0]
+    if start + length > width:
+        start = max(0, width - length)
+    return start
