@@ -16,6 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from ingest.errors import IngestError
+from ingest.storage.atomic import write_bytes
 from ingest.read import CONVERT, INPUT_SUFFIXES
 
 MAX_UPLOAD_MB = 20    # one performance table is a few hundred KB; a PDF of many tables a few MB
@@ -75,9 +76,7 @@ def save_upload(data_dir: str | os.PathLike, name: str, data: bytes, max_mb: flo
     path = (folder / safe_name(name)).resolve()
     if path.parent != folder:  # cannot happen after safe_name; checked because it must never happen
         raise IngestError("the file name leaves the uploads folder", file=name, hint="rename the file")
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_bytes(path, data)
     return path
 
 
