@@ -27,7 +27,8 @@ from ingest.parse.grid_form import (STRONG, FormState, assign, find_budget_heade
 from ingest.parse.grid_indicators import (Layout, find_header, read_row, region, reset_levels, row_content,
                                           set_level1)
 from ingest.parse.grid_record import DEPT_CODE, Context, Draft, split_code, text_of, years_in
-from ingest.parse.gridflow import needs_realign, realign, reflow
+from ingest.parse.gridflow import needs_realign, realign
+from ingest.parse.gridstream import reflow
 from ingest.parse.vocabulary import VOCABULARY
 from ingest.read.document import Document
 from ingest.read.grid import Cell, Table
@@ -52,6 +53,7 @@ class Interpreter:
         self.flat_name: str | None = None
         self.flat_unit: tuple[str, list[Cell]] | None = None
         self.flat_department: tuple[str, list[Cell]] | None = None
+        self.flat_context: dict = {}          # fields above a unit's table (部门：…), for each project
 
     # ---- drafts ------------------------------------------------------------------------------
     def new_draft(self, kind: str | None = None, year: int | None = None, keep_context: bool = False) -> Draft:
@@ -86,6 +88,10 @@ class Interpreter:
         if not record.indicators and table is not None:
             self.ctx.warn(f"{what} '{record.name}': no indicator rows were read; the table may be cut "
                           "short (a truncated download?)", table, None, fld="indicators")
+        missing = _missing_categories(record.indicators)
+        if missing and table is not None:
+            self.ctx.warn(f"{what} '{record.name}': no {' or '.join(missing)} indicators; the indicator table may "
+                          "be cut short", table, None, fld="indicators")
         if isinstance(record, Department):
             self.result.departments.append(record)
         else:
@@ -280,7 +286,13 @@ class Interpreter:
             self.flat_unit = (unit, unit_cells)      # a unit printed on its first project's row
         self.flat_name = name
         old = self.draft
-        d = self.new_draft(old.kind if old else None, old.year if old else None, keep_context=True)
+        if old is not None and old.name is None and not old.indicators:
+            d = old                        # the table's first project: keep what the lines above said
+            self.flat_context = {k: v for k, v in old.fields.items() if k in old.weak}
+        else:
+            d = self.new_draft(old.kind if old else None, old.year if old else None, keep_context=True)
+            for key, (text, cells) in self.flat_context.items():
+                d.set_field(key, text, cells, weak=True)
         d.table, d.row = t, r
         reset_levels(layout)
         header = layout.table.grid()[layout.header_row] if layout.header_row < len(layout.table.grid()) else []
@@ -316,6 +328,15 @@ class Interpreter:
         leftover = read_form_row(t, r, d, state)
         if leftover:
             d.keep_raw(t, r, leftover, "cells with no label the vocabulary knows")
+
+
+def _missing_categories(indicators) -> list[str]:
+    """The 一级 categories of the national framework (产出 / 效益 / 满意度) a table lacks when it
+    uses that framework: a table cut short loses its last categories first."""
+    got = {i.level1_canonical for i in indicators}
+    if not indicators or not got <= {"产出", "效益", "满意度", "成本"} or "产出" not in got:
+        return []
+    return [c for c in ("效益", "满意度") if c not in got]
 
 
 def _header_part(c: Cell) -> bool:

@@ -169,12 +169,25 @@ def assign(draft: Draft, table: Table, row: int, label_cell: Cell | None, label_
         prior = [p for c, p in state.money_cols if col is not None and c <= col]
         if prior and prior[-1] == "midterm":
             purpose = "中期"
+        elif _repeats_after_midterm(draft, base):
+            # a copy without columns: the mid-term block reads before the annual one, so the same
+            # source printed again is the annual one, and the first was the mid-term's
+            old = draft.lines.pop((None, base))
+            old.purpose = "中期"
+            draft.lines[("中期", base)] = old
         draft.add_line(purpose, base, key, "planned", value, values[0] if values else label_cell)
     elif cat == "purpose":
         value, used = amount(value_text, label_scale(label_text, row_cells, state))
         if used:
             draft.scales.append(used)
         draft.add_line(base, "合计", "total", "planned", value, values[0] if values else label_cell)
+
+
+def _repeats_after_midterm(draft: Draft, base: str) -> bool:
+    line = draft.lines.get((None, base))
+    total = draft.amount_labels.get("total", "")
+    return (line is not None and line.values.get("planned") is not None and ("中期", base) not in draft.lines
+            and VOCABULARY.period_of(total) == "midterm")
 
 
 def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> list[Cell]:

@@ -251,8 +251,9 @@ def read_row(layout: Layout, row: int, draft: Draft, ctx: Context) -> int:
         if name_cells and all(c.row < row for c in name_cells) and "name" in b.cols:
             name_raw = ""          # a name merged down from a row already read
         vals = {k: region(layout, row, b.cols.get(k)) for k in VALUE_KEYS}
-        target_text = vals["target"][0]
-        actual_text = vals["actual"][0]
+        # a template's dots (……) in the value columns are no more a value than in the name column
+        target_text = "" if _PLACEHOLDER.match(vals["target"][0]) else vals["target"][0]
+        actual_text = "" if _PLACEHOLDER.match(vals["actual"][0]) else vals["actual"][0]
         if not name_raw and not target_text and not actual_text:
             if t2 or t1:
                 draft.dropped += 1 if (c1 and c1[0].row == row) or (c2 and c2[0].row == row) else 0

@@ -1,14 +1,13 @@
-"""Re-flow a table that lost its rows (a text copy with one cell a line, or a whole table on one
-line) into rows, by its labels.
+"""Put the cells of a text copy back under their columns, and rebuild its merged cells.
 
-The cells come in reading order. A form label starts a row and takes the cells after it as its
-values; a run of indicator column labels is the indicator header, and the cells after it fill
-its columns row by row: a 一级 or 二级 label opens a new row at its column, a name fills the
-三级 column and the values the columns after it. A run of budget column labels is a budget
-header whose rows are a source label and its numbers. Cells keep their text and offsets, so
-every span still points into the document.
+A text copy of a table with merged cells (pipe rows, markdown, tab-separated) prints each merged
+cell once; the rows below it list only their own cells, left-aligned, or leave blank cells where
+the merged cell was. ``realign`` moves each row back under its columns by what its first cell is
+and lets the cells above cover the positions a row leaves empty on its left, which is what the
+merged cells were. Cells keep their text and offsets, so every span still points into the text.
 
-Example: ``reflow(Table.of([Cell(0, 0, "项目名称"), Cell(1, 0, "某项目")])).rows()`` → ``[["项目名称", "某项目"]]``
+Example: ``realign(table).rows()`` for ``产出指标 | 数量指标 | a | 10人`` then ``质量指标 | b | 95%``
+→ the second row under 二级指标, with 产出指标 covering its 一级 position
 """
 from __future__ import annotations
 
@@ -18,150 +17,6 @@ from ingest.parse.grid_form import inline_pairs, is_number, is_title, meaning
 from ingest.parse.grid_record import text_of
 from ingest.parse.vocabulary import VOCABULARY
 from ingest.read.grid import Cell, Table
-
-
-def _indicator_key(text: str) -> str | None:
-    return VOCABULARY.lookup(text).get("indicator_column")
-
-
-def _budget_key(text: str) -> str | None:
-    return VOCABULARY.lookup(text).get("budget_column")
-
-
-class _Rows:
-    def __init__(self):
-        self.rows: list[list[tuple[int, Cell]]] = []
-
-    def add(self, placed: list[tuple[int, Cell]]) -> None:
-        if placed:
-            self.rows.append(placed)
-
-    def table(self, source: str) -> Table:
-        cells = []
-        for r, row in enumerate(self.rows):
-            for col, c in row:
-                cells.append(replace(c, row=r, col=col, rowspan=1, colspan=1))
-        return Table.of(cells, source)
-
-
-def reflow(table: Table) -> Table:
-    """The same cells laid out in rows again (see the module docstring)."""
-    cells = sorted(table.cells, key=lambda c: (c.row, c.col, c.start))
-    out = _Rows()
-    i = 0
-    cur: list[tuple[int, Cell]] = []
-
-    def flush():
-        nonlocal cur
-        out.add(cur)
-        cur = []
-
-    while i < len(cells):
-        c = cells[i]
-        t = text_of(c)
-        if not t:
-            if cur:
-                cur.append((len(cur), c))
-            i += 1
-            continue
-        if is_title(t) or VOCABULARY.is_heading(t):
-            flush()
-            out.add([(0, c)])
-            i += 1
-            continue
-        if _indicator_key(t) and i + 1 < len(cells) and _indicator_key(text_of(cells[i + 1])):
-            flush()
-            i = _indicators(cells, i, out)
-            continue
-        if _budget_key(t) and i + 1 < len(cells) and _budget_key(text_of(cells[i + 1])):
-            flush()
-            i = _budget(cells, i, out)
-            continue
-        if meaning(t) or inline_pairs(c.text):
-            flush()
-            cur = [(0, c)]
-        else:
-            cur.append((len(cur), c))
-        i += 1
-    flush()
-    return out.table(table.source)
-
-
-def _budget(cells: list[Cell], i: int, out: _Rows) -> int:
-    header = []
-    while i < len(cells) and _budget_key(text_of(cells[i])):
-        header.append(cells[i])
-        i += 1
-    out.add([(k + 1, c) for k, c in enumerate(header)])
-    row: list[tuple[int, Cell]] = []
-    while i < len(cells):
-        c = cells[i]
-        t = text_of(c)
-        m = VOCABULARY.lookup(t)
-        if is_number(t):
-            if row and len(row) <= len(header):
-                row.append((len(row), c))
-                i += 1
-                continue
-            break
-        if "source" in m or "purpose" in m:
-            out.add(row)
-            row = [(0, c)]
-            i += 1
-            continue
-        break
-    out.add(row)
-    return i
-
-
-def _indicators(cells: list[Cell], i: int, out: _Rows) -> int:
-    header: list[tuple[str, Cell]] = []
-    while i < len(cells) and _indicator_key(text_of(cells[i])):
-        header.append((_indicator_key(text_of(cells[i])), cells[i]))
-        i += 1
-    out.add([(k, c) for k, (_, c) in enumerate(header)])
-    keys = [k for k, _ in header]
-    col = {k: n for n, k in reversed(list(enumerate(keys)))}
-    name_col = col.get("name", 0)
-    row: dict[int, Cell] = {}
-    nxt = name_col
-
-    def flush():
-        nonlocal row
-        if row:
-            out.add(sorted(row.items()))
-        row = {}
-
-    while i < len(cells):
-        c = cells[i]
-        t = text_of(c)
-        m = meaning(t)
-        if m and m[0] in ("field", "amount", "section", "ignore", "group", "total_row") or VOCABULARY.is_heading(t):
-            break
-        if _indicator_key(t) and i + 1 < len(cells) and _indicator_key(text_of(cells[i + 1])):
-            break
-        if "level1" in col and VOCABULARY.canonical_level1(t) and not is_number(t):
-            flush()
-            row[col["level1"]] = c
-            nxt = col.get("level2", name_col)
-        elif "level2" in col and VOCABULARY.canonical_level2(t) and not is_number(t) and \
-                all(k <= col["level2"] for k in row):
-            if any(k > col["level2"] for k in row):
-                flush()
-            row[col["level2"]] = c
-            nxt = name_col
-        else:
-            if nxt >= len(keys) or (nxt == name_col and any(k >= name_col for k in row)):
-                flush()
-                nxt = name_col
-            row[nxt] = c
-            nxt += 1
-            if nxt >= len(keys):
-                flush()
-                nxt = name_col
-        i += 1
-    flush()
-    return i
 
 
 # ---- text copies that printed each merged cell once -------------------------------------------------
@@ -260,6 +115,29 @@ def realign(table: Table) -> Table:
         prev = now
     cells = [replace(c, row=row, col=col, rowspan=span) for row, col, span, c in placed.values()]
     return Table.of(cells, table.source)
+
+
+def cover_left(table: Table) -> Table:
+    """Let the cells above cover the positions each row leaves empty on its left (the merged
+    cells a copy printed once).
+
+    Example: rows ``[a, b]`` and ``[_, c]`` → ``a`` spans both rows.
+    """
+    placed = {id(c): [c.row, c.col, c.rowspan, c] for c in table.cells}
+    cover: dict[tuple[int, int], int] = {}
+    firsts: dict[int, int] = {}
+    for c in table.cells:
+        firsts[c.row] = min(firsts.get(c.row, c.col), c.col)
+    for r in range(table.n_rows):
+        for c in table.cells:
+            if c.row == r:
+                cover[(r, c.col)] = id(c)
+        for col in range(firsts.get(r, 0)):
+            k = cover.get((r - 1, col))
+            if k is not None and placed[k][0] + placed[k][2] == r:
+                placed[k][2] += 1
+                cover[(r, col)] = k
+    return Table.of([replace(c, rowspan=span) for _, _, span, c in placed.values()], table.source)
 
 
 def _level_columns(first: str, header: dict[str, int]) -> list[int]:
