@@ -349,9 +349,12 @@ def export_graph(ctx, fmt):
 @click.argument("query")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="json is the SPARQL 1.1 Query Results JSON format.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Fill a saved query's parameter (its VALUES ?NAME block); repeat for more values. "
+                   "Unset parameters match everything.")
 @kb_options
 @click.pass_context
-def sparql(ctx, query, fmt):
+def sparql(ctx, query, fmt, params):
     """Run a SPARQL query: the text itself, @file.rq, or the name of a saved query in ontology/queries/.
 
     Saved queries: `jixiao queries`. The default graph is the union of every document's graph.
@@ -359,6 +362,7 @@ def sparql(ctx, query, fmt):
     \b
     Example:
       jixiao sparql budget_by_performance_type --format csv
+      jixiao sparql project_card --param name=时频实验室运维费
       jixiao sparql @my_query.rq
       jixiao sparql 'PREFIX jx: <https://w3id.org/jixiao/ontology#>
                      SELECT ?name WHERE { ?p jx:name ?name } LIMIT 5'
@@ -369,9 +373,16 @@ def sparql(ctx, query, fmt):
       2  the query does not parse (line, column and a caret), an unknown saved query
          (the names are listed), an unreadable file, or a bad argument
     """
-    from app.queries import resolve
+    from app.queries import bind_params, parse_param, resolve
     from app.sparql import load_query, render
-    result = _kb(ctx).sparql(load_query(resolve(query)))
+    text = load_query(resolve(query))
+    if params:
+        given: dict[str, list[str]] = {}
+        for item in params:
+            name, value = parse_param(item)
+            given.setdefault(name, []).append(value)
+        text = bind_params(text, given, query_name=query if len(query) < 60 else "the query")
+    result = _kb(ctx).sparql(text)
     click.echo(render(result, fmt), nl=False)
 
 
@@ -389,9 +400,11 @@ def queries():
       0  listed
       2  a bad argument
     """
-    from app.queries import saved_queries
+    from app.queries import QUERIES_DIR, parameters, saved_queries
     for name, comment in saved_queries():
         click.echo(f"{name:34} {comment}")
+        for p in parameters((QUERIES_DIR / f"{name}.rq").read_text("utf-8")):
+            click.echo(f"{'':34}   --param {p.name}=…  {p.help}")
 
 
 @cli.command()

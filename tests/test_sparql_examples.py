@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from app.core import KnowledgeBase
-from app.queries import QUERIES_DIR, saved_queries
+from app.queries import QUERIES_DIR, ParameterError, bind_params, parameters, saved_queries
 from app.sparql import load_query
 
 from oxigraph_server import oxigraph_server  # noqa: F401  (fixture)
@@ -32,8 +32,9 @@ def kb(request, tmp_path_factory, seed_path):
     kb.close()
 
 
-def rows(kb, name):
-    return kb.sparql(load_query(f"@{QUERIES_DIR / name}.rq")).rows
+def rows(kb, query, /, **params):
+    """A saved query's rows, its parameters (``VALUES ?name { UNDEF }``) filled from ``params``."""
+    return kb.sparql(bind_params(load_query(f"@{QUERIES_DIR / query}.rq"), params, query)).rows
 
 
 def test_every_saved_query_has_a_comment_and_a_test():
@@ -67,7 +68,28 @@ def test_execution_rate(kb):
 
 
 def test_projects_citing_law(kb):
-    assert rows(kb, "projects_citing_law") == [(GN, "第二十七条")]
+    assert rows(kb, "projects_citing_law", title="中华人民共和国节约能源法") == [("中华人民共和国节约能源法", GN, "第二十七条")]
+    # two titles at once: the budget rule is cited by 国能中心 (line 311), 技改 (528), 网上政务大厅 (603) and
+    # 时频 (691); 计量法 第四条 and 第二条 by 国能中心 only (lines 314–316)
+    got = rows(kb, "projects_citing_law", title=["中华人民共和国计量法", "2020年市级财政预算管理办法"])
+    assert [(r[0], r[1]) for r in got] == [("2020年市级财政预算管理办法", p) for p in sorted([GN, HALL, TF, "技改项目经费"])
+                                           ] + [("中华人民共和国计量法", GN)]
+    assert sorted(got[-1][2].split()) == ["第二条", "第四条"]
+
+
+def test_parameterised_queries_answer_for_every_project_when_unset(kb):
+    """No saved query names a seed project or law: unset parameters match the whole corpus."""
+    seed_names = [GN, IT, HALL, LAB, TF, "大型仪器项目经费", "对口援助", "技改项目经费", "中华人民共和国节约能源法"]
+    for path in QUERIES_DIR.glob("*.rq"):
+        body = "\n".join(line for line in path.read_text("utf-8").splitlines() if not line.startswith("#"))
+        assert not [n for n in seed_names if n in body], path.name
+    assert {p.name for p in parameters((QUERIES_DIR / "project_card.rq").read_text("utf-8"))} == {"name"}
+    assert len(rows(kb, "project_card")) == 8
+    assert len(rows(kb, "indicator_sources")) == 131          # every indicator of the seed (test_graph: 131)
+    assert {r[0] for r in rows(kb, "projects_citing_law")} >= {"中华人民共和国计量法", "上海市节约能源条例"}
+    with pytest.raises(ParameterError) as e:
+        rows(kb, "project_card", project=GN)
+    assert "name" in e.value.hint
 
 
 def test_percent_targets_at_least_95(kb):
@@ -115,7 +137,7 @@ def test_indicators_by_level2(kb):
 
 
 def test_project_card(kb):
-    assert rows(kb, "project_card") == [(GN, UNIT, 2020, "其他一次性项目", "政策补贴类", date(2020, 1, 1),
+    assert rows(kb, "project_card", name=GN) == [(GN, UNIT, 2020, "其他一次性项目", "政策补贴类", date(2020, 1, 1),
                                          date(2020, 12, 31), Decimal(3998000), Decimal(3998000), Decimal(4000000),
                                          Decimal(3953943), 20, 25)]
 
@@ -129,7 +151,7 @@ def test_indicators_without_operator(kb):
 
 
 def test_indicator_sources(kb, seed_doc):
-    got = rows(kb, "indicator_sources")
+    got = [r[1:] for r in rows(kb, "indicator_sources", project=TF)]
     assert [r[0] for r in got] == ["资金到位率", "财务管理制度健全性", "项目管理制度健全性", "固定资产管理情况",
                                    "校准项目数量", "实验室运行率", "计划执行及时性", "服务客户数量", "客户满意度",
                                    "卫星双向比对总结报告"]
