@@ -115,3 +115,99 @@ def test_generic_words_do_not_match(kb):
 def test_a_question_in_search_gets_the_answer_above(kb):
     r = understood_search(kb, "2020年信息化建设工程类项目总预算是多少")
     assert r.answer is not None and r.answer.figure == "1056034"
+
+
+# ---------------------------------------------------------------- the words that used to fall back
+@pytest.mark.parametrize("question, template, figure", [
+    ("政策补贴类经费总预算一共是多少", "budget_aggregate", "9229000"),   # 经费 and 总预算 name one field
+    ("绩效类型为政策补贴类的项目总预算之和", "budget_aggregate", "9229000"),  # the attribute word beside its value
+    ("哪些项目属于信息化建设工程类", "project_list", "3"),                # 属于 relates, it names nothing
+    ("对口援助的计划开始日期是什么时候", "project_attribute", "2020-01-01"),  # seed line 199
+    ("单位为家的指标有哪些", "indicator_list", "3"),                     # =50家 (line 77), =200家 (493, 503)
+    ("国能中心的绩效指标数量是多少", "indicator_count", "20"),            # 数量 after 指标 counts
+    ("国能中心有几个数量指标", "indicator_count", "4"),                   # 数量 before 指标 is the 二级 (lines 487-495)
+])
+def test_questions_that_used_to_fall_back(kb, question, template, figure):
+    a = kb.ask(question)
+    assert not a.fallback and a.template == template and a.figure == figure, a.answer
+
+
+def test_growth_relative_to_last_year(kb):
+    a = kb.ask("时频实验室运维费当年预算相对上年预算的增长率")
+    assert "11.92%" in a.answer        # 3,831,000 / 3,423,000 − 1 (seed lines 734, 736)
+
+
+def test_unit_word_and_the_unit_of_a_project_are_told_apart(kb):
+    assert kb.ask("国能中心的单位是什么").figure == "上海市计量测试技术研究院"     # 申报单位
+    assert kb.ask("以家为单位的指标有几个").figure == "3"                         # a value's unit
+
+
+def test_an_unknown_word_is_named_without_the_words_around_it(kb):
+    a = kb.ask("哪些项目属于航天类")
+    assert a.fallback and "“航天类”" in a.answer
+
+
+# ---------------------------------------------------------------- 自评表, budget lines, departments
+TEMPLATE_QUESTIONS = Path(__file__).parent / "eval" / "questions_templates.jsonl"
+ZP = "农村人居环境整治提升补助资金"
+
+
+@pytest.fixture(scope="module")
+def tkb(tmp_path_factory):
+    """The 自评表, 批复表 and 部门整体支出表 fixtures (tests/fixtures/templates) rendered to .xlsx and ingested."""
+    from app.core import KnowledgeBase
+    from render import render
+    from render.spec import load_spec
+
+    files = tmp_path_factory.mktemp("ask-fixtures")
+    paths = [render(load_spec(n), "xlsx", files) for n in ("zipingbiao", "pifubiao", "bumen_zhengti")]
+    base = KnowledgeBase.open(tmp_path_factory.mktemp("ask-kb"))
+    report = base.ingest(paths)
+    assert not report.failed, report.errors
+    yield base
+    base.close()
+
+
+def test_accuracy_on_the_template_questions(tkb):
+    result = tkb.evaluate_ask(TEMPLATE_QUESTIONS)
+    assert result["questions"] >= 30 and result["accuracy"] == 1.0, result["failures"]
+    assert result["groups_with_different_sparql"] == []
+
+
+def test_missed_targets_from_actual_values(tkb):
+    # 新建农村公厕: 年度指标值 40座, 实际完成值 36座, 分值 10, 得分 9; 20个/20个 and the ≥ targets were reached,
+    # 项目完工时间 is a date and is not compared
+    a = tkb.ask("哪些指标的实际完成值低于年度指标值")
+    assert [(r["project"], r["indicator"], r["target"], r["actual"], r["lost"]) for r in a.rows] == [
+        (ZP, "新建农村公厕", "40座", "36座", "1")]
+    assert "4座公厕因选址调整顺延至下年" in a.answer and a.sparql and not a.fallback
+
+
+def test_scores_of_a_project_an_indicator_and_a_level(tkb):
+    a = tkb.ask("农村人居环境整治提升补助资金的自评得分是多少")
+    assert (a.rows[0]["earned"], a.rows[0]["points"]) == ("96.5", "100")   # 87 + 9.5 of the 总分 row's 100
+    assert "96.5分" in a.answer
+    i = tkb.ask("新建农村公厕的得分是多少")
+    assert (i.rows[0]["weight"], i.rows[0]["score"]) == ("10", "9")
+    lv = tkb.ask("农村人居环境整治提升补助资金各一级指标的得分")
+    assert [(r["group"], r["points"], r["earned"]) for r in lv.rows] == [
+        ("产出指标", "50", "47"), ("效益指标", "30", "30"), ("满意度指标", "10", "10")]
+
+
+def test_execution_rate_by_source(tkb):
+    a = tkb.ask("各资金来源的执行率是多少")
+    # 全年执行数 / 全年预算数 in 元; the 批复表's lines print no executed amount and are left out
+    assert [(r["source"], r["spent"], r["planned"]) for r in a.rows] == [
+        ("total", "456000", "480000"), ("fiscal", "380000", "400000"), ("carryover", "50000", "50000"),
+        ("other", "26000", "30000")]
+    assert "其他资金 86.67%" in a.answer and "上年结转资金 100%" in a.answer
+    one = tkb.ask("财政拨款的执行率是多少")
+    assert [r["source"] for r in one.rows] == ["fiscal"] and 'FILTER (?source IN ("fiscal"))' in one.sparql
+
+
+def test_departments_and_their_funds(tkb):
+    a = tkb.ask("各部门的资金总额是多少")
+    assert [(r["department"], r["year"], r["value"], r["basic"], r["project_spending"]) for r in a.rows] == [
+        ("某县市场监督管理局", 2022, "24865000", "13665000", "11200000")]
+    assert "24,865,000元（2486.5万元）" in a.answer
+    assert tkb.ask("某县市场监督管理局的基本支出是多少").figure == "13665000"

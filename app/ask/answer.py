@@ -36,7 +36,8 @@ def percent(v: Any, digits: int = 2) -> str:
 
 
 class AnswerFormatter(string.Formatter):
-    """``{value:money}``, ``{rate:pct}``, ``{value:field}`` (money or rate by the field's kind),
+    """``{value:money}``, ``{rate:pct}``, ``{value:field}`` (money or rate by the field's kind), ``{x:num}``
+    (a plain number), ``{lost:lost}`` (，扣n分 when points were lost), ``{reason:reason}`` (；偏差原因：…),
     ``{x:opt}`` (nothing when empty), ``{x:paren}`` (（x）), ``{end:until}`` (—end unless it is the start)."""
 
     def __init__(self, field_kind: str = "money", attr_kind: str = "text", row: dict | None = None):
@@ -49,6 +50,16 @@ class AnswerFormatter(string.Formatter):
             return percent(value)
         if spec == "field":
             return percent(value) if self.field_kind == "rate" else money(value)
+        if spec == "num":   # a plain number: 96.50 → 96.5, none → 未填写
+            if value is None or value == "":
+                return "未填写"
+            d = Decimal(str(value))
+            return format(d.normalize(), "f") if d == d.to_integral_value() or d.normalize().as_tuple().exponent > -3 \
+                else f"{d:.2f}"
+        if spec == "lost":   # points lost, when some were
+            return "" if value in (None, "") or Decimal(str(value)) <= 0 else f"，扣{self.format_field(value, 'num')}分"
+        if spec == "reason":
+            return "" if value in (None, "") else f"；偏差原因：{value}"
         if spec == "score":
             return "" if value is None else f"{float(value):.3f}"
         if spec == "opt":

@@ -28,7 +28,7 @@ from ingest.errors import JixiaoError
 
 # kinds of mention a query must use for its answer to be about the question
 EXPLAIN_KINDS = {"project", "indicator", "level1", "level2", "law", "issuer", "legal_level", "phase",
-                 "performance_type", "category", "unit", "field", "attribute", "article"}
+                 "performance_type", "category", "unit", "field", "attribute", "article", "department", "fund_source"}
 READ_ONLY = re.compile(r"^\s*(?:PREFIX\s+\S*\s*<[^>]*>\s*)*(SELECT|ASK)\b", re.I)
 UPDATE_WORDS = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I)
 
@@ -98,6 +98,8 @@ class Asker:
             return True
         if "attribute" in kinds and (u.dates or u.years):
             return True
+        if "attribute" in kinds and any(m.reading("attribute").label in x.kinds() for x in u.mentions if x is not m):
+            return True   # 绩效类型为政策补贴类: the attribute word names the kind of the value beside it
         if kinds & {"field"} and "field" not in t.need and "field" in t.explains:
             return True
         if kinds == {"field", "concept", "ignore"} or (kinds >= {"field"} and "money" in {r.label for r in m.readings}):

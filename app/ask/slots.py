@@ -79,6 +79,7 @@ def features(u: Understanding) -> set[str]:
         for kind in m.kinds() - {"concept", "ignore", "dimension", "field", "attribute"}:
             f.add(("not_" if m.negated else "") + kind)
     fields = field_mentions(u)
+    f.update("field_" + m.reading("field").label for m in fields)   # field_execution_rate …
     if fields:
         f.add("field")
     if len(fields) >= 2:
@@ -186,6 +187,7 @@ class Slots:
             f1, f2 = self._field_pair(fields)
             b.values["field2_path"], b.labels["field2"] = f2["path"], f2["label"]
         b.values["field_path"], b.labels["field"] = f1["path"], f1["label"]
+        b.labels["dept_field"] = f1.get("dept_label", f1["label"])
         b.labels["field_kind"] = f1.get("kind", "money")
         if slot_fields:
             b.used.add(id(slot_fields[0]))
@@ -198,6 +200,8 @@ class Slots:
         self._attribute()
         self._phase()
         self._law()
+        self._department()
+        self._source()
         b.values["filters"] = self._filters()
         b.values["ind_filters"] = self._ind_filters()
         filt = "、".join(b.readings)
@@ -209,6 +213,9 @@ class Slots:
         b.labels["ind_text"] = ind
         b.labels["ind_reading"] = ("按" + "、".join(([f"项目={b.labels['project']}"] if b.labels["project"] else [])
                                                   + b.ind_readings) + " ") if (ind or b.labels["project"]) else ""
+        # a field named twice (经费总预算, 预算…总预算) is one field: the query that uses one mention uses both
+        used_keys = {m.reading("field").label for m in u.mentions_of("field") if id(m) in b.used}
+        b.used.update(id(m) for m in u.mentions_of("field") if m.reading("field").label in used_keys)
         return b
 
     def sparql(self) -> str:
@@ -252,7 +259,9 @@ class Slots:
 
     def _group(self) -> None:
         dims = _dimensions()
-        key = self.u.group or "performance_type"
+        # no 按…/各… said: a template that groups by level groups by the level the question names
+        key = self.u.group or next((k for k in ("level2", "level1") if self.u.mentions_of(k)
+                                    and f"group_{k}" in self.t.explains), "performance_type")
         self.b.values["group_pattern"] = dims[key]["path"]
         self.b.labels["group_label"] = dims[key]["label"]
 
@@ -302,6 +311,24 @@ class Slots:
         b.labels["level_text"] = level_text
         if "law" in self.t.explains:
             b.used.update(id(m) for m in laws[:1])
+
+    def _department(self) -> None:
+        """``$departments``: the departments (整体支出 tables) named, by IRI."""
+        ds = self.u.mentions_of("department", negated=False)
+        self.b.values["departments"] = ("VALUES ?d { " + " ".join(iri(m.reading("department").iri) for m in ds) + " }"
+                                        if ds else "")
+        self.b.labels["department"] = "、".join(m.reading("department").label for m in ds)
+        if "department" in self.t.explains:
+            self.b.used.update(id(m) for m in ds)
+
+    def _source(self) -> None:
+        """``$source_filter``: the sources of funds named (财政拨款 → fundSourceKey fiscal)."""
+        keys = list(dict.fromkeys(m.reading("fund_source").extra for m in self.u.mentions_of("fund_source", negated=False)))
+        self.b.values["source_filter"] = (f"FILTER (?source IN ({', '.join(literal(k) for k in keys)}))" if keys else "")
+        names = [m.reading("fund_source").label for m in self.u.mentions_of("fund_source", negated=False)]
+        self.b.labels["source_text"] = "、".join(dict.fromkeys(names))
+        if "fund_source" in self.t.explains:
+            self.b.used.update(id(m) for m in self.u.mentions_of("fund_source", negated=False))
 
     # ---------------------------------------------------------------- filters
     def _wrap(self, m: Mention | None, pattern: str, reading: str) -> str:

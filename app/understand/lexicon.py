@@ -47,9 +47,12 @@ GRAPH_LABELS: dict[str, str] = {
     "issuer": "SELECT DISTINCT ?iri ?label WHERE { ?l eli:passed_by ?iri . ?iri skos:prefLabel ?label }",
     "legal_level": "SELECT DISTINCT ?label WHERE { ?l a eli:LegalResource ; jx:level ?label }",
     "phase": "SELECT DISTINCT ?label WHERE { ?ph a jx:PlanPhase ; jx:phaseName ?label }",
+    "department": "SELECT DISTINCT ?iri ?label WHERE { ?iri a jx:Department ; jx:name ?label }",
+    # a source of funds as printed (当年财政拨款); ?extra is its key (fiscal), which the query uses
+    "fund_source": "SELECT DISTINCT ?label ?extra WHERE { ?l a jx:BudgetLine ; jx:fundSource ?label ; jx:fundSourceKey ?extra }",
 }
 # kinds whose names are linked fuzzily too (an abbreviation, a missing word, a typo)
-FUZZY_KINDS = ("project", "indicator", "law", "phase", "unit", "issuer")
+FUZZY_KINDS = ("project", "indicator", "law", "phase", "unit", "issuer", "department")
 PRC = "中华人民共和国"
 
 
@@ -156,6 +159,11 @@ class Lexicon:
             if level in levels:
                 for w in words:
                     self.add(w, Entry("legal_level", level, weight=0.9))
+        keys = {e.extra for e in self.labels.get("fund_source", [])}
+        for key, words in v["fund_sources"].items():
+            if key in keys:   # only sources some table prints: 财政拨款 means nothing in a graph without them
+                for w in words:
+                    self.add(w, Entry("fund_source", w, None, 0.95, key))
         for group in v["ignore"].values():
             for w in group:
                 self.add(w, Entry("ignore", w))

@@ -263,6 +263,7 @@ def understand(question: str, lexicon: Lexicon, tokenizer=None) -> Understanding
     # 4. fuzzy links for what is left
     _fuzzy(text, lexicon, taken, add, u)
     u.mentions.sort(key=lambda m: m.start)
+    _reread(u)
     _negation(u)
     _grouping(u)
     # 5. what is left unexplained
@@ -381,6 +382,41 @@ def _runs(text: str, taken: list) -> list[tuple[int, int]]:
     return out
 
 
+def _gap(u: Understanding, a: Mention, b: Mention) -> str:
+    return u.text[a.end:b.start]
+
+
+def _reread(u: Understanding) -> None:
+    """Words whose sense depends on their neighbour (the rules and their words: ``[reread]`` of
+    vocabulary.toml):
+
+    - ``单位`` beside a unit an indicator value uses (单位为家, 以家为单位) is that value's unit, not
+      the 申报单位 of a project;
+    - a count word that is also a framework label (数量 is 二级 数量指标 and 个数) counts when it
+      follows an indicator word (指标数量, 指标的数量) and names the level when an indicator word follows
+      it (数量指标).
+    """
+    v = vocabulary()["reread"]
+    unit_words, joiners = {norm(w) for w in v["value_unit_words"]}, {norm(w) for w in v["value_unit_joiners"]} | {""}
+    ms = u.mentions
+    for i, m in enumerate(ms):
+        if m.text in unit_words and m.kinds() & {"attribute", "dimension"}:
+            after = ms[i + 1] if i + 1 < len(ms) else None
+            before = ms[i - 1] if i > 0 else None
+            if (after is not None and "value_unit" in after.kinds() and _gap(u, m, after) in joiners) or \
+                    (before is not None and "value_unit" in before.kinds() and _gap(u, before, m) in joiners):
+                m.readings = [Entry("concept", "value_unit_word")]
+        concept = m.reading("concept")
+        if concept is not None and concept.label == "count" and m.kinds() & {"level1", "level2", "indicator"}:
+            after = ms[i + 1] if i + 1 < len(ms) else None
+            before = ms[i - 1] if i > 0 else None
+            is_ind = lambda x: x is not None and x.reading("concept") is not None and x.reading("concept").label == "indicator"  # noqa: E731
+            if is_ind(after) and _gap(u, m, after) == "":
+                m.readings = [r for r in m.readings if r.kind != "concept"]
+            elif is_ind(before) and _gap(u, before, m) in ("", "的"):
+                m.readings = [concept]
+
+
 def _negation(u: Understanding) -> None:
     ms = u.mentions
     for i, m in enumerate(ms):
@@ -430,6 +466,12 @@ def _unknown(text: str, taken: list, tokenizer) -> list[str]:
         run = text[a:b]
         parts = tokenizer.query_terms(run) if tokenizer is not None else [run]
         if any(len(w) >= 2 and w not in ignore and re.search(r"[\u4e00-\u9fffa-z]", w) for w in parts):
-            words.append(run.strip("的在是和与及"))   # the whole unexplained run, as written
+            run = run.strip("的在是和与及")
+            for w in sorted(ignore, key=len, reverse=True):   # 属于航天类 → 航天类: the edges say nothing
+                if len(w) >= 2 and run.startswith(w) and len(run) > len(w):
+                    run = run[len(w):]
+                if len(w) >= 2 and run.endswith(w) and len(run) > len(w):
+                    run = run[:-len(w)]
+            words.append(run)   # the unexplained run, as written
     # a word also inside a longer unknown word is the same unknown thing
     return [w for w in dict.fromkeys(words) if not any(w != x and w in x for x in words)]
