@@ -76,7 +76,7 @@ def type_into(page: Page, label: str, text: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    box = page.driver.find_element(By.CSS_SELECTOR, f'input[aria-label="{label}"]')
+    box = page.wait_element(f'input[aria-label="{label}"]')
     box.click()
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(text, Keys.ENTER)
@@ -94,7 +94,7 @@ def workers() -> list[str]:
     out = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if b"app.ui.sparql_worker" in cmdline.read_bytes():
+            if b"ingest.graph.worker" in cmdline.read_bytes():
                 out.append(cmdline.parent.name)
         except OSError:
             pass
@@ -117,14 +117,14 @@ def test_search_by_typing_then_the_card_and_the_shared_link(ui):
     # the hit links to its project card
     from selenium.webdriver.common.by import By
     page.driver.find_elements(By.PARTIAL_LINK_TEXT, "打开项目卡片")[0].click()
-    page.wait_text("表格出处 table")
+    page.wait_text("项目总预算 (元)")
     assert "/projects?project=" in page.driver.current_url
     assert page.driver.find_element(By.CSS_SELECTOR, "h3").text.startswith("国能中心")
     # the shared link, opened afresh (a new session), shows the same search
     page.driver.get("about:blank")
     page.driver.get(shared)
     page.wait_text("1. 国能中心（市能耗在线监测系统）")
-    box = page.driver.find_element(By.CSS_SELECTOR, 'input[aria-label="问题 Query"]')
+    box = page.wait_element('input[aria-label="问题 Query"]')
     assert box.get_attribute("value") == "能耗在线监测"
 
 
@@ -151,11 +151,11 @@ def test_sparql_typed_and_run_with_ctrl_enter_then_a_long_query_cancelled(ui):
     driver = page.driver
 
     def editor_type(query: str) -> None:
-        frame = next(f for f in driver.find_elements(By.TAG_NAME, "iframe") if "code_editor" in (f.get_attribute("title") or ""))
+        frame = page.wait_element("iframe", where=lambda f: "code_editor" in (f.get_attribute("title") or ""))
         driver.switch_to.frame(frame)
         try:
-            driver.find_element(By.CSS_SELECTOR, ".ace_content").click()
-            area = driver.find_element(By.CSS_SELECTOR, "textarea.ace_text-input")
+            page.wait_element(".ace_content").click()
+            area = page.wait_element("textarea.ace_text-input")
             area.send_keys(Keys.CONTROL, "a")
             area.send_keys(Keys.DELETE)
             area.send_keys(query)
@@ -205,11 +205,11 @@ def test_projects_row_click_opens_the_card(ui):
     page, data_dir = ui
     page.open("projects", wait_for="点击一行打开项目卡片")
     page.wait_idle()
-    grid = page.driver.find_elements(By.CSS_SELECTOR, '[data-testid="stDataFrame"]')[0]
+    grid = page.wait_element('[data-testid="stDataFrame"]')
     box = grid.rect
-    # the row-selection column sits at the left; the header row is about 35 px high
-    ActionChains(page.driver).move_to_element_with_offset(grid, -box["width"] / 2 + 16, -box["height"] / 2 + 35 + 17).click().perform()
-    page.wait_text("表格出处 table")
+    # the first row's selection box: the marker column at the left, under the 36 px header
+    ActionChains(page.driver).move_to_element_with_offset(grid, -box["width"] / 2 + 12, -box["height"] / 2 + 36 + 17).click().perform()
+    page.wait_text("项目总预算 (元)")
     assert "project=" in page.driver.current_url
     assert page.driver.find_element(By.CSS_SELECTOR, "h3").text == "“互联网+计量”公共服务平台(运维)"  # the first row
     assert_clean(page, data_dir)
@@ -224,7 +224,7 @@ def test_upload_a_file(ui, seed_path, tmp_path):
     upload.write_text(seed_path.read_text("utf-8").replace("项目名称： 对口援助 项目类别", "项目名称： 对口援助二期 项目类别", 1),
                       "utf-8")
     page.open("data", wait_for="上传 Upload")
-    page.driver.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(upload))
+    page.wait_element('input[type="file"]').send_keys(str(upload))
     page.wait_text("上传的绩效目标表.txt")
     click_button(page, "导入 Ingest")
     page.wait_text("导入结果 Result per file", timeout=180)

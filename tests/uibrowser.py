@@ -153,6 +153,18 @@ class Page:
             time.sleep(0.05)
         raise AssertionError(f"{text!r} did not show within {timeout} s; the page says:\n{self.main_text()[:3000]}")
 
+    def wait_element(self, css: str, timeout: float = 60, where=lambda e: True):
+        """The first element matching ``css`` (and ``where``), once it is there."""
+        from selenium.webdriver.common.by import By
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [e for e in self.driver.find_elements(By.CSS_SELECTOR, css) if where(e)]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError(f"no {css} within {timeout} s; the page says:\n{self.main_text()[:2000]}")
+
     def wait_idle(self, timeout: float = 60) -> None:
         """Until the script run ends (no "Running…" status) and the page stops changing."""
         deadline = time.monotonic() + timeout

@@ -77,7 +77,7 @@ top = st.columns([3, 2, 1, 2, 2])
 needle = top[0].text_input("筛选项目名称 Filter by name", key="projects_q", placeholder="例如 计量")
 chosen = {}
 for col, (attr, (param, title)) in zip(top[1:4], FILTERS.items()):
-    chosen[attr] = col.selectbox(title, [None] + values(attr), key=f"projects_{attr}",
+    chosen[attr] = col.selectbox(title, [None] + values(attr), key=f"projects_{attr}", placeholder="（全部 any）",
                                  format_func=lambda v: "（全部 any）" if v is None else str(v))
 with top[4]:
     copy_link_button()
@@ -104,6 +104,7 @@ ui.table([{"项目 name": p.name, "申报单位 unit": p.unit, "年度 year": p.
 st.caption(f"{len(shown)} / {len(projects)} 个项目 projects · 点击一行打开项目卡片 click a row to open its card · "
            "点击列名排序 click a column to sort")
 pid = st.selectbox("项目卡片 Project card", [None] + [p.id for p in projects], key="projects_pick",
+                   placeholder="（点击表格中的一行 click a row above）",
                    format_func=lambda v: "（点击表格中的一行 click a row above）" if v is None else by_id[v].name)
 url.publish(q=needle.strip(), project=pid, **{FILTERS[a][0]: v for a, v in chosen.items()})
 

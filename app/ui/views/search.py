@@ -55,7 +55,8 @@ with st.sidebar:
         if options is None:
             filters[name] = st.number_input(label, min_value=0.0, step=100000.0, key=f"search_{name}")
         else:
-            filters[name] = st.selectbox(label, options, format_func=anyone, key=f"search_{name}")
+            filters[name] = st.selectbox(label, options, format_func=anyone, key=f"search_{name}",
+                                         placeholder="（全部 any）")
 
 top = st.columns([5, 2])
 query = top[0].text_input("问题 Query", placeholder="哪些项目涉及能耗在线监测", key="search_q")

@@ -5,6 +5,8 @@ of every project.
 The indicator (name or IRI) and the project are in the URL (``?indicator=…&project=<id>``).
 Example: 能耗数据异常故障修复率 → 发改办环资〔2019〕424号 first; 预算执行率 → pick one of its projects.
 """
+from dataclasses import replace
+
 import streamlit as st
 
 from app.gaps import BUDGET_RULE_LEVEL, FINDING_KINDS
@@ -19,6 +21,8 @@ url = UrlState("trace")
 projects = ui.projects()
 by_id = {p.id: p for p in projects}
 CARDS = 3  # the best bases get a card with their quote and source; every basis is in the table
+DIAGRAM_BASES = 6  # bases drawn in the diagram (its text stays readable; the table lists them all)
+DIAGRAM_HEIGHT = 760  # px of diagram on screen before it scrolls
 
 
 def show_trace(result) -> None:
@@ -56,7 +60,16 @@ def show_trace(result) -> None:
                "出处 source": ui.where(b.span or (b.cited_at[0] if b.cited_at else None))} for b in result.bases],
              column_config={"支撑度 score": st.column_config.NumberColumn(format="%.3f")})
     st.markdown("**溯源图 Trace diagram**")
-    st.graphviz_chart(to_dot(result), width="content")
+    shown = result.bases[:DIAGRAM_BASES]
+    st.caption("按原始大小显示（14 pt），可滚动查看 shown at its natural size (14 pt): scroll to see all"
+               + (f" · 前 {len(shown)} 个依据 the best {len(shown)} bases; every basis is in the table above"
+                  if len(shown) < len(result.bases) else ""))
+    # Streamlit fits a picture to the column, which shrank a wide trace's text to 6-7 px: keep the
+    # natural size and let the box scroll instead
+    st.html(f"<style>.st-key-trace_diagram{{overflow:auto;max-height:{DIAGRAM_HEIGHT}px}}"
+            ".st-key-trace_diagram svg{max-width:none!important;width:auto!important;height:auto!important}</style>")
+    with st.container(key="trace_diagram"):
+        st.graphviz_chart(to_dot(replace(result, bases=shown)), width="content")
 
 
 st.header("指标溯源 Indicator trace")
@@ -66,7 +79,7 @@ top = st.columns([5, 2])
 name = top[0].text_input("绩效指标 Indicator (name or IRI)", placeholder="能耗数据异常故障修复率", key="trace_indicator")
 with top[1]:
     copy_link_button()
-project = st.selectbox("项目 Project (optional)", [None] + list(by_id), key="trace_project",
+project = st.selectbox("项目 Project (optional)", [None] + list(by_id), key="trace_project", placeholder="（全部 any）",
                        format_func=lambda v: "（全部 any）" if v is None else by_id[v].name)
 url.publish(indicator=name.strip(), project=project)
 if not projects:
