@@ -541,3 +541,159 @@ def test_canonical_level1(label, level1):
                                            ("社会公众或服务对象满意度指标", "服务对象满意度"), ("数量", "数量")])
 def test_canonical_level2(label, level2):
     assert VOCABULARY.canonical_level2(label) == level2
+
+
+# ---- more layouts seen in published tables (content invented) ----------------------------------------
+# A provincial 自评表: 预算执行情况 by 总额 / 其中:财政资金 / 财政专户管理资金 / 单位资金 / 其他资金 with
+# 年初预算 / 调整后预算数 / 预算执行数 / 预算执行率 / 权重 / 得分; split targets beside 完成值; 合计, 评价结论 …
+SICHUAN_ZIPING = [
+    ["项目名称", C("51000021R000000012345-乡镇综合文化站免费开放", cs=10)],
+    ["主管部门", C("某县文化广播电视和旅游局本级", cs=4), C("实施单位（盖章）", cs=2), C("某县文化馆", cs=4)],
+    [C("项目基本情况", rs=3), C("1.项目年度目标完成情况", rs=2), C("项目年度目标", cs=4), C("年度目标完成情况", cs=5)],
+    [C("保障12个乡镇综合文化站免费开放", cs=4), C("12个站点全年免费开放", cs=5)],
+    ["2.项目实施内容及过程概述", C("按季度拨付运行经费。", cs=9)],
+    [C("预算执行情况(10分)", rs=6), C("年度预算数(万元)", cs=2), "年初预算", "调整后预算数", "预算执行数", "预算执行率",
+     "权重", "得分", C("原因", cs=2)],
+    [C("总额", cs=2), "24.00", "24.00", "22.80", "95.00%", "10", "9.5", C("1.预算执行率=预算执行数/调整后预算数", rs=5, cs=2)],
+    [C("其中:财政资金", cs=2), "24.00", "24.00", "22.80", "95.00%", "/", "/"],
+    [C("财政专户管理资金", cs=2), "0.00", "0.00", "0.00", "0.00%", "/", "/"],
+    [C("单位资金", cs=2), "0.00", "0.00", "0.00", "0.00%", "/", "/"],
+    [C("其他资金", cs=2), "", "", "", "", "/", "/"],
+    [C("绩效指标(90分)", rs=4), "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值", "权重", "得分",
+     "未完成原因分析"],
+    [C("产出指标", rs=2), "数量指标", "免费开放站点数", "≥", "12", "个", "12", "40", "40", ""],
+    ["时效指标", "资金拨付及时率", "=", "100", "%", "90", "20", "18", "第四季度资金延迟拨付"],
+    ["满意度指标", "服务对象满意度指标", "群众满意度", "≥", "90", "%", "92", "30", "30", ""],
+    [C("合计", cs=8), "100", "97.5", ""],
+    ["评价结论", C("项目总体完成较好，自评97.5分。", cs=10)],
+    ["存在问题", C("个别季度资金拨付不及时。", cs=10)],
+    ["改进措施", C("加快资金拨付进度。", cs=10)],
+    [C("项目负责人：张某", cs=5), C("财务负责人：李某", cs=6)],
+]
+
+
+def test_provincial_ziping_with_split_targets_and_execution_by_source():
+    result = parse_grids(document("部门预算项目支出绩效自评表（2023年度）", SICHUAN_ZIPING))
+    [p] = result.projects
+    assert (p.kind, p.year, p.code, p.name) == (KIND_SELF_EVAL, 2023, "51000021R000000012345", "乡镇综合文化站免费开放")
+    assert (p.unit, p.department, p.budget.current_year) == ("某县文化馆", "某县文化广播电视和旅游局本级", D(240000))
+    assert [(x.source, x.source_key, x.planned, x.adjusted, x.executed, x.rate) for x in p.budget.sources] == [
+        ("总额", "total", D(240000), D(240000), D(228000), D("0.95")),
+        ("财政资金", "fiscal", D(240000), D(240000), D(228000), D("0.95")),
+        ("财政专户管理资金", "fiscal", D(0), D(0), D(0), D(0)),
+        ("单位资金", "own", D(0), D(0), D(0), D(0)),
+    ]
+    assert (p.budget.sources[0].weight, p.budget.sources[0].score) == (D(10), D("9.5"))
+    assert rows_of(p) == ["产出指标|数量指标|免费开放站点数|≥12个|>=|12|个|",
+                          "产出指标|时效指标|资金拨付及时率|=100%|=|100|%|",
+                          "满意度指标|服务对象满意度指标|群众满意度|≥90%|>=|90|%|"]
+    assert [(i.actual_value, i.actual_unit, i.weight, i.score) for i in p.indicators] == [
+        (D(12), "个", D(40), D(40)), (D(90), "%", D(20), D(18)), (D(92), "%", D(30), D(30))]
+    assert p.indicators[1].deviation == "第四季度资金延迟拨付"
+    assert (p.section("annual_goal"), p.section("summary")) == ("保障12个乡镇综合文化站免费开放", "12个站点全年免费开放")
+    assert (p.section("conclusion"), p.section("improvements")) == ("项目总体完成较好，自评97.5分。", "加快资金拨付进度。")
+    assert not p.unplaced
+
+
+# A municipal 自评表 scored on the evaluation framework (项目决策 / 项目产出 / 项目效益, 二级 with points),
+# its budget a row of figures under 年度资金总额.
+EVALUATION_ZIPING = [
+    ["项目名称", C("初中公用经费", cs=7)],
+    ["主管部门", C("某市教育局", cs=3), "实施单位", C("某市第六中学", cs=3)],
+    [C("项目资金（万元）", rs=2), "年度资金总额", "年初预算数", "调整预算数(A)", "全年执行数(B)", C("执行率(B/A)", cs=3)],
+    ["", "64.80", "64.80", "60.00", C("92.59%", cs=3)],
+    [C("年度总体目标", rs=2), C("年初设定目标", cs=4), C("年度总体目标完成情况", cs=3)],
+    [C("保障学校正常运转", cs=4), C("保障了学校正常运转", cs=3)],
+    ["一级指标", "二级指标", "三级指标", "分值", "指标值(A)", "全年实际值(B)", "得分", "未完成原因分析及改进措施"],
+    [C("项目决策(10分)", rs=2), "项目目标", "目标完整性", "4", "目标明确", "目标明确", "4", ""],
+    ["项目立项", "相关性", "6", "按标准管理", "按标准管理", "6", ""],
+    [C("项目产出(30分)", rs=2), "数量指标(10分)", "保障人数", "10", "2370人", "2370人", "10", ""],
+    ["时效指标(5分)", "公用经费完成时间", "5", "2021年12月", "2021年12月", "4", "第四季度支付延迟"],
+    [C("项目效益(35分)"), "社会效益指标", "办学条件改善", "35", "改善", "改善", "33", ""],
+    ["满意度(10分)", "服务对象满意度指标(10分)", "学生满意度", "10", "≥90%", "95%", "10", ""],
+    [C("总分", cs=3), "100", "", "", "97", ""],
+]
+
+
+def test_ziping_on_the_evaluation_framework_with_level_points():
+    [p] = parse_grids(document("某市本级部门项目支出绩效自评表（2021年）", EVALUATION_ZIPING)).projects
+    # 年初预算数 64.80 | 调整预算数 64.80 | 全年执行数 60.00 万元: the year's budget is the adjusted one
+    assert (p.kind, p.year, p.unit, p.budget.current_year) == (KIND_SELF_EVAL, 2021, "某市第六中学", D(648000))
+    [line] = p.budget.sources
+    assert (line.source, line.planned, line.adjusted, line.executed, line.rate) == (
+        "年度资金总额", D(648000), D(648000), D(600000), D("0.9259"))
+    assert p.section("annual_goal") == "保障学校正常运转" and p.section("summary") == "保障了学校正常运转"
+    assert [(i.level1, i.level1_canonical, i.level1_weight, i.level2, i.level2_weight) for i in p.indicators] == [
+        ("项目决策", "决策", D(10), "项目目标", None), ("项目决策", "决策", D(10), "项目立项", None),
+        ("项目产出", "产出", D(30), "数量指标", D(10)), ("项目产出", "产出", D(30), "时效指标", D(5)),
+        ("项目效益", "效益", D(35), "社会效益指标", None), ("满意度", "满意度", D(10), "服务对象满意度指标", D(10))]
+    assert [(i.name, i.weight, i.score) for i in p.indicators][3] == ("公用经费完成时间", D(5), D(4))
+    assert p.indicators[3].deviation == "第四季度支付延迟"
+    assert (p.indicators[5].target_raw, p.indicators[5].actual_value) == ("≥90%", D(95))
+
+
+# A provincial 项目绩效目标表: 长期绩效指标 and 年度绩效指标 stacked, 指标内容 for 三级, 备注; its money in one
+# cell (总额：… 财政拨款：…（其中：上级财政资金：…）).
+STACKED = [
+    ["项目名称", C("镇域基础设施提质改造", cs=3), "项目属性", C("延续项目", cs=2)],
+    ["主管部门", C("某镇人民政府", cs=3), "主管部门编码", C("101", cs=2)],
+    ["项目单位", C("某镇人民政府", cs=3), "项目负责人", C("王某", cs=2)],
+    ["项目起止时间", C("2021年1月-2023年12月", cs=6)],
+    ["年度资金总额及构成", C("总额：500万元 财政拨款：420万元（其中：上级财政资金：300万元；本级财政：120万元） 其他：80万元", cs=6)],
+    [C("项目绩效目标", rs=2), "长期目标", C("三年完成集镇主干道提质改造", cs=5)],
+    ["年度目标", C("完成集镇立面改造", cs=5)],
+    [C("长期绩效指标", rs=3), "一级指标", "二级指标", C("指标内容", cs=2), "指标值", "备注"],
+    [C("产出指标", rs=2), "数量指标", C("改造道路长度", cs=2), "≥6公里", ""],
+    ["质量指标", C("工程验收合格率", cs=2), "100%", ""],
+    [C("年度绩效指标", rs=5), "一级指标", "二级指标", C("指标内容", cs=2), "指标值", "备注"],
+    [C("产出指标", rs=2), "数量指标", C("改造立面面积", cs=2), "≥2万平方米", "按设计"],
+    ["时效指标", C("完工时间", cs=2), "2021年12月底前", ""],
+    ["效益指标", "社会效益指标", C("群众出行条件改善", cs=2), "明显改善", ""],
+    ["满意度指标", "服务对象满意度指标", C("沿街居民满意度", cs=2), "≥90%", ""],
+]
+
+
+def test_stacked_long_term_and_annual_blocks():
+    [p] = parse_grids(document("项目绩效目标表", "（2021年度）", "填报单位（盖章）：某镇人民政府", STACKED)).projects
+    assert (p.name, p.unit, p.category, p.year) == ("镇域基础设施提质改造", "某镇人民政府", "延续项目", 2021)
+    assert p.budget.current_year == D(5000000) and p.budget.money_unit == "万元"
+    assert [(x.source, x.source_key, x.planned) for x in p.budget.sources] == [
+        ("总额", "total", D(5000000)), ("财政拨款", "fiscal", D(4200000)), ("上级财政资金", "superior", D(3000000)),
+        ("本级财政", "fiscal", D(1200000)), ("其他", "other", D(800000))]
+    assert (p.section("term_goal"), p.section("annual_goal")) == ("三年完成集镇主干道提质改造", "完成集镇立面改造")
+    assert [(x.kind, x.start_year, x.end_year) for x in p.periods] == [("midterm", 2021, 2023), ("annual", 2021, 2021)]
+    assert [(i.period, i.name, i.target_raw) for i in p.indicators] == [
+        ("midterm", "改造道路长度", "≥6公里"), ("midterm", "工程验收合格率", "100%"),
+        ("annual", "改造立面面积", "≥2万平方米"), ("annual", "完工时间", "2021年12月底前"),
+        ("annual", "群众出行条件改善", "明显改善"), ("annual", "沿街居民满意度", "≥90%")]
+    assert p.indicators[2].explanation == "按设计"            # 备注, kept beside the indicator
+
+
+# A provincial 部门整体支出绩效目标申报表: 收入构成 and 支出构成 side by side, 部门职能概述, 年度履职目标.
+SIDE_BY_SIDE = [
+    ["部门（单位）名称", C("某市人民政府办公室", cs=3), "填报人", C("某某", cs=2)],
+    [C("部门总体资金情况（单位：万元）", rs=4), "收入构成", "当年金额", "占比", "支出构成", "当年金额", "占比"],
+    ["财政拨款", "968.19", "100%", "基本支出", "724.23", "74.8%"],
+    ["其他资金", "", "", "项目支出", "243.96", "25.2%"],
+    ["合计", "968.19", "100%", "合计", "968.19", "100%"],
+    ["部门职能概述", C("负责市政府日常运转的综合协调工作。", cs=6)],
+    ["年度履职目标", C("目标1：保障市政府会议和公务活动。目标2：办好人大建议和政协提案。", cs=6)],
+    [C("年度绩效指标", rs=4), "一级指标", "二级指标", C("三级指标", cs=2), C("指标值", cs=2)],
+    ["产出指标", "数量指标", C("办理建议提案件数", cs=2), C("≥120件", cs=2)],
+    ["效益指标", "社会效益指标", C("按期办结率", cs=2), C("100%", cs=2)],
+    ["满意度指标", "服务对象满意度指标", C("代表委员满意度", cs=2), C("≥95%", cs=2)],
+]
+
+
+def test_department_with_income_and_spending_side_by_side():
+    result = parse_grids(document("2021年部门整体支出绩效目标申报表", SIDE_BY_SIDE))
+    [d] = result.departments
+    assert (d.name, d.year, d.money_unit) == ("某市人民政府办公室", 2021, "万元")
+    assert (d.total, d.basic_spending, d.project_spending) == (D(9681900), D(7242300), D(2439600))
+    assert [(x.purpose, x.source, x.planned) for x in d.budget] == [
+        (None, "财政拨款", D(9681900)), ("基本支出", "合计", D(7242300)), ("项目支出", "合计", D(2439600)),
+        (None, "合计", D(9681900))]
+    assert d.section("functions") == "负责市政府日常运转的综合协调工作。"
+    assert (d.section("goal_1"), d.section("goal_2")) == ("保障市政府会议和公务活动。", "办好人大建议和政协提案。")
+    assert [i.name for i in d.indicators] == ["办理建议提案件数", "按期办结率", "代表委员满意度"]
+    assert not [w for w in result.warnings if "cut short" in w.message]

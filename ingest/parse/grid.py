@@ -237,7 +237,7 @@ class Interpreter:
         """Read a row of the indicator table; False when the row ends it."""
         layout = self.layout
         lead = meaning(text_of(fresh[0]))
-        if lead and lead[0] == "total_row":
+        if "total_row" in VOCABULARY.lookup(text_of(fresh[0])):      # 合计 / 总分 under the indicators
             self.mode = "form"
             self.draft.touch(fresh)
             return True

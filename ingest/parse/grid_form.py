@@ -263,7 +263,7 @@ def _below(table: Table, c: Cell, state: FormState) -> Cell | None:
     b = table.cell(r, c.col)
     if b is None or b.row != r or b.col != c.col or not b.text or id(b) in state.consumed:
         return None
-    if meaning(text_of(b)) or inline_pairs(b.text) or VOCABULARY.is_heading(text_of(b)):
+    if VOCABULARY.is_label(text_of(b)) or inline_pairs(b.text) or VOCABULARY.is_heading(text_of(b)):
         return None
     return b
 
@@ -301,9 +301,14 @@ def find_budget_header(table: Table, row: int, state: FormState) -> BudgetLayout
     blocks: list[BudgetBlock] = []
     values = sources = 0
     scale = None
+    # with figure columns (年初预算数 …) a source label in the header is the corner over the row labels
+    by_value = sum(1 for c in cells if VOCABULARY.lookup(c.text).get("budget_column") in
+                   ("planned", "adjusted", "executed", "rate")) >= 2
     for c in cells:
         m = VOCABULARY.lookup(c.text)
         scale = scale or normalize(c.text).scale or money_unit_cell(c.text)
+        if by_value and "budget_column" not in m:
+            m = {}
         if "budget_column" in m:
             kind, key = "value", m["budget_column"]
             values += key in ("planned", "adjusted", "executed", "rate")
@@ -338,6 +343,9 @@ def read_budget_row(layout: BudgetLayout, table: Table, row: int, draft: Draft) 
         if lc is not None and lc.row <= layout.header_row:
             lc = None                     # merged down from the header: not a row label
         label = text_of(lc)
+        if not label and b.label_col is not None:
+            corner = table.cell(layout.header_row, b.label_col)      # 年度资金总额 over a row of figures
+            label = text_of(corner) if corner is not None and VOCABULARY.lookup(corner.text).get("source") else ""
         m = VOCABULARY.lookup(label) if label else {}
         if label and not ({"source", "purpose"} & set(m)) and (STRONG & set(m) or "indicator_column" in m):
             return False

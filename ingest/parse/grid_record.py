@@ -225,8 +225,10 @@ class Draft:
 
     def add_line(self, purpose: str | None, source: str, source_key: str | None, fld: str,
                  value: Decimal | None, cell: Cell | None) -> None:
+        if value is None:
+            return                      # a blank or / cell: no line for it
         line = self.lines.setdefault((purpose, source), LineDraft(source, source_key, purpose))
-        if value is None or line.values.get(fld) is not None:
+        if line.values.get(fld) is not None:
             return
         line.values[fld] = value
         if cell is not None:

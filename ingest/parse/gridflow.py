@@ -52,6 +52,8 @@ def realign(table: Table) -> Table:
             continue
         first = text_of(row[0])
         m = meaning(first)
+        if "total_row" in VOCABULARY.lookup(first):
+            m = ("total_row", "total_row")       # 合计 / 总分: a total, whatever else the word means
         keys = {VOCABULARY.lookup(c.text).get("indicator_column") for c in row} - {None}
         bkeys = [c for c in row if VOCABULARY.lookup(c.text).get("budget_column")]
         length = row[-1].col - row[0].col + 1

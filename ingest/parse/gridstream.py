@@ -228,7 +228,8 @@ def _indicators(s: list, i: int, n: int, out: _Out) -> int:
 def _stops(c: Cell) -> bool:
     """A cell that ends the indicator table: a form label, a total (合计), a heading."""
     m = meaning(_text(c))
-    return bool(m and m[0] in _STOP) or _heading(c) or bool(inline_pairs(c.text))
+    return (bool(m and m[0] in _STOP) or "total_row" in VOCABULARY.lookup(_text(c)) or _heading(c)
+            or bool(inline_pairs(c.text)))
 
 
 def _row_start(s: list, i: int, cols: dict, width: int, flat: bool) -> int:

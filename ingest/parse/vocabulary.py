@@ -166,7 +166,11 @@ def _canonical(label: str | None, table: dict[str, str]) -> str | None:
     t = _BRACKET.sub("", t)
     t = _ENUMERATOR.sub("", t)
     for _ in range(2):
+        if t in table:
+            return table[t]
         t = re.sub(r"(?:指标|目标)$", "", t)
+        if t in table:
+            return table[t]
         t = re.sub(r"^(?:预期|项目|年度)", "", t)
     return table.get(t)
 
