@@ -227,6 +227,8 @@ def ingest(ctx, paths, quiet, verbose):
                        "not dropped); -v lists them all", err=True)
     for e in report.errors:
         click.echo(f"error: {e}", err=True)
+    if kb.heal_note:
+        click.echo(f"note: {kb.heal_note}", err=True)
     click.echo(report.summary())
     click.echo(f"data directory: {kb.data_dir}")
     ctx.exit(1 if report.failed else 0)
@@ -352,12 +354,19 @@ def export_graph(ctx, fmt):
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Fill a saved query's parameter (its VALUES ?NAME block); repeat for more values. "
                    "Unset parameters match everything.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Stop the query after this many seconds (default 30, or the sparql_timeout setting).")
+@click.option("--row-cap", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Keep at most N rows (default 10,000, or the row_cap setting); a note says when rows were cut.")
 @kb_options
 @click.pass_context
-def sparql(ctx, query, fmt, params):
+def sparql(ctx, query, fmt, params, timeout, row_cap):
     """Run a SPARQL query: the text itself, @file.rq, or the name of a saved query in ontology/queries/.
 
     Saved queries: `jixiao queries`. The default graph is the union of every document's graph.
+    Queries only read: updates are refused, and so is SERVICE (federation) unless the
+    allow_service setting is on. A query runs read-only beside a running ingest, under a time
+    limit (--timeout) and a row cap (--row-cap).
 
     \b
     Example:
@@ -370,8 +379,9 @@ def sparql(ctx, query, fmt, params):
     \b
     Exit codes:
       0  answered
-      2  the query does not parse (line, column and a caret), an unknown saved query
-         (the names are listed), an unreadable file, or a bad argument
+      2  the query does not parse (line, column and a caret), an update or SERVICE (refused),
+         the time limit was hit, an unknown saved query (the names are listed), an unreadable
+         file, or a bad argument
     """
     from app.queries import bind_params, parse_param, resolve
     from app.sparql import load_query, render
@@ -382,8 +392,11 @@ def sparql(ctx, query, fmt, params):
             name, value = parse_param(item)
             given.setdefault(name, []).append(value)
         text = bind_params(text, given, query_name=query if len(query) < 60 else "the query")
-    result = _kb(ctx).sparql(text)
+    result = _kb(ctx).sparql(text, timeout=timeout, row_cap=row_cap)
     click.echo(render(result, fmt), nl=False)
+    if result.truncated:
+        click.echo(f"note: only the first {len(result):,} rows are shown (the row cap); add LIMIT/OFFSET, "
+                   "or raise it with --row-cap N", err=True)
 
 
 @cli.command()
@@ -409,38 +422,62 @@ def queries():
 
 @cli.command()
 @click.option("--bind", default="127.0.0.1:7878", show_default=True, callback=_bind, help="HOST:PORT to listen on.")
-@click.option("--read-only", is_flag=True, help="Serve without locking the store (do not ingest meanwhile).")
+@click.option("--read-only/--read-write", "read_only", default=True, show_default=True,
+              help="Read-only (the default) holds no lock, so `jixiao ingest` runs beside it; --read-write "
+                   "also accepts SPARQL Update and Graph Store requests, and locks the store.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Stop each query after this many seconds (default 30, or the sparql_timeout setting).")
 @click.option("--cors", is_flag=True, help="Allow cross-origin requests (browser tools such as YASGUI).")
 @kb_options
 @click.pass_context
-def endpoint(ctx, bind, read_only, cors):
-    """Serve the graph as a standard SPARQL 1.1 endpoint (query, update, graph store) for other tools.
+def endpoint(ctx, bind, read_only, timeout, cors):
+    """Serve the graph as a standard SPARQL 1.1 endpoint for other tools.
 
-    Queries go to http://BIND/query. While it runs, ingest through it with
-    `jixiao --endpoint http://BIND ingest`. Stop it with Ctrl-C.
+    Queries go to http://BIND/query (GET or POST). Every query is checked (updates and SERVICE
+    refused) and runs under a time limit and a row cap; a query whose client goes away is
+    stopped. Read-only by default: ingest meanwhile as usual, and each query sees what was
+    ingested before it. With --read-write, updates go to http://BIND/update and the graph
+    store to http://BIND/store: ingest through it with `jixiao --endpoint http://BIND ingest`.
+    Stop it with Ctrl-C.
 
     \b
     Example:
-      jixiao endpoint --bind 127.0.0.1:7878 --read-only
+      jixiao endpoint --bind 127.0.0.1:7878
+      jixiao endpoint --read-write --timeout 60
 
     \b
     Exit codes:
       0  stopped (Ctrl-C)
-      2  a bad argument, no graph store to serve read-only, or no Oxigraph binary
+      2  a bad argument, the port is taken, the store is held elsewhere (--read-write), or no
+         Oxigraph binary (--read-write)
     """
-    import os
+    import signal
     from app.core import check_data_dir
     from app.settings import Settings
-    from ingest.graph.store import server_command
+    from ingest.graph.serve import SparqlEndpoint
     if ctx.obj.get("endpoint"):
         raise click.BadParameter("jixiao endpoint serves the data directory's own store; it does not use "
                                  "another endpoint", param_hint="--endpoint")
-    kb_dir = check_data_dir(Settings.load(data_dir=ctx.obj.get("data_dir")).data_dir)
-    cmd = server_command(kb_dir, bind, read_only=read_only, cors=cors)
-    click.echo(f"SPARQL endpoint: http://{bind}/query  (store {kb_dir / 'graph'})", err=True)
-    sys.stderr.flush()
-    # become the server, so Ctrl-C and a supervisor's signals reach it directly
-    os.execv(cmd[0], cmd)
+    settings = Settings.load(data_dir=ctx.obj.get("data_dir"))
+    kb_dir = check_data_dir(settings.data_dir)
+    kb = KnowledgeBase(settings)
+    host, _, port = bind.rpartition(":")
+    server = SparqlEndpoint(kb_dir, host, int(port), limits=kb.limits(timeout), read_only=read_only,
+                            cors=cors, log=True).start()
+    mode = "read-only" if read_only else "read-write"
+    click.echo(f"SPARQL endpoint: {server.url}/query  ({mode}; store {kb_dir / 'graph'}; time limit "
+               f"{server.limits.timeout:g} s, row cap {server.limits.row_cap:,}; SERVICE "
+               f"{'allowed' if server.limits.allow_service else 'off'})", err=True)
+
+    def stop(signum, frame):   # a supervisor's SIGTERM stops it as Ctrl-C does
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 @cli.command()
@@ -586,7 +623,9 @@ def search(ctx, query, k, mode, as_json, unit, year, performance_type, category,
             click.echo(f"（{len(result.weak)} 个弱相关结果未显示；加 --all 显示）")
     for n, uh in enumerate(result.hits, 1):
         h = uh.hit
-        click.echo(f"{n:>2}. {h.project_name}  项目总预算 {money(uh.budget)}  (score {h.score:.4f})")
+        shown = uh.amount_text() if uh.filtered_on and uh.filtered_on[0] != "total" else ""
+        click.echo(f"{n:>2}. {h.project_name}  项目总预算 {money(uh.budget)}{'  ' + shown if shown else ''}"
+                   f"  (score {h.score:.4f})")
         for p in h.passages:
             click.echo(f"      {p.field}: {p.marked()}")
 

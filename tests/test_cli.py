@@ -88,6 +88,16 @@ def test_search_text_output_and_filters(run):
     assert "实验室管理网系统(运维)  项目总预算 727,434元（72.7434万元）" in hits
 
 
+def test_search_on_another_budget_field_shows_it(run):
+    r = run("search", "上年预算额超过100万的项目")
+    assert r.exit_code == 0, r.output
+    assert "筛选: 同名项目上年预算额超过100万元" in r.output
+    # seed lines 453/455 and 734/736: each hit shows its total and the amount it was filtered on
+    assert "国能中心（市能耗在线监测系统）  项目总预算 3,998,000元（399.8万元）  同名项目上年预算额 4,000,000元（400万元）" in r.output
+    assert "时频实验室运维费  项目总预算 3,831,000元（383.1万元）  同名项目上年预算额 3,423,000元（342.3万元）" in r.output
+    assert "大型仪器项目经费" not in r.output          # its 上年预算额 is blank (line 148)
+
+
 def test_sparql_formats(run):
     q = "SELECT ?n WHERE { ?p <https://w3id.org/jixiao/ontology#name> ?n } ORDER BY ?n LIMIT 2"
     r = run("sparql", q, "--format", "json")

@@ -129,6 +129,21 @@ def test_filters(index):
         index.search("能耗", filters={"colour": "red"})
 
 
+def test_budget_filters_on_any_amount(index):
+    # seed lines 455, 736: 上年预算额 4,000,000 and 3,423,000 are the only ones over 1,000,000; three are blank
+    prev = index.search("项目", k=20, mode="dense", filters={"budget_min": 1_000_000, "budget_field": "prev_year_budget"})
+    assert set(names(prev)) == {GUONENG, SHIPIN}
+    # 上年预算执行数 below 200,000: 126,916 and 130,400 (lines 38, 620); a blank amount fails the filter
+    spent = index.search("项目", k=20, mode="dense", filters=SearchFilters(budget_max=200_000, budget_field="prev_year_executed"))
+    assert set(names(spent)) == {"“互联网+计量”公共服务平台(运维)", "上海市计量院网上政务大厅(运维)"}
+    # 执行率 as a fraction: only 国能中心 spent less than it was given (3,953,943 of 4,000,000)
+    rate = index.search("项目", k=20, mode="dense", filters={"budget_max": "0.99999", "budget_field": "execution_rate"})
+    assert names(rate) == [GUONENG]
+    assert SearchFilters(budget_field="current_year").is_empty()       # a field without bounds filters nothing
+    with pytest.raises(ValueError, match="unknown budget field"):
+        index.search("能耗", filters={"budget_min": 1, "budget_field": "colour"})
+
+
 def test_bad_mode_and_empty_query(index):
     with pytest.raises(ValueError, match="unknown search mode"):
         index.search("能耗", mode="fuzzy")

