@@ -609,6 +609,8 @@ def search(ctx, query, k, mode, as_json, unit, year, performance_type, category,
     kb.require_projects()            # a never-ingested data directory says how to ingest
     result = understood_search(kb, query, k=k, mode=mode, include_weak=show_all,
                                filters={k_: v for k_, v in filters.items() if v is not None})
+    if kb.search_note:               # never silently from an index behind the records
+        click.echo(f"note: {kb.search_note}", err=True)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return

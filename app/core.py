@@ -8,13 +8,17 @@ Example: ``kb = KnowledgeBase.open(); kb.ingest(["data/"]); kb.search("能耗在
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
-from ingest.errors import JixiaoError
-from ingest.pipeline import IngestReport, ingest_paths
+from ingest.errors import IngestError, JixiaoError
+from ingest.pipeline import FileReport, IngestReport, ingest_paths
+from ingest.storage.lock import LockError, StoreBusy, WriteLock
 from ingest.storage.recordstore import RecordStore
+from ingest.storage.views import ViewState
 from ingest.records import Project
 
 from app.settings import BUNDLED_DATA, REPO_ROOT, Settings
@@ -26,6 +30,15 @@ ASK_QUESTIONS = REPO_ROOT / "tests" / "eval" / "questions.jsonl"
 
 INGEST_HINT = "run `jixiao ingest` (the bundled data/) or `jixiao ingest FILE_OR_FOLDER …` first, " \
               "or pass --data-dir DIR where you ingested"
+
+
+def _stamp(path: Path) -> tuple | None:
+    """What changes when a file is rewritten (inode, mtime, size), or None when it is missing."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 class KnowledgeBaseError(JixiaoError):
@@ -46,36 +59,18 @@ def check_data_dir(data_dir: Path) -> Path:
     return data_dir
 
 
-class GraphSink:
-    """Keeps the graph store in step with the records: one named graph per document, and
-    beside it (``…/inferred``) the indicator → basis support links, kept apart from what
-    the document states."""
-
-    def __init__(self, kb: "KnowledgeBase", support: bool = True):
-        self.kb = kb
-        self.support = support
-
-    def document_added(self, doc, result, replaced: str | None) -> None:
-        from ingest import identifiers as iris
-        from ingest.graph.build import document_quads
-        if replaced:
-            self.kb.drop_document_graphs(replaced)
-        self.kb.graph.replace_graph(iris.graph_iri(doc.doc_id),
-                                    document_quads(doc.doc_id, doc.name, doc.text, result.projects,
-                                                   result.departments))
-        if self.support:
-            from ingest.support.score import support_links
-            from ingest.support.rdf import inferred_graph_iri, support_quads
-            # every basis of every indicator, ranked: trace shows the whole ranking from the graph,
-            # ontology/queries/indicator_support.rq the best three
-            links = support_links(result.projects, self.kb.encoder, doc.text)
-            self.kb.graph.replace_graph(inferred_graph_iri(doc.doc_id),
-                                        support_quads(doc.doc_id, result.projects, links,
-                                                      encoder_name=self.kb.encoder.name))
-
-
 class KnowledgeBase:
-    """Everything jixiao knows, in one data directory."""
+    """Everything jixiao knows, in one data directory.
+
+    The records are the source of truth; the graph and the search index are views of them, and
+    ``<data_dir>/views.json`` says which document versions each reflects. Every operation that
+    writes takes the data directory's write lock first (:meth:`writing`) and brings the views back
+    in line with the records (:meth:`heal`), so a kill or a failed write heals on the next command.
+    Readers take no lock: SPARQL runs in a read-only worker process under a time limit and a row
+    cap (``ingest.graph.bounded``), trace and exports read a read-only view of the store, and
+    search says when its index is behind the records (``search_note``). One object may serve many
+    threads.
+    """
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -85,20 +80,81 @@ class KnowledgeBase:
         except OSError as e:
             raise KnowledgeBaseError(f"cannot use the data directory {self.data_dir}: {e.strerror or e}",
                                      hint="pass --data-dir DIR, a folder you can write to") from None
+        self.lock = WriteLock(self.data_dir)
+        self.views = ViewState(self.data_dir)
         self._search = None
+        self._search_docs: set[str] | None = None
+        self.search_note: str | None = None     # why search answered from an index behind the records
+        self.heal_note: str | None = None       # why the views could not be healed on open
+        self._reader: tuple[Any, Any] | None = None
+        self._parts = threading.RLock()
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, **flags) -> "KnowledgeBase":
-        """Open (creating if needed) the knowledge base in ``data_dir`` or the configured one."""
-        return cls(Settings.load(data_dir=data_dir, **flags))
+        """Open (creating if needed) the knowledge base in ``data_dir`` or the configured one; if a
+        writer died and left the graph behind the records, heal it now (when nobody is writing)."""
+        kb = cls(Settings.load(data_dir=data_dir, **flags))
+        kb.heal_if_needed()
+        return kb
 
     # ------------------------------------------------------------------ parts, opened lazily
 
     @cached_property
     def graph(self):
-        """The graph store: embedded Oxigraph in ``<data_dir>/graph`` or the remote endpoint."""
+        """The graph store, opened for writing: embedded Oxigraph in ``<data_dir>/graph`` (which
+        locks it) or the remote endpoint. Readers use :meth:`reader` instead; writers go through
+        :meth:`writing`, which closes the embedded store again when it is done."""
         from ingest.graph import open_store
-        return open_store(self.data_dir, endpoint=self.settings.endpoint)
+        from ingest.graph.store import StoreError
+        try:
+            return open_store(self.data_dir, endpoint=self.settings.endpoint)
+        except StoreError as e:
+            raise self._store_held(e) from None
+
+    def _store_held(self, error: JixiaoError) -> JixiaoError:
+        """The error for a graph store that another process holds, naming the endpoint if it is one."""
+        from ingest.graph.serve import running_endpoint
+        from ingest.graph.store import StoreError
+        server = running_endpoint(self.data_dir)
+        if server:
+            return StoreError(f"the graph store in {self.data_dir / 'graph'} is held by the SPARQL endpoint "
+                              f"{server['url']} (pid {server['pid']}, {server['mode']})",
+                              hint=f"write through it: `jixiao --endpoint {server['url']} ingest …`, or stop it; "
+                                   "an endpoint started with `jixiao endpoint` (read-only, the default) "
+                                   "holds no lock, and reading works meanwhile")
+        return StoreError(f"{error.message}", hint="another program holds the store for writing (an "
+                          "`oxigraph serve`, an older jixiao): stop it, or pass --endpoint URL of the server "
+                          "that holds it; reading (sparql, validate, export) works meanwhile")
+
+    @property
+    def graph_location(self) -> str:
+        """The store's name in ``views.json``: ``graph`` (embedded) or the endpoint's URL."""
+        return self.settings.endpoint or "graph"
+
+    def graph_view(self):
+        """The graph store as a view of the records (``ingest.sync.GraphView``), for writing."""
+        from ingest.sync import GraphView
+        return GraphView(self.graph, self.views, self.graph_location, owned=not self.settings.endpoint)
+
+    def reader(self):
+        """A store to read the graph from without the write lock: the endpoint, or a read-only view
+        of the embedded store opened afresh when the records or the graph changed (a read-only
+        view sees what was written before it was opened)."""
+        if self.settings.endpoint:
+            return self.graph
+        from ingest.graph.store import EmbeddedStore
+        key = (self.records.version(), _stamp(self.views.path), _stamp(self.data_dir / "graph" / "CURRENT"))
+        with self._parts:
+            if self._reader is None or self._reader[0] != key:
+                path = self.data_dir / "graph"
+                self._reader = (key, EmbeddedStore(path, read_only=True) if (path / "CURRENT").exists()
+                                else EmbeddedStore())
+            return self._reader[1]
+
+    @property
+    def store_dir(self) -> Path | None:
+        """The embedded store's directory (None with an endpoint): where SPARQL workers read."""
+        return None if self.settings.endpoint else self.data_dir / "graph"
 
     @cached_property
     def encoder(self):
@@ -112,9 +168,75 @@ class KnowledgeBase:
         return self.data_dir / "search"
 
     def close(self) -> None:
-        if "graph" in self.__dict__:
-            self.graph.close()
-            del self.__dict__["graph"]
+        """Release the graph store (its lock) and the read-only view."""
+        with self._parts:
+            if "graph" in self.__dict__:
+                self.__dict__.pop("graph").close()
+            if self._reader is not None:
+                self._reader[1].close()
+                self._reader = None
+
+    # ------------------------------------------------------------------ writing, and healing
+
+    @contextmanager
+    def writing(self, what: str) -> Iterator[Any]:
+        """Hold the write lock (taken before anything changes), open the graph for writing, heal
+        the views; yield the graph view. The embedded store is closed afterwards, so its lock is
+        held only while this process writes.
+
+        Example: ``with kb.writing("jixiao remove"): kb.records.remove(doc_id)``
+        """
+        with self.lock.hold(what):
+            try:
+                view = self.graph_view()
+                self._heal(view)
+                yield view
+            finally:
+                if not self.settings.endpoint:
+                    with self._parts:
+                        if "graph" in self.__dict__:
+                            self.__dict__.pop("graph").close()
+
+    def _heal(self, view) -> Any:
+        report = view.heal(self.records, encoder=lambda: self.encoder)
+        if report:
+            self.heal_note = report.summary()
+        return report
+
+    def views_agree(self) -> bool:
+        """True when the graph's view state lists exactly the stored documents."""
+        from ingest.sync import GraphView
+        stored = set(self.records.version())
+        docs = self.views.graph_docs(self.graph_location)
+        if docs is None:   # never recorded (a store written before views.json): look at it
+            if not self.settings.endpoint and not (self.data_dir / "graph" / "CURRENT").exists():
+                return not stored
+            try:
+                docs = GraphView(self.reader(), self.views, self.graph_location).observed()
+            except JixiaoError:
+                return True    # cannot look now: the next writer heals what needs it
+        return set(docs) == stored
+
+    def heal(self):
+        """Bring the graph back in line with the records now (taking the write lock); the search
+        index follows on the next search. Returns an ``ingest.sync.HealReport``."""
+        with self.writing("jixiao heal") as view:
+            return self._heal(view)
+
+    def heal_if_needed(self) -> None:
+        """:meth:`heal` when the views disagree with the records and nobody is writing; a writer
+        that is running (or a store held elsewhere) is left alone, and ``heal_note`` says why."""
+        from ingest.graph.results import StoreError
+        if self.views_agree():
+            return
+        holder = self.lock.holder()
+        if holder is not None:
+            self.heal_note = f"the views are being updated by pid {holder.get('pid')} ({holder.get('command', '')})"
+            return
+        try:
+            self.heal()
+        except (LockError, StoreError, OSError) as e:
+            self.heal_note = f"the graph could not be healed now: {getattr(e, 'message', e)}"
 
     # ------------------------------------------------------------------ ingest
 
@@ -122,32 +244,60 @@ class KnowledgeBase:
                index: bool = True, encode_progress: Callable[[int, int], None] | None = None) -> IngestReport:
         """Ingest files or folders (default: the bundled ``data/`` inputs), then update the search index.
 
-        ``progress`` wraps the list of files (e.g. ``tqdm``); ``encode_progress(done, total)``
-        is told how far the encoding of new passages has got.
+        The write lock is taken and the store opened first, so a locked or unreachable store fails
+        before anything is written. Each document is stored in every view or not at all; a file that
+        fails is reported and the batch goes on (``ingest.pipeline``). ``progress`` wraps the list of
+        files (e.g. ``tqdm``); ``encode_progress(done, total)`` is told how far the encoding of new
+        passages has got.
         """
+        from ingest.sync import GraphSink
         paths = list(paths) if paths else [BUNDLED_DATA]
-        self.graph  # open the store first: a locked or unreachable store fails before anything is written
-        if index and encode_progress and hasattr(self.encoder.inner, "progress"):
-            self.encoder.inner.progress = encode_progress
-        report = ingest_paths(paths, self.records, [GraphSink(self, support=index)], progress=progress)
-        if index and any(f.projects for f in report.files):
-            self.build_search_index()
+        with self.writing("jixiao ingest") as view:
+            if index and encode_progress and hasattr(self.encoder.inner, "progress"):
+                self.encoder.inner.progress = encode_progress
+            sinks = [GraphSink(view, self.encoder if index else None)]
+            if index:
+                from ingest.sync import PassageSink
+                sinks.append(PassageSink())
+            report = ingest_paths(paths, self.records, sinks, progress=progress)
+            if index and (any(f.projects for f in report.files) or not self._search_fresh()):
+                self._rebuild_search(report)
         return report
 
+    def _rebuild_search(self, report: IngestReport | None = None) -> None:
+        """Rebuild the index under the lock; a failure is the batch's error, not a traceback."""
+        try:
+            self.build_search_index()
+        except JixiaoError as e:
+            if report is None:
+                raise
+            report.files.append(FileReport("(search index)", errors=[IngestError(
+                f"the search index could not be rebuilt: {e.message}", file=str(self.search_dir), hint=e.hint)]))
+        except Exception as e:  # noqa: BLE001 - the records and graph are stored; search heals later
+            if report is None:
+                raise
+            report.files.append(FileReport("(search index)", errors=[IngestError(
+                f"the search index could not be rebuilt: {type(e).__name__}: {e}", file=str(self.search_dir),
+                hint="the documents are stored; the next search rebuilds the index")]))
+
     def drop_document_graphs(self, doc_id: str) -> None:
-        from ingest import identifiers as iris
-        from ingest.support.rdf import inferred_graph_iri
-        self.graph.drop_graph(iris.graph_iri(doc_id))
-        self.graph.drop_graph(inferred_graph_iri(doc_id))
+        with self.writing("jixiao remove") as view:
+            view.drop(doc_id)
 
     def remove_document(self, doc_id: str, index: bool = True) -> bool:
-        """Remove one document: its records, its named graph, its passages. Nothing else."""
-        if not self.records.remove(doc_id):
-            return False
-        self.drop_document_graphs(doc_id)
-        if index:
-            self.build_search_index()
-        return True
+        """Remove one document: its records, its named graphs, its passages. Nothing else.
+
+        The lock is taken first; the graphs go first (one transaction each), then the records
+        (the commit), then the search index. A failure leaves the document as it was, or healed
+        away by the next writer. Returns False when no such document is stored."""
+        with self.writing("jixiao remove") as view:
+            if doc_id not in self.records.documents():
+                return False
+            view.drop(doc_id)
+            self.records.remove(doc_id)
+            if index:
+                self.build_search_index()
+            return True
 
     def projects(self) -> list[Project]:
         """Every ingested project, in document order."""
@@ -166,22 +316,55 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ search
 
     def build_search_index(self):
-        """(Re)build the search index; only passages whose text changed are encoded."""
+        """(Re)build the search index under the write lock; only passages whose text changed are
+        encoded. ``views.json`` then records the document versions it was built from."""
         from ingest.search.index import SearchIndex
-        self._search = SearchIndex.build(self.projects(), self.encoder, self.search_dir,
-                                         doc_texts=self.doc_texts())
-        return self._search
+        with self.lock.hold("jixiao search index"):
+            docs = set(self.records.version())
+            self.views.set_search_docs(None)     # the old index no longer claims anything
+            index = SearchIndex.build(self.projects(), self.encoder, self.search_dir, doc_texts=self.doc_texts())
+            self.views.set_search_docs(docs)
+            self._search, self._search_docs, self.search_note = index, docs, None
+        return index
+
+    def _search_fresh(self) -> bool:
+        return self.views.search_docs() == set(self.records.version()) and (self.search_dir / "manifest.json").exists()
 
     def search_index(self):
-        """The search index, loaded from disk (built first if there is none yet)."""
-        if self._search is None:
-            from ingest.search.index import SearchIndex
-            from ingest.search.vectors import IndexMissingError
-            try:
-                self._search = SearchIndex.load(self.search_dir, self.encoder)
-            except IndexMissingError:
-                self._search = self.build_search_index()
-        return self._search
+        """The search index of the stored documents: loaded from disk, or rebuilt when it is behind
+        the records (a killed ingest, an ingest with ``index=False``). While another writer holds the
+        lock it is not rebuilt: the index there is used and ``search_note`` says it is behind."""
+        from ingest.search.index import SearchIndex
+        from ingest.search.vectors import IndexMissingError
+        current = set(self.records.version())
+        with self._parts:
+            if self._search is not None and self._search_docs == current:
+                return self._search
+            if self.views.search_docs() == current:
+                try:
+                    self._search, self._search_docs, self.search_note = \
+                        SearchIndex.load(self.search_dir, self.encoder), current, None
+                    return self._search
+                except IndexMissingError:
+                    pass
+        try:
+            return self.build_search_index()
+        except StoreBusy:
+            pass
+        holder = self.lock.holder() or {}
+        with self._parts:
+            if self._search is None:
+                try:
+                    self._search = SearchIndex.load(self.search_dir, self.encoder)
+                except IndexMissingError:   # nothing to fall back on: an index in memory, not saved
+                    self._search = SearchIndex.build(self.projects(), self.encoder, None, doc_texts=self.doc_texts())
+                    self._search_docs = current
+                    return self._search
+            covered = len(self._search_docs if self._search_docs is not None else self.views.search_docs() or ())
+            self.search_note = (f"the search index is being updated by pid {holder.get('pid', '?')} "
+                                f"({holder.get('command', 'a writer')}); results cover {covered} of the "
+                                f"{len(current)} stored documents until it finishes")
+            return self._search
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Any = None):
         """The ``k`` best projects for ``query`` with highlighted passages (list of ``SearchHit``)."""
@@ -199,7 +382,8 @@ class KnowledgeBase:
         """The question answerer over this graph (labels read once; rebuilt after ingest)."""
         from app.ask.engine import Asker
         if getattr(self, "_asker", None) is None or self._asker_docs != self.records.documents():
-            self._asker = Asker(self.sparql, search=self._ask_search, trace=self.trace)
+            # its SPARQL comes from its own templates, so it runs in this process (read-only)
+            self._asker = Asker(self.query, search=self._ask_search, trace=self.trace)
             self._asker_docs = self.records.documents()
         return self._asker
 
@@ -232,7 +416,7 @@ class KnowledgeBase:
         ``project`` does not narrow it.
         """
         from app.trace import trace
-        return trace(self.require_projects(), query, project, store=self.graph, doc_text_fn=self.records.text)
+        return trace(self.require_projects(), query, project, store=self.reader(), doc_text_fn=self.records.text)
 
     def gaps(self):
         """Findings for reviewers: indicators without a concrete basis, 立项依据 that repeat other sections."""
@@ -247,15 +431,55 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ SPARQL
 
-    def sparql(self, query: str):
-        """Run a SPARQL query over the graph (the union of every document's graph)."""
-        return self.graph.query(query)
+    def limits(self, timeout: float | None = None, row_cap: int | None = None, default_timeout: float | None = None):
+        """The ``ingest.graph.bounded.Limits`` of a query: the arguments, else the settings, else
+        ``default_timeout`` (the front end's: 10 s in the UI, 30 s in the CLI)."""
+        from ingest.graph.bounded import CLI_TIMEOUT, Limits
+        return Limits(timeout=float(timeout or self.settings.sparql_timeout or default_timeout or CLI_TIMEOUT),
+                      row_cap=int(row_cap or self.settings.row_cap),
+                      allow_service=bool(self.settings.allow_service))
+
+    def start_query(self, query: str, timeout: float | None = None, row_cap: int | None = None,
+                    default_timeout: float | None = None):
+        """Start a user's SPARQL query (a ``QueryJob``: wait, cancel, answer): checked by the guard
+        (no updates; no SERVICE unless allowed), run read-only in a worker process (or against the
+        endpoint) under the time limit, cut at the row cap."""
+        from ingest.graph.bounded import QueryJob
+        limits = self.limits(timeout, row_cap, default_timeout)
+        if self.settings.endpoint:
+            return QueryJob.start(query, limits, remote=self.graph)
+        return QueryJob.start(query, limits, store_dir=self.store_dir if (self.store_dir / "CURRENT").exists() else None)
+
+    def sparql(self, query: str, timeout: float | None = None, row_cap: int | None = None):
+        """Run a user's SPARQL query over the graph (the union of every document's graph), bounded
+        as :meth:`start_query` says; a ``QueryResult`` whose ``truncated`` says if rows were cut.
+
+        Example: ``kb.sparql("ASK { ?s ?p ?o }", timeout=5).boolean``
+        """
+        job = self.start_query(query, timeout, row_cap)
+        try:
+            return job.result().result
+        finally:
+            job.cancel()
+
+    def query(self, query: str):
+        """Run jixiao's own read-only SPARQL (ask's templates, trace, labels) in this process, on the
+        read-only view: checked by the guard, but not sent to a worker. Not for a user's query."""
+        from ingest.graph.guard import check_query
+        check_query(query, allow_service=bool(self.settings.allow_service))
+        return self.reader().query(query)
 
     def export_graph(self, fmt: str = "ttl") -> bytes:
-        return self.graph.export(fmt)
+        """The whole graph in one RDF format, read without the write lock."""
+        return self.reader().export(fmt)
 
     def validate(self) -> tuple[bool, str]:
-        """SHACL-validate the whole graph against ``ontology/shapes.ttl``."""
+        """SHACL-validate the whole graph against ``ontology/shapes.ttl``, and check that every span's
+        quoted text (``oa:exact``) is the source text at its offsets. Reads without the write lock."""
         import pyoxigraph as ox
         from ingest.graph.build import validate
-        return validate(ox.parse(self.graph.export("nq"), format=ox.RdfFormat.N_QUADS))
+        from ingest.graph.provenance import check_spans
+        store = self.reader()
+        ok, report = validate(ox.parse(store.export("nq"), format=ox.RdfFormat.N_QUADS))
+        spans = check_spans(store, self.records.text)
+        return ok and spans.ok, report.rstrip("\n") + "\n\n" + spans.report()

