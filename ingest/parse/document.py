@@ -12,7 +12,7 @@ Example: ``parse_document(read_path("data/000_33c4abcdc6cea628.txt")).projects[0
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from ingest.errors import IngestError, IngestWarning
 from ingest.identifiers import project_id
@@ -20,20 +20,11 @@ from ingest.parse.indicators import parse_target, read_rows, row_flags
 from ingest.parse.labels import TABLE_HEADER, TABLE_HEADING, TITLE, YEAR, find_labels, unit_scale
 from ingest.parse.layout import Joined, Line, align, clean, lines_of
 from ingest.read.document import Document, line_of
-from ingest.records import BUDGET_FIELDS, SECTION_LABELS, Budget, Citation, Department, Indicator, Project, Section, Span
+from ingest.records import BUDGET_FIELDS, SECTION_LABELS, Budget, Citation, Indicator, Project, Section, Span
+from ingest.parse.result import ParseResult  # noqa: F401  (re-exported: ingest.parse.document.ParseResult)
+from ingest.parse.spaced import is_shanghai, parse_spaced
 from ingest.parse.sections import field_ranges, infer_start, is_displaced
 from ingest.parse.values import parse_amount, parse_bool, parse_date
-
-
-@dataclass
-class ParseResult:
-    """What one document gave: good projects (and departments, from 整体支出 tables), warnings,
-    and per-table errors."""
-
-    projects: list[Project] = field(default_factory=list)
-    departments: list[Department] = field(default_factory=list)
-    warnings: list[IngestWarning] = field(default_factory=list)
-    errors: list[IngestError] = field(default_factory=list)
 
 
 def split_projects(text: str) -> list[tuple[int, int]]:
@@ -222,7 +213,19 @@ class _ProjectReader:
 
 
 def parse_document(doc: Document) -> ParseResult:
-    """Parse every table of a document. Raises ``IngestError`` only when there is no table at all."""
+    """Parse every table of a document. Raises ``IngestError`` only when there is no table at all.
+
+    Text in another template than the Shanghai one (a 申报表 or 自评表 whose cells run together
+    with spaces, as a PDF's text layer gives them) is read by the grid interpreter, cells split
+    at blanks; the Shanghai layout is read here.
+    """
+    if not is_shanghai(doc.text):
+        try:
+            result = parse_spaced(doc)
+            if result.projects or result.departments:
+                return result
+        except IngestError:
+            pass
     chunks = split_projects(doc.text)
     if not chunks:
         raise IngestError("no 财政项目支出绩效目标表 (performance-target table) found", file=doc.path,

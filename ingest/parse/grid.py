@@ -21,7 +21,7 @@ import re
 import unicodedata
 
 from ingest.errors import IngestError
-from ingest.parse.document import ParseResult
+from ingest.parse.result import ParseResult
 from ingest.parse.grid_form import (STRONG, FormState, assign, find_budget_header, inline_pairs, is_number, is_title,
                                     kind_of, meaning, money_unit_cell, read_budget_row, read_form_row)
 from ingest.parse.grid_indicators import (Layout, find_header, read_row, region, reset_levels, row_content,
