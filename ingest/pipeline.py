@@ -108,15 +108,19 @@ def _walk(folder: Path) -> list[tuple[Path, IngestError | None]]:
             continue
         if f.is_symlink():
             try:
-                target = f.resolve()
+                target = f.resolve(strict=True)
+            except FileNotFoundError:
+                target = f.resolve()          # dangling: read_path says "no such file" if it is inside
             except (OSError, RuntimeError):   # a loop of links
-                target = f
-            if target == f or not target.is_relative_to(root):
+                out.append((f, IngestError("a loop of symbolic links: not followed", file=str(f),
+                                           hint="remove the link, or point it at a file")))
+                continue
+            if not target.is_relative_to(root):
                 out.append((f, IngestError(f"a symbolic link to {target}, outside the folder being ingested: "
                                            "not followed", file=str(f),
                                            hint="copy the file into the folder, or name it on the command line")))
                 continue
-        if f.is_file():
+        if not f.is_dir():   # a file, or a pipe/device/dangling link that gets its own error
             out.append((f, None))
     return out
 

@@ -21,6 +21,8 @@ from ingest.identifiers import document_id
 
 # A line this long is not text extracted from a table; it is a minified or binary file.
 MAX_LINE_CHARS = 100_000
+# No table file is this large; reading one would only fill the memory.
+MAX_FILE_BYTES = 200 * 1024 * 1024
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
 
 
@@ -90,7 +92,15 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
     except UnicodeDecodeError as utf8_error:
         try:
             return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as gb_error:
+            # the encoding that reads further is the one the file is in: its error is the real place
+            if gb_error.start > utf8_error.start:
+                pos, line = gb_error.start, line_of_bytes(data, gb_error.start)
+                raise IngestError(
+                    f"cannot decode byte 0x{data[pos]:02x} at byte {pos}: the file is GB18030 up to there, "
+                    "then a byte that is no character", file=path, line=line,
+                    hint=f"the file is damaged at line {line}: fix that byte, or drop what cannot be read with "
+                         f"iconv -c -f GB18030 -t UTF-8 {Path(path).name} > {Path(path).stem}.utf8.txt") from None
             pos = utf8_error.start
             raise IngestError(
                 f"cannot decode byte 0x{data[pos]:02x} at byte {pos}: the file is neither UTF-8 nor GB18030",
@@ -152,8 +162,20 @@ def read_bytes(data: bytes, path: str) -> Document:
 
 
 def read_file_bytes(path: str | Path, label: str) -> bytes:
-    """The bytes of a file, or an ``IngestError`` that names it and says why not."""
+    """The bytes of a file, or an ``IngestError`` that names it and says why not: a missing file,
+    a folder, a device or named pipe (which could be read forever), a file larger than
+    :data:`MAX_FILE_BYTES`."""
+    import stat
+
     try:
+        info = Path(path).stat()
+        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
+            raise IngestError(f"the file is {info.st_size / 2**20:,.0f} MB; a performance-target table is far "
+                              f"smaller (limit {MAX_FILE_BYTES // 2**20} MB)", file=label,
+                              hint="split it, or ingest the tables it holds one by one")
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            raise IngestError("not a regular file (a device, a named pipe or a socket)", file=label,
+                              hint="ingest files; a pipe or device could be read forever")
         return Path(path).read_bytes()
     except FileNotFoundError:
         raise IngestError("no such file", file=label,
