@@ -53,6 +53,12 @@ def encrypted_error(name: str, fmt: str) -> IngestError:
                             "without one; ingest that copy")
 
 
+def empty_error(name: str) -> IngestError:
+    """A file of no bytes (a download that never started, a copy that failed)."""
+    return IngestError("empty file: nothing to ingest", file=name,
+                       hint="the file has no content: download or export it again")
+
+
 def open_zip(data: bytes, name: str, fmt: str) -> zipfile.ZipFile:
     """The archive of an .xlsx/.docx, checked: readable, not a zip bomb.
 
@@ -60,7 +66,7 @@ def open_zip(data: bytes, name: str, fmt: str) -> zipfile.ZipFile:
     declared sizes exceed ``MAX_UNPACKED``, ``MAX_MEMBERS`` or ``MAX_RATIO``.
     """
     if not data:
-        raise IngestError("empty file: nothing to ingest", file=name)
+        raise empty_error(name)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:

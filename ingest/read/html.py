@@ -25,7 +25,7 @@ import codecs
 import re
 
 from ingest.errors import IngestError
-from ingest.read.archive import sniff
+from ingest.read.archive import empty_error, sniff
 from ingest.read.cells import check_size, lay_out
 from ingest.read.document import Document, check_text
 from ingest.read.grid import GridText, RawCell, clean_cell
@@ -92,7 +92,7 @@ def decode_html(data: bytes, name: str, declared: str | None = None) -> tuple[st
     """The page's text and the encoding used: BOM, then the declared charset (an MHTML part's, or
     ``<meta charset>``), then UTF-8, then GB18030."""
     if not data.strip():
-        raise IngestError("empty file: nothing to ingest", file=name)
+        raise empty_error(name)
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom):].decode(enc, errors="replace"), enc

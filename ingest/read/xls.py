@@ -13,7 +13,7 @@ Example: ``read_xls(Path("自评表.xls").read_bytes(), "自评表.xls").tables[
 from __future__ import annotations
 
 from ingest.errors import IngestError
-from ingest.read.archive import encrypted_error, sniff
+from ingest.read.archive import empty_error, encrypted_error, sniff
 from ingest.read.cells import DEFAULT_SHEET_NAME, MAX_ROWS, check_size, lay_out, no_table
 from ingest.read.document import Document
 from ingest.read.grid import GridText, RawCell
@@ -34,7 +34,7 @@ def read_xls(data: bytes, name: str) -> Document:
     if kind == "encrypted":
         raise encrypted_error(name, "xls")
     if not data:
-        raise IngestError("empty file: nothing to ingest", file=name)
+        raise empty_error(name)
     book = _open(data, name)
     g = GridText()
     total = 0
