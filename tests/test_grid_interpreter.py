@@ -697,3 +697,32 @@ def test_department_with_income_and_spending_side_by_side():
     assert (d.section("goal_1"), d.section("goal_2")) == ("保障市政府会议和公务活动。", "办好人大建议和政协提案。")
     assert [i.name for i in d.indicators] == ["办理建议提案件数", "按期办结率", "代表委员满意度"]
     assert not [w for w in result.warnings if "cut short" in w.message]
+
+
+def stream_document(*parts, name: str = "copy.txt") -> Document:
+    """The same tables as a page scraper copies them: one cell a line ending in `` |`` (an empty
+    cell a bare ``|``), merged cells once, no row boundaries (``rows_marked=False``)."""
+    text, tables = "", []
+    for part in parts:
+        if isinstance(part, str):
+            text += part + "\n"
+            continue
+        cells = []
+        for n, (_, _, c) in enumerate(place(part)):
+            start = len(text)
+            text += (c.text + " |\n") if c.text else "|\n"
+            if c.text:
+                cells.append(Cell(n, 0, c.text, start=start, end=start + len(c.text)))
+        tables.append(replace(Table.of(cells, f"lines of table {len(tables) + 1}"), rows_marked=False))
+    return Document(name, text, "utf-8", "text", tuple(tables))
+
+
+@pytest.mark.parametrize("title, rows", [("部门预算项目支出绩效自评表（2023年度）", SICHUAN_ZIPING),
+                                         ("项目支出绩效自评表（2022年度）", ZIPING),
+                                         ("2022年度项目支出绩效目标申报表", SHENBAO)],
+                         ids=["provincial-ziping", "ziping", "shenbao"])
+def test_a_copy_one_cell_a_line_gives_the_records_of_the_grid(title, rows):
+    grid = parse_grids(document(title, rows))
+    copy = parse_grids(stream_document(title, rows))
+    assert copy.projects == grid.projects
+    assert not copy.errors

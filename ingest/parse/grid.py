@@ -276,6 +276,8 @@ class Interpreter:
         budget and goal. Returns False when the row was consumed (a subtotal)."""
         layout = self.layout
         name, name_cells = region(layout, r, layout.project_cols[("field", "name")])
+        if is_number(name):
+            name, name_cells = "", []          # a subtotal's figure slid under 项目名称 (its blanks lost)
         unit_span = layout.project_cols.get(("field", "unit"))
         unit, unit_cells = region(layout, r, unit_span) if unit_span else ("", [])
         new_unit = bool(unit and unit_cells and unit_cells[0].row == r
@@ -331,10 +333,10 @@ class Interpreter:
 
 
 def _missing_categories(indicators) -> list[str]:
-    """The 一级 categories of the national framework (产出 / 效益 / 满意度) a table lacks when it
-    uses that framework: a table cut short loses its last categories first."""
+    """The 一级 categories of the national framework a table lacks when it has 产出 rows but no
+    效益 rows: a table cut short loses its last categories first (满意度 alone is often left out)."""
     got = {i.level1_canonical for i in indicators}
-    if not indicators or not got <= {"产出", "效益", "满意度", "成本"} or "产出" not in got:
+    if not indicators or not got <= {"产出", "效益", "满意度", "成本"} or "产出" not in got or "效益" in got:
         return []
     return [c for c in ("效益", "满意度") if c not in got]
 

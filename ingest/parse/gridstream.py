@@ -104,7 +104,7 @@ def reflow(table: Table) -> Table:
         elif _heading(c) and not _ind(c) and not (_label(c) and _next(s, i) is not None and not _label(_next(s, i))):
             out.add([(0, c)])            # a heading, unless it is a label with its value after it
             i += 1
-        elif _bud(c) or (_label(c) and _bud(_next(s, i))):
+        elif _bud(c) or (_label(c) and sum(1 for x in s[i + 1:i + 5] if _bud(x)) >= 2):
             i = _budget(s, i, out)
         elif _label(c):
             i = _form(s, i, out)
@@ -158,20 +158,25 @@ def _form(s: list, i: int, out: _Out) -> int:
 
 
 def _budget(s: list, i: int, out: _Out) -> int:
-    header: list[tuple[int, Cell | None]] = []
-    col = 0
-    while i < len(s) and (s[i] is None or _bud(s[i]) or (not header and _label(s[i]))):
-        if s[i] is None and header and not _bud(_next(s, i - 1) if i else None):
-            break
-        header.append((col, s[i]))
-        col += 1
+    """A budget header (a group label and a corner label, then the figure columns) and its rows:
+    a row label and one cell per column (a blank as an empty position, any text under 原因)."""
+    lead: list[Cell] = []
+    while i < len(s) and s[i] is not None and not _bud(s[i]) and _label(s[i]) and len(lead) < 2:
+        lead.append(s[i])
         i += 1
-    keys = [k for k, c in header if _bud(c)]
-    if not keys:
-        out.add(header)
-        return i
-    first, n = keys[0], keys[-1] - keys[0] + 1
-    out.add(header)
+    keys: list[Cell | None] = []
+    while i < len(s) and (s[i] is None or _bud(s[i])):
+        if s[i] is None and not _bud(_next(s, i)):
+            break
+        keys.append(s[i])
+        i += 1
+    corner = 0
+    while keys and keys[0] is None:          # an empty corner cell over the row labels
+        keys.pop(0)
+        corner += 1
+    first = max(len(lead) + corner, 1)
+    out.add([(k, c) for k, c in enumerate(lead)] + [(first + k, c) for k, c in enumerate(keys)])
+    kinds = [_bud(c) for c in keys]
     while i < len(s):
         c = s[i]
         m = VOCABULARY.lookup(_text(c)) if c is not None else {}
@@ -179,14 +184,22 @@ def _budget(s: list, i: int, out: _Out) -> int:
             break
         row = [(first - 1, c)]
         i += 1
-        for k in range(n):
-            if i < len(s) and (s[i] is None or is_number(_text(s[i]))):
-                row.append((first + k, s[i]))
-                i += 1
-            else:
+        for k, kind in enumerate(kinds):
+            if i >= len(s):
                 break
+            x = s[i]
+            if x is not None and not is_number(_text(x)) and (kind != "reason" or _starts_line(x)):
+                break
+            row.append((first + k, x))
+            i += 1
         out.add(row)
     return i
+
+
+def _starts_line(c: Cell) -> bool:
+    """A source or purpose label (财政资金, 基本支出 …): the next budget row, not a 原因 text."""
+    m = VOCABULARY.lookup(_text(c))
+    return "source" in m or "purpose" in m or _label(c) and not m.get("budget_column")
 
 
 def _indicators(s: list, i: int, n: int, out: _Out) -> int:
