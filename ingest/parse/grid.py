@@ -171,6 +171,8 @@ class Interpreter:
             return
         d = self.ensure()
         d.table, d.row = d.table or t, r
+        if d.first_row is None:
+            d.first_row = r
         distinct = {text_of(c) for c in fresh}
         if len(distinct) == 1:
             only = fresh[0]

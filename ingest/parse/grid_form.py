@@ -235,7 +235,7 @@ def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> lis
         if values:
             assign(draft, table, row, c, c.text, what, values, _join(values, what[0]), cells, state)
         else:
-            below = _below(table, c, state)
+            below = _below(table, c, state) if what[0] not in ("group", "ignore") else None
             if below is not None:
                 state.consumed.add(id(below))
                 assign(draft, table, row, c, c.text, what, [below], text_of(below), cells, state)

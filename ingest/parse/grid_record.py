@@ -162,6 +162,7 @@ class Draft:
     midterm_years: list[int] = field(default_factory=list)
     table: Table | None = None
     row: int | None = None
+    first_row: int | None = None
     department_hint: bool = False
 
     # ---- collecting ------------------------------------------------------------------------
@@ -363,7 +364,7 @@ class Draft:
         name = self.name
         table = self.table
         if not name:
-            raise IngestError(f"{self.ctx.place(table, self.row) if table else 'table'}: no 项目名称 "
+            raise IngestError(f"{self.ctx.place(table, self.first_row) if table else 'table'}: no 项目名称 "
                               "(project name) found", file=self.ctx.doc.path, line=self.ctx.line(
                                   self.cells[0] if self.cells else None), field="name",
                               hint="the table may be cut short, or not a 绩效目标表")
