@@ -210,6 +210,41 @@ def test_spans_point_at_their_text(parsed, name, fmt):
             assert i.span is not None and i.name in doc.text[i.span.start:i.span.end].replace("\n", "")
 
 
+@pytest.mark.parametrize("name,size", [("shenbao_wanyuan", 16), ("zipingbiao", 12), ("flat_unit", 13)])
+def test_a_table_running_onto_the_next_page(tmp_path, parsed, name, size):
+    """Printed larger, the table runs onto a second page (a ruled table on each): the same records
+    as from the one-page PDF."""
+    import pdfplumber
+    from render.pdf import write_pdf
+
+    path = write_pdf(SPECS[name], tmp_path / f"{name}.pdf", size=size)
+    with pdfplumber.open(path) as pdf:
+        assert len(pdf.pages) >= 2 and all(p.find_tables() for p in pdf.pages[:2])
+    result = parse(read_path(path))
+    base = parsed(name, "pdf")[1]
+    assert result.projects == base.projects and result.departments == base.departments
+
+
+MANY = ["shenbao_wanyuan", "zipingbiao", "bumen_zhengti", "flat_units_merged"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx", "html", "pdf", "tsv", "markdown"])
+def test_many_tables_in_one_file(tmp_path, parsed, fmt):
+    """A unit sends its tables in one file (sheets of a workbook, tables of a Word document or a
+    web page, pages of a PDF, copies one after another): each table gives its own records, equal
+    to those of the table on its own."""
+    from render import SUFFIX, render_many
+
+    specs = [SPECS[n] for n in MANY]
+    path = render_many(specs, fmt, tmp_path / f"many{SUFFIX[fmt]}")
+    result = parse(read_path(path))
+    assert result.errors == []
+    found = problems(result, [e for s in specs for e in s.expected])
+    assert not found, f"{fmt}:\n  " + "\n  ".join(found)
+    alone = [r for n in MANY for r in parsed(n, fmt)[1].projects]
+    assert sorted(result.projects, key=lambda p: p.id) == sorted(alone, key=lambda p: p.id)
+
+
 # ---- many documents, many units ------------------------------------------------------------
 
 def test_one_table_in_three_formats_is_one_project(tmp_path, rendered):

@@ -33,6 +33,20 @@ TEXT = ("pipe", "markdown", "cells", "tsv")
 LOSSY = ("spaces", "oneline")
 
 
+def render_many(specs: list, fmt: str, path: str | Path) -> Path:
+    """Several fixtures in one file, as units send them: one sheet each (.xlsx), one table after
+    another (.docx, a web page), one from each new page (.pdf), one after another (text)."""
+    from render import html, office, pdf, text
+
+    path = Path(path)
+    writers = {"xlsx": office.write_xlsx_many, "docx": office.write_docx_many, "html": html.write_html_many,
+               "pdf": pdf.write_pdf_many}
+    if fmt in writers:
+        return writers[fmt](specs, path)
+    path.write_text("\n".join(text.render_text(s, fmt) for s in specs), "utf-8")
+    return path
+
+
 def render(spec, fmt: str, directory: str | Path, stem: str | None = None) -> Path:
     """Write ``spec`` as ``fmt`` into ``directory`` and return the file's path."""
     from render import excel2003, html, office, pdf, text

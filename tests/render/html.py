@@ -27,9 +27,11 @@ def table_html(spec: Spec) -> str:
 
 
 def page_html(spec: Spec) -> str:
-    enc = spec.html_encoding
-    meta = (f'<meta charset="{enc}">' if enc.lower().startswith("utf")
-            else f'<meta http-equiv="Content-Type" content="text/html; charset={enc}">')
+    return page_html_many([spec])
+
+
+def _article(spec: Spec) -> str:
+    """One table's title, preamble, table and footer, as the article body prints them."""
     pre = []
     for item in spec.preamble:
         if isinstance(item, str):
@@ -38,6 +40,15 @@ def page_html(spec: Spec) -> str:
             left, right = item
             pre.append(f'<p>{escape(left)}<span style="float:right">{escape(right)}</span></p>')
     post = "".join(f"<p>{escape(line_text(x))}</p>\n" for x in spec.footer)
+    return f"<h3>{escape(spec.title)}</h3>\n" + "".join(x + "\n" for x in pre) + table_html(spec) + "\n" + post
+
+
+def page_html_many(specs: list[Spec]) -> str:
+    """A web page publishing one table or several (one after another in the article)."""
+    spec = specs[0]
+    enc = spec.html_encoding
+    meta = (f'<meta charset="{enc}">' if enc.lower().startswith("utf")
+            else f'<meta http-equiv="Content-Type" content="text/html; charset={enc}">')
     return f"""<!DOCTYPE html>
 <html>
 <head>
@@ -51,9 +62,7 @@ def page_html(spec: Spec) -> str:
 <div class="breadcrumb">当前位置：首页 &gt; 政务公开 &gt; 财政预决算 &gt; 部门预算</div>
 <div class="article">
 <div class="info">发布时间：2022-01-20 来源：某县财政局 【字体：大 中 小】</div>
-<h3>{escape(spec.title)}</h3>
-{"".join(x + chr(10) for x in pre)}{table_html(spec)}
-{post}</div>
+{"".join(_article(s) for s in specs)}</div>
 <div class="footer">
 <table class="footer-links"><tr><td>主办单位：某县人民政府办公室</td><td>网站标识码：0000000000</td></tr></table>
 <p>版权所有 某县人民政府</p>
@@ -64,5 +73,9 @@ def page_html(spec: Spec) -> str:
 
 
 def write_html(spec: Spec, path: Path) -> Path:
-    path.write_bytes(page_html(spec).encode(spec.html_encoding))
+    return write_html_many([spec], path)
+
+
+def write_html_many(specs: list[Spec], path: Path) -> Path:
+    path.write_bytes(page_html_many(specs).encode(specs[0].html_encoding))
     return path

@@ -36,13 +36,26 @@ def _excel_value(text: str, xl: str | None):
 
 
 def write_xlsx(spec: Spec, path: Path) -> Path:
+    return write_xlsx_many([spec], path)
+
+
+def write_xlsx_many(specs: list[Spec], path: Path) -> Path:
+    """One workbook, one sheet a fixture (named by its ``SHEET``, else Sheet1, Sheet2 …)."""
     from openpyxl import Workbook
+
+    wb = Workbook()
+    for k, spec in enumerate(specs):
+        ws = wb.active if k == 0 else wb.create_sheet()
+        ws.title = getattr(spec.module, "SHEET", f"Sheet{k + 1}")
+        _sheet(ws, spec)
+    wb.save(path)
+    return path
+
+
+def _sheet(ws, spec: Spec) -> None:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = getattr(spec.module, "SHEET", "Sheet1")
     n = spec.grid.n_cols
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -90,8 +103,6 @@ def write_xlsx(spec: Spec, path: Path) -> Path:
         row += 1
     for k, width in enumerate(_column_widths(spec), start=1):
         ws.column_dimensions[get_column_letter(k)].width = width
-    wb.save(path)
-    return path
 
 
 def _column_widths(spec: Spec) -> list[float]:
@@ -104,16 +115,32 @@ def _column_widths(spec: Spec) -> list[float]:
 
 
 def write_docx(spec: Spec, path: Path) -> Path:
+    return write_docx_many([spec], path)
+
+
+def write_docx_many(specs: list[Spec], path: Path) -> Path:
+    """One document, the fixtures' tables one after another with a page break between."""
     import docx
     from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    from docx.enum.text import WD_BREAK
 
     d = docx.Document()
-    if spec.grid.n_cols > 6:
+    if max(s.grid.n_cols for s in specs) > 6:
         section = d.sections[0]
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
+    for k, spec in enumerate(specs):
+        if k:
+            d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        _word_table(d, spec)
+    d.save(path)
+    return path
+
+
+def _word_table(d, spec: Spec) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     title = d.add_paragraph()
     run = title.add_run(spec.title)
     run.bold, run.font.size = True, Pt(16)
@@ -131,5 +158,3 @@ def write_docx(spec: Spec, path: Path) -> Path:
         cell.text = p.text
     for item in spec.footer:
         d.add_paragraph(line_text(item))
-    d.save(path)
-    return path

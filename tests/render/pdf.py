@@ -19,17 +19,36 @@ FONT = "STSong-Light"
 
 
 def write_pdf(spec: Spec, path: Path, *, font: str = FONT, size: float = 8.0) -> Path:
+    """``size`` is the cells' font size: a larger one makes a long table run onto a second page."""
+    return write_pdf_many([spec], path, font=font, size=size)
+
+
+def write_pdf_many(specs: list[Spec], path: Path, *, font: str = FONT, size: float = 8.0) -> Path:
+    """One PDF, each fixture from a new page."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.units import mm
+    from reportlab.platypus import PageBreak, SimpleDocTemplate
+
+    page = landscape(A4) if max(s.grid.n_cols for s in specs) > 6 else A4
+    doc = SimpleDocTemplate(str(path), pagesize=page, leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=15 * mm, bottomMargin=15 * mm, title=specs[0].title, invariant=True)
+    story: list = []
+    for k, spec in enumerate(specs):
+        if k:
+            story.append(PageBreak())
+        story += _story(spec, register_font(font), size, doc.width)
+    doc.build(story)
+    return path
+
+
+def _story(spec: Spec, name: str, size: float, width: float) -> list:
+    """Title, preamble, the ruled table and the footer of one fixture."""
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    name = register_font(font)
-    page = landscape(A4) if spec.grid.n_cols > 6 else A4
-    doc = SimpleDocTemplate(str(path), pagesize=page, leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=15 * mm, bottomMargin=15 * mm, title=spec.title, invariant=True)
     body = ParagraphStyle("cell", fontName=name, fontSize=size, leading=size * 1.35, wordWrap="CJK")
     title = ParagraphStyle("title", parent=body, fontSize=15, leading=20, alignment=TA_CENTER)
     center = ParagraphStyle("center", parent=body, fontSize=10, leading=14, alignment=TA_CENTER)
@@ -42,7 +61,7 @@ def write_pdf(spec: Spec, path: Path, *, font: str = FONT, size: float = 8.0) ->
             story.append(Paragraph(escape(item), center if item.startswith(("（", "(")) else left))
         else:  # left and right ends of one line: a borderless two-cell table
             story.append(Table([[Paragraph(escape(item[0]), left), Paragraph(escape(item[1]), right)]],
-                               colWidths=[doc.width * 0.7, doc.width * 0.3]))
+                               colWidths=[width * 0.7, width * 0.3]))
     story.append(Spacer(1, 2 * mm))
 
     g = spec.grid
@@ -53,12 +72,11 @@ def write_pdf(spec: Spec, path: Path, *, font: str = FONT, size: float = 8.0) ->
         data[p.row][p.col] = Paragraph(escape(p.text), body) if p.text else ""
         if p.rs > 1 or p.cs > 1:
             style.append(("SPAN", (p.col, p.row), (p.col + p.cs - 1, p.row + p.rs - 1)))
-    story.append(Table(data, colWidths=_widths(spec, doc.width, size), style=TableStyle(style),
+    story.append(Table(data, colWidths=_widths(spec, width, size), style=TableStyle(style),
                        splitByRow=1, repeatRows=0))
     for item in spec.footer:
         story.append(Paragraph(escape(line_text(item)), left))
-    doc.build(story)
-    return path
+    return story
 
 
 def _widths(spec: Spec, total: float, size: float = 8.0) -> list[float]:
