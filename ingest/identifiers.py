@@ -168,3 +168,32 @@ def budget_line_iri(budget: str, n: int) -> str:
 def unplaced_row_iri(record_iri: str, n: int) -> str:
     """The ``n``-th (1-based) row of a table that could not be placed, kept as printed."""
     return f"{record_iri}/unplaced/{n}"
+
+
+# -- the review (app/review): findings about tables, kept in a named graph of their own -----------
+REVIEW_GRAPH = BASE + "graph/review"   # every finding of the latest review run, apart from the documents
+
+
+def review_rule_iri(rule_id: str) -> str:
+    """A review rule (``missing_cost_indicator`` …), one node whatever the run."""
+    return f"{BASE}review/rule/{rule_id}"
+
+
+def review_run_iri(fingerprint: str) -> str:
+    """One review run (a ``prov:Activity``), named by a digest of the rules and documents it read."""
+    return f"{BASE}review/run/{digest(fingerprint, 16)}"
+
+
+def review_framework_iri(framework_id: str) -> str:
+    """An indicator framework the review detects (``national``, ``shanghai2020`` …)."""
+    return f"{BASE}review/framework/{framework_id}"
+
+
+def finding_iri(rule_id: str, subject_iri: str, detail: str = "") -> str:
+    """One finding: a rule about a project or indicator (``detail`` tells several apart).
+
+    Example:
+        >>> finding_iri("rate_over_100", "https://w3id.org/jixiao/id/project/x/indicator/1").split("/")[-2]
+        'finding'
+    """
+    return f"{BASE}review/finding/{digest(f'{rule_id}|{subject_iri}|{detail}', 16)}"

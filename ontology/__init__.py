@@ -14,6 +14,7 @@ from typing import Any
 ONTOLOGY_DIR = Path(__file__).resolve().parent
 VOCABULARY_TTL = ONTOLOGY_DIR / "jixiao.ttl"
 SHAPES_TTL = ONTOLOGY_DIR / "shapes.ttl"
+REVIEW_TTL = ONTOLOGY_DIR / "review.ttl"   # the review's structural rules (app/review/shacl.py)
 
 # prefix -> namespace IRI, in the order saved queries print them. Plain strings, so that
 # minting IRIs (ingest.identifiers) does not import rdflib (~0.4 s).
@@ -60,5 +61,5 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "JX", "JXD", "ELI", "ORG", "SKOS", "PROV", "OA", "DCTERMS", "XSD", "RDF", "RDFS", "OWL", "SH",
-    "ONTOLOGY_DIR", "VOCABULARY_TTL", "SHAPES_TTL", "NAMESPACES", "PREFIXES",
+    "ONTOLOGY_DIR", "VOCABULARY_TTL", "SHAPES_TTL", "REVIEW_TTL", "NAMESPACES", "PREFIXES",
 ]

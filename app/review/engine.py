@@ -1,0 +1,60 @@
+"""Run every rule of a rule book over projects: the one function behind ``KnowledgeBase.review``.
+
+Python checks (``checks.py``, ``budget.py``, ``grounding.py``, ``history.py``) and the SHACL
+shapes (``ontology/review.ttl`` via ``shacl.py``) fire findings on each project's context; the
+findings are ordered as the review sheet lists them (section, then severity, then row).
+
+Example: ``review(result.projects, {doc.doc_id: doc.text}).counts()`` → ``{'error': …, 'warning': …, 'info': …}``
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+from ingest import identifiers as iris
+from ingest.records import Project
+
+from app.review import budget, grounding, history  # noqa: F401  (they register their checks)
+from app.review.checks import CHECKS
+from app.review.context import Context, Support
+from app.review.model import SECTIONS, SEVERITIES, ProjectReview, Review, RuleBook, RuleBookError, load_rules
+from app.review.shacl import shacl_findings
+
+
+def review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None = None, rules: RuleBook | None = None,
+           support: Mapping[str, Sequence[Support]] | None = None, corpus: Iterable[Project] | None = None) -> Review:
+    """Review ``projects`` with ``rules`` (default: the shipped or configured rule book).
+
+    ``doc_texts`` (doc id → normalized text) gives each finding its cell's text and the SHACL
+    rules the graph ingest writes; ``support`` (indicator IRI → stored support links) enables
+    ``indicator_support_low``; ``corpus`` (default ``projects``) is where history and peers are found.
+    """
+    rules = rules or load_rules()
+    doc_texts = doc_texts or {}
+    corpus = list(corpus) if corpus is not None else list(projects)
+    missing = [r.id for r in rules.rules.values() if r.check == "python" and r.id not in CHECKS]
+    if missing:
+        raise RuleBookError(f"the rules file names Python checks that do not exist: {', '.join(missing)}",
+                            file=rules.path, hint="a python rule's id must be a check in app/review (checks.py …); "
+                                                  "or make it a SHACL rule with a shape in ontology/review.ttl")
+    contexts = [Context.of(p, rules, doc_texts.get(p.source.doc) if p.source else None, corpus, support)
+                for p in projects]
+    for ctx in contexts:
+        for rule in rules.rules.values():
+            if rule.check == "python":
+                CHECKS[rule.id](ctx)
+    shacl_findings(contexts, doc_texts)
+    out = []
+    for ctx in contexts:
+        order = {n: k for k, n in enumerate(rules.ids())}
+        findings = sorted(dict.fromkeys(ctx.findings), key=lambda f: (
+            SECTIONS.index(f.section), SEVERITIES.index(f.severity), _row(f.indicator_iri), order.get(f.rule, 0)))
+        p = ctx.project
+        out.append(ProjectReview(p.id, p.name, p.unit, p.year, p.kind, ctx.framework.id if ctx.framework else None,
+                                 ctx.framework.label if ctx.framework else "（未识别）", grounding.basis_summary(p),
+                                 tuple(findings), p.source))
+    docs = sorted({p.source.doc for p in projects if p.source})
+    return Review(tuple(out), rules, iris.review_run_iri(rules.fingerprint() + "|" + ",".join(docs)))
+
+
+def _row(iri: str | None) -> int:
+    return int(iri.rsplit("/", 1)[1]) if iri and iri.rsplit("/", 1)[1].isdigit() else 0
