@@ -737,7 +737,11 @@ def eval_ask(ctx, path, as_json, verbose):
 @kb_options
 @click.pass_context
 def eval_search(ctx, path, as_json):
-    """recall@5, MRR and nDCG@10 of bm25, dense and hybrid search, side by side.
+    """recall@5, MRR and nDCG@10 of bm25, dense, hybrid and the understood search, side by side.
+
+    On the original queries and on the extended set (queries with conditions, questions), and
+    the honest-empty rate on the queries where nothing is relevant (the understood search shows
+    nothing above its floor; a plain mode returns nothing at all).
 
     \b
     Example:

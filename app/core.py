@@ -371,10 +371,14 @@ class KnowledgeBase:
         self.require_projects()
         return self.search_index().search(query, k=k, mode=mode, filters=filters)
 
-    def evaluate_search(self, path: str | Path | None = None) -> dict[str, Any]:
+    def evaluate_search(self, path: str | Path | None = None, understood: bool = True) -> dict[str, Any]:
+        """recall@5, MRR, nDCG@10 (original and extended query sets) and the honest-empty rate of
+        bm25, dense, hybrid and, with ``understood``, the understood search (``app/search.py``)."""
         from app.evaluate.search import evaluate_search
+        from app.search import understood_ranking
         self.require_projects()
-        return evaluate_search(self.search_index(), path or SEARCH_QUERIES)
+        return evaluate_search(self.search_index(), path or SEARCH_QUERIES,
+                               understood=(lambda q: understood_ranking(self, q)) if understood else None)
 
     # ------------------------------------------------------------------ ask
 

@@ -9,7 +9,9 @@
 - question words and the generic words of the domain (哪些, 项目, 是多少) are taken out of the
   text that is matched, so they never count as matches;
 - a relevance floor: a Chinese query must be matched, by the project's passages, on at least
-  ``FLOOR`` of its remaining content characters; below it a hit is *weak*, hidden unless asked
+  ``FLOOR`` of its remaining content characters, or its best passage must be far more similar
+  (dense) than everyday unrelated queries get; a query without Chinese (English) is held to the
+  dense floor alone (:func:`dense_floor`). Below the floor a hit is *weak*, hidden unless asked
   for (``include_weak``), and an empty result says "没有相关项目";
 - a query that is really a question gets the ask answer above the hits.
 
@@ -42,6 +44,7 @@ class UnderstoodHit:
     coverage: float | None
     filtered_on: tuple[str, str] | None = None
     amount: Decimal | None = None
+    similarity: float | None = None   # the dense similarity of its best passage, where the floor used it
 
     def amount_text(self) -> str:
         """The filtered amount as the CLI shows it: ``项目当年预算 138,200元（13.82万元）``."""
@@ -55,6 +58,8 @@ class UnderstoodHit:
         d = self.hit.to_json()
         d["budget_total"] = None if self.budget is None else str(self.budget)
         d["coverage"] = None if self.coverage is None else round(self.coverage, 3)
+        if self.similarity is not None:
+            d["similarity"] = round(self.similarity, 4)
         if self.filtered_on is not None:
             d["filtered_on"] = {"field": self.filtered_on[0], "label": self.filtered_on[1],
                                 "value": None if self.amount is None else str(self.amount)}
@@ -104,6 +109,8 @@ def _filters(u) -> tuple[dict[str, Any], list[str], list[tuple[int, int]]]:
         if not _is_money_condition(u, c) or "budget_min" in out or "budget_max" in out:
             continue   # one budget condition: SearchFilters bounds one amount
         named = [m for m in u.mentions_of("field") if m.end <= c.start]
+        if c.op == "=" and not (named and any(w in c.text for w in _comparator_words())):
+            continue   # a bare amount (年总收入100万元) is text to match, not a filter
         f = fields[named[-1].reading("field").label] if named else total
         if f["key"] not in BUDGET_FILTER_FIELDS:
             continue   # a department's 基本支出 …: not a project's amount; ask answers it
@@ -142,23 +149,63 @@ def _filtered_on(filters: dict) -> tuple[str, str] | None:
     return key, label
 
 
+def _comparator_words() -> set[str]:
+    c = vocabulary()["comparators"]
+    words = {w for side in ("before", "after") for ws in c[side].values() for w in ws}
+    return words | {w for ws in c["range"].values() for w in ws}
+
+
 def content_text(u, used: list[tuple[int, int]]) -> str:
-    """The query without filters, question words, generic domain words and numbers."""
+    """The query without its filters, question words, generic domain words, the words that say how
+    it is asked (``[search] structure_concepts``) and compared numbers; a bare amount that filters
+    nothing (年总收入100万元) stays, and so does a one-character word inside a content word
+    (国家, 次数)."""
     if not re.search(r"[\u4e00-\u9fff]", u.question):
         return u.question.strip()   # an English query keeps its spaces
     ignore = {w for group in vocabulary()["ignore"].values() for w in group}
-    drop = list(used) + [(c.start, c.end) for c in u.conditions] + [y[1:] for y in u.years]
+    # question and relation words, not the domain's generic words (信息 of 信息化, 数据 of 数据中心)
+    edges = {w for name, group in vocabulary()["ignore"].items() if name != "generic" for w in group}
+    structure = set(vocabulary()["search"]["structure_concepts"])
+    comparators = _comparator_words()
+    drop = list(used) + [y[1:] for y in u.years]
+    drop += [(c.start, c.end) for c in u.conditions
+             if c.op != "=" or any(w in c.text for w in comparators) or (c.start, c.end) in used]
+    singles = []
     for m in u.mentions:
-        if m.kinds() <= {"concept", "ignore", "dimension", "field", "attribute"} or m.text in ignore:
-            drop.append((m.start, m.end))
+        concepts = {r.label for r in m.readings if r.kind == "concept"}
+        plain = m.kinds() <= {"concept", "ignore", "dimension", "field", "attribute"}
+        if m.text in ignore or (plain and not (concepts - structure and m.kinds() == {"concept"})):
+            (singles if m.end - m.start == 1 else drop).append((m.start, m.end))
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+
+    def dropped(i: int) -> bool:
+        return any(a <= i < b for a, b in drop)
+    for a, b in singles:   # 家 of 国家, 次 of 次数: kept between two kept characters
+        inside = 0 < a and b < len(u.text) and not dropped(a - 1) and not dropped(b) and \
+            cjk.match(u.text[a - 1]) and cjk.match(u.text[b])
+        if not inside:
+            drop.append((a, b))
     runs, run = [], []
     for i, ch in enumerate(u.text + "\0"):
-        if i < len(u.text) and not any(a <= i < b for a, b in drop):
+        if i < len(u.text) and not dropped(i):
             run.append(ch)
         elif run:
-            runs.append("".join(run).strip("的在是和与及、"))
+            runs.append(_strip_words("".join(run).strip("的在是和与及、了"), edges))
             run = []
     return " ".join(r for r in runs if r and r not in ignore)
+
+
+def _strip_words(run: str, words: set[str]) -> str:
+    """``run`` without the listed words of two characters or more at either end (相关的… → …)."""
+    changed = True
+    while changed and run:
+        changed = False
+        for w in sorted((w for w in words if len(w) >= 2), key=len, reverse=True):
+            if run.startswith(w) and len(run) > len(w):
+                run, changed = run[len(w):], True
+            if run.endswith(w) and len(run) > len(w):
+                run, changed = run[:-len(w)], True
+    return run
 
 
 def coverage(index, query: str, pid: str) -> float:
@@ -178,6 +225,46 @@ def coverage(index, query: str, pid: str) -> float:
             matched.update(range(t.start, t.end))
     cjk = [i for i, ch in enumerate(query) if re.match(r"[\u4e00-\u9fff]", ch)]
     return len(matched & set(cjk)) / max(1, len(set(cjk)))
+
+
+@dataclass(frozen=True)
+class DenseFloor:
+    """The dense relevance floors of one index, read off the null probes of ``[relevance]``:
+    ``english`` (a quantile of the English probes' best similarities) and ``rescue`` (the Chinese
+    probes' maximum plus ``rescue_sd`` standard deviations)."""
+
+    english: float
+    rescue: float
+    probes: int
+
+
+def dense_floor(index) -> DenseFloor:
+    """The floors for ``index`` and its encoder, computed once per loaded index (48 short queries).
+
+    Example: ``dense_floor(kb.search_index()).english``
+    """
+    cached = getattr(index, "_dense_floor", None)
+    if cached is not None:
+        return cached
+    import numpy as np
+    v = vocabulary()["relevance"]
+
+    def tops(probes: list[str]) -> np.ndarray:
+        return np.array([max(index.mode_scores(p, "dense")["dense"].values(), default=0.0) for p in probes])
+    en, zh = tops(v["null_probes_en"]), tops(v["null_probes_zh"])
+    floor = DenseFloor(float(np.quantile(en, v["english_quantile"])), float(zh.max() + v["rescue_sd"] * zh.std()),
+                       len(en) + len(zh))
+    index._dense_floor = floor
+    return floor
+
+
+def project_similarity(index, text: str) -> dict[str, float]:
+    """project id → the dense similarity of its best passage to ``text``."""
+    out: dict[str, float] = {}
+    for row, score in index.mode_scores(text, "dense")["dense"].items():
+        pid = index.passages[row].project_id
+        out[pid] = max(out.get(pid, score), score)
+    return out
 
 
 def understood_search(kb, query: str, k: int = 10, mode: str = "hybrid", filters: dict | None = None,
@@ -217,14 +304,30 @@ def understood_search(kb, query: str, k: int = 10, mode: str = "hybrid", filters
         return result
     hits = index.search(text, k=k, mode=mode, filters=f)
     chinese = bool(re.search(r"[\u4e00-\u9fff]", text))
+    sims: dict[str, float] | None = None
     for h in hits:
         info = index.projects.get(h.project_id)
         cov = coverage(index, text, h.project_id) if chinese else None
+        sim, shown = None, cov is not None and cov >= FLOOR
+        if not shown:   # no lexical evidence, or too little: the dense floor decides
+            sims = project_similarity(index, text) if sims is None else sims
+            sim = sims.get(h.project_id)
+            floor = dense_floor(index)
+            shown = sim is not None and sim >= (floor.rescue if chinese else floor.english)
         item = UnderstoodHit(h, info.budget_total if info else None, cov, on,
-                             info.amount(field) if on and info else None)
-        (result.hits if cov is None or cov >= FLOOR else result.weak).append(item)
+                             info.amount(field) if on and info else None, sim)
+        (result.hits if shown else result.weak).append(item)
     if include_weak:
         result.hits, result.weak = result.hits + result.weak, []
     if not result.hits:
         result.message = NO_RESULT
     return result
+
+
+def understood_ranking(kb, query: str, k: int = 10) -> list[str]:
+    """Project ids the understood search shows for ``query``, best first (for evaluation: an empty
+    list is its "没有相关项目").
+
+    Example: ``understood_ranking(kb, "火星探测器发射") == []``
+    """
+    return [h.hit.project_id for h in understood_search(kb, query, k=k, with_answer=False).hits]

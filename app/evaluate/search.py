@@ -1,12 +1,18 @@
 """Retrieval evaluation over a judged query set (project-level relevance).
 
 ``tests/eval/search_queries.jsonl`` holds one JSON object a line:
-``{"query": "…", "relevant": ["<project name>", …], "kind": "exact|paraphrase|english|legal|indicator"}``.
-Relevance is binary and judged by reading the seed.
+``{"query": "…", "relevant": ["<project name>", …], "kind": "…"}``. Relevance is binary and
+judged by reading the seed. The kinds: ``exact``, ``paraphrase``, ``english``, ``legal``,
+``indicator`` (the original set), ``structured`` (a condition: 预算超过300万的项目, relevant =
+exactly the projects that meet it), ``question`` (哪些项目涉及…), and ``nonsense`` / ``empty``
+with ``"relevant": []``: nothing in the data is relevant (火星探测器发射, 总预算超过1亿的项目).
 
 Metrics, per query then averaged: recall@5 (share of the relevant projects in the
 top 5), MRR (1 / rank of the first relevant project, 0 if none in the top 10) and
-nDCG@10 (binary gains, log2 discount).
+nDCG@10 (binary gains, log2 discount), over the ``original`` queries and over all the
+``extended`` ones (original + structured + question); and the **honest-empty rate** over the
+queries with nothing relevant: the share of them for which the ranking is empty (a plain
+mode returns nothing at all; the understood search shows nothing above its relevance floor).
 
 Example: ``evaluate_search(index, "tests/eval/search_queries.jsonl")["hybrid"]["ndcg@10"]``
 """
@@ -15,12 +21,14 @@ from __future__ import annotations
 import json
 import math
 import os
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ingest.errors import JixiaoError
 from ingest.search.fusion import DEFAULT_FUSION
 
 SEARCH_MODES = ("bm25", "dense", "hybrid")
+EXTENDED_KINDS = ("structured", "question")   # not in the original set: the understood search's kinds
+EMPTY_KINDS = ("nonsense", "empty")            # nothing is relevant: the right answer is 没有相关项目
 
 
 class JudgementError(JixiaoError):
@@ -57,8 +65,18 @@ def read_judgements(path: str | os.PathLike, required: Sequence[str],
 
 
 def load_queries(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """Read the JSONL query set, checking each line has a query and relevant projects."""
-    return read_judgements(path, ("query", "relevant"))
+    """Read the JSONL query set, checking each line has a query and relevant projects (an empty
+    list only for a query of kind ``nonsense`` or ``empty``)."""
+    out = []
+    for item in read_judgements(path, ("query",)):
+        rel = item.get("relevant")
+        if not isinstance(rel, list) or (not rel and item.get("kind") not in EMPTY_KINDS):
+            raise JudgementError("each line needs a non-empty 'relevant' list of project names (or "
+                                 f"\"relevant\": [] with a kind of {' or '.join(EMPTY_KINDS)})",
+                                 file=str(path), line=item["line"],
+                                 hint='{"query": "…", "relevant": ["<project name>"], "kind": "exact"}')
+        out.append(item)
+    return out
 
 
 def recall_at(ranking: Sequence[str], relevant: set[str], k: int) -> float:
@@ -89,37 +107,65 @@ def evaluate_rankings(rankings: Iterable[tuple[Sequence[str], set[str]]]) -> dic
             "ndcg@10": sum(r[2] for r in rows) / n, "queries": len(rows)}
 
 
+def score_run(judged: Sequence[tuple[dict, set[str]]], rankings: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """One row: the metrics over all judged queries with something relevant (``extended``), over the
+    ``original`` kinds only, and the honest-empty rate over the queries with nothing relevant."""
+    with_rel = [(r, rel) for (q, rel), r in zip(judged, rankings) if rel]
+    original = [(r, rel) for (q, rel), r in zip(judged, rankings) if rel and q.get("kind") not in EXTENDED_KINDS]
+    empty = [r for (q, rel), r in zip(judged, rankings) if not rel]
+    row = evaluate_rankings(with_rel)
+    row["sets"] = {"original": evaluate_rankings(original), "extended": evaluate_rankings(with_rel)}
+    row["honest_empty"] = (sum(1 for r in empty if not r) / len(empty)) if empty else None
+    row["empty_queries"] = len(empty)
+    return row
+
+
 def evaluate_search(index, path: str | os.PathLike, modes: Sequence[str] = SEARCH_MODES,
-                    fusions: Sequence[str] = (DEFAULT_FUSION,), details: bool = False) -> dict[str, Any]:
+                    fusions: Sequence[str] = (DEFAULT_FUSION,), details: bool = False,
+                    understood: Callable[[str], list[str]] | None = None) -> dict[str, Any]:
     """Score ``index`` (an :class:`ingest.search.index.SearchIndex`) on the query set at ``path``.
 
-    Returns ``{mode: {"recall@5", "mrr", "ndcg@10", "queries"}}``; with several
-    ``fusions`` the hybrid rows are named ``hybrid[rrf]``, ``hybrid[weighted]``.
+    Returns ``{mode: {"recall@5", "mrr", "ndcg@10", "queries", "sets": {"original", "extended"},
+    "honest_empty", "empty_queries"}}`` (the top-level metrics are the extended set's); with several
+    ``fusions`` the hybrid rows are named ``hybrid[rrf]``, ``hybrid[weighted]``. ``understood``
+    (query → project ids shown, best first: the understood search) adds a row ``understood``.
     With ``details`` each row also lists per-query first-relevant ranks.
     """
     queries = load_queries(path)
     judged = [(q, set(index.project_ids_named(q["relevant"]))) for q in queries]
-    runs: list[tuple[str, str, str]] = []
+    runs: list[tuple[str, Callable[[str], list[str]]]] = []
     for mode in modes:
         if mode == "hybrid" and len(fusions) > 1:
-            runs.extend((f"hybrid[{f}]", mode, f) for f in fusions)
+            runs.extend((f"hybrid[{f}]", lambda q, m=mode, f=f: index.project_ranking(q, m, f)) for f in fusions)
         else:
-            runs.append((mode, mode, fusions[0]))
+            runs.append((mode, lambda q, m=mode: index.project_ranking(q, m, fusions[0])))
+    if understood is not None:
+        runs.append(("understood", understood))
     table: dict[str, Any] = {}
-    for label, mode, fusion in runs:
-        pairs = [(index.project_ranking(q["query"], mode, fusion), rel) for q, rel in judged]
-        row = evaluate_rankings(pairs)
+    for label, rank in runs:
+        rankings = [list(rank(q["query"])) for q, _ in judged]
+        row = score_run(judged, rankings)
         if details:
-            row["per_query"] = [{"query": q["query"], "kind": q.get("kind"),
+            row["per_query"] = [{"query": q["query"], "kind": q.get("kind"), "shown": len(r),
                                  "first_relevant_rank": next((i + 1 for i, p in enumerate(r) if p in rel), None)}
-                                for (q, rel), (r, _) in zip(judged, pairs)]
+                                for (q, rel), r in zip(judged, rankings)]
         table[label] = row
     return table
 
 
 def format_table(table: dict[str, Any]) -> str:
-    """A plain-text table: mode, recall@5, MRR, nDCG@10."""
-    lines = [f"{'mode':<18}{'recall@5':>10}{'MRR':>8}{'nDCG@10':>9}"]
+    """A plain-text table: mode, then recall@5, MRR, nDCG@10 on the original and the extended set,
+    then the honest-empty rate."""
+    first = next(iter(table.values()), None)
+    if first is None:
+        return ""
+    n_orig, n_ext = first["sets"]["original"]["queries"], first["sets"]["extended"]["queries"]
+    head = (f"{'':<14}{f'original ({n_orig} queries)':^27}  {f'extended ({n_ext} queries)':^27}  "
+            f"{'nothing relevant':>16}")
+    lines = [head, f"{'mode':<14}" + f"{'recall@5':>10}{'MRR':>8}{'nDCG@10':>9}  " * 2 + f"{'honest-empty':>16}"]
     for label, row in table.items():
-        lines.append(f"{label:<18}{row['recall@5']:>10.3f}{row['mrr']:>8.3f}{row['ndcg@10']:>9.3f}")
+        cells = "".join(f"{row['sets'][s]['recall@5']:>10.3f}{row['sets'][s]['mrr']:>8.3f}"
+                        f"{row['sets'][s]['ndcg@10']:>9.3f}  " for s in ("original", "extended"))
+        empty = "—" if row["honest_empty"] is None else f"{row['honest_empty']:.3f} of {row['empty_queries']}"
+        lines.append(f"{label:<14}{cells}{empty:>16}")
     return "\n".join(lines)
