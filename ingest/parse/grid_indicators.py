@@ -24,7 +24,7 @@ from ingest.parse.grid_record import Context, Draft, text_of, to_decimal
 from ingest.parse.indicators import Row, parse_target, row_flags
 from ingest.parse.vocabulary import VOCABULARY, strip_score
 from ingest.read.grid import Cell, Table
-from ingest.records import PERIOD_MIDTERM, Indicator
+from ingest.records import Indicator
 
 VALUE_KEYS = ("target", "operator", "unit", "weight", "score", "actual", "deviation", "direction", "standard",
               "explanation", "remark")

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from ingest.errors import IngestError, IngestWarning
 from ingest.identifiers import department_id, project_id
+from ingest.legal.citations import extract_citations
 from ingest.parse.indicators import join_name
 from ingest.parse.layout import align
 from ingest.parse.values import parse_bool, parse_date
@@ -299,7 +300,6 @@ class Draft:
         return tuple(out)
 
     def _citations(self, sections: tuple[Section, ...]) -> tuple[Citation, ...]:
-        from ingest.legal.citations import extract_citations
         out = []
         for sec in sections:
             found = extract_citations(sec.text, sec.key)

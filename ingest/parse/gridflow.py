@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ingest.parse.grid_form import inline_pairs, is_number, is_title, meaning
+from ingest.parse.grid_form import inline_pairs, is_number, meaning
 from ingest.parse.grid_record import text_of
 from ingest.parse.vocabulary import VOCABULARY
 from ingest.read.grid import Cell, Table
