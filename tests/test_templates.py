@@ -245,6 +245,27 @@ def test_many_tables_in_one_file(tmp_path, parsed, fmt):
     assert sorted(result.projects, key=lambda p: p.id) == sorted(alone, key=lambda p: p.id)
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "html", "pipe"])
+def test_a_row_no_vocabulary_knows_is_kept_raw(tmp_path, parsed, fmt):
+    """A row with a label the vocabulary does not know is kept as printed, with a warning, and
+    the rest of the table reads as without it."""
+    import dataclasses
+
+    from render.spec import C, Grid
+
+    spec = SPECS["shenbao_standard"]
+    rows = list(spec.module.ROWS)
+    rows.insert(5, ["项目公示情况", C("已在某区政府网站公示，公示期7天，无异议。", cs=5)])
+    odd = dataclasses.replace(spec, name="shenbao_standard_odd", grid=Grid.of(rows))
+    result = parse(read_path(render(odd, fmt, tmp_path)))
+    [p] = result.projects
+    [raw] = [r for r in p.unplaced if "项目公示情况" in r.cells]
+    assert "已在某区政府网站公示，公示期7天，无异议。" in raw.cells and raw.reason
+    assert any("项目公示情况" in w.message for w in result.warnings), result.warnings
+    [base] = parsed("shenbao_standard", fmt)[1].projects
+    assert dataclasses.replace(p, unplaced=base.unplaced) == base
+
+
 # ---- many documents, many units ------------------------------------------------------------
 
 def test_one_table_in_three_formats_is_one_project(tmp_path, rendered):
