@@ -194,9 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
             if body is None:
                 return
             if url.path == "/update" and not self.server.endpoint.limits.allow_service and \
-                    any(w == "SERVICE" for w, _ in keywords(body.decode("utf-8", errors="replace"))):
-                self._fail(403, "SERVICE (federated query) is turned off: it would make this server send "
-                                "requests to other addresses")
+                    any(w in ("SERVICE", "LOAD") for w, _ in keywords(body.decode("utf-8", errors="replace"))):
+                self._fail(403, "SERVICE and LOAD are turned off: they would make this server send requests "
+                                "to other addresses")
                 return
             self._forward(body)
         else:
@@ -303,12 +303,13 @@ class SparqlEndpoint:
     """
 
     def __init__(self, data_dir: str | os.PathLike, host: str = "127.0.0.1", port: int = 7878, *,
-                 limits: Limits = Limits(), read_only: bool = True, cors: bool = False, log: bool = False):
+                 limits: Limits = Limits(), read_only: bool = True, cors: bool = False, log: bool = False,
+                 spares: int = 2):
         self.data_dir = Path(data_dir)
         self.store_dir = self.data_dir / "graph"
         self.host, self.port = host, port
         self.limits, self.read_only, self.cors, self.log = limits, read_only, cors, log
-        self.pool = WorkerPool(spares=2)
+        self.pool = WorkerPool(spares=spares)   # workers started ahead, so a query does not wait for Python
         self.slots = threading.Semaphore(CONCURRENT_QUERIES)
         self.upstream: subprocess.Popen | None = None
         self.upstream_port = 0
@@ -392,6 +393,8 @@ class SparqlEndpoint:
             (self.data_dir / ENDPOINT_FILE).unlink(missing_ok=True)
 
     def __enter__(self) -> "SparqlEndpoint":
+        if self._server is None:
+            self.start()
         return self.serve_in_thread() if self._thread is None else self
 
     def __exit__(self, *exc: object) -> None:
