@@ -84,6 +84,8 @@ def features(u: Understanding) -> set[str]:
         f.add("field")
     if len(fields) >= 2:
         f.add("field2")
+    elif len(fields) == 1 and f & {"diff", "growth"} and fields[0].reading("field").label in vocabulary()["pairs"]:
+        f.add("field2")   # 比去年多了多少: the other side of the pair is implied (vocabulary [pairs])
     if field_mentions(u, negated=True):
         f.add("not_field")
     attrs = [m for m in u.mentions_of("attribute") if not m.reading("field")]
@@ -231,9 +233,20 @@ class Slots:
         fs = _fields()
         keys = [m.reading("field").label for m in fields]
         if len(keys) >= 2:
+            # a bare 预算/经费 set against a named field means that field's pair (预算比上年预算额: 当年预算)
+            pairs = vocabulary()["pairs"]
+            bare = [m.reading("concept") is not None and m.reading("concept").label == "money" for m in fields[:2]]
+            if bare[0] and not bare[1] and keys[1] in pairs:
+                return fs[pairs[keys[1]]], fs[keys[1]]
+            if bare[1] and not bare[0] and keys[0] in pairs:
+                return fs[keys[0]], fs[pairs[keys[0]]]
             return fs[keys[0]], fs[keys[1]]
         one = keys[0] if keys else "current_year"
-        return fs[one], fs[vocabulary()["pairs"][one]]
+        other = fs[vocabulary()["pairs"][one]]
+        markers = [norm(w) for w in vocabulary()["reread"]["reference_markers"]]
+        if fields and any(self.u.text[:fields[0].start].endswith(w) for w in markers):
+            return other, fs[one]   # 比去年多了多少: the field named after 比 is what the other is compared with
+        return fs[one], other
 
     def _aggregate(self) -> None:
         u, b = self.u, self.b
