@@ -125,8 +125,8 @@ class BudgetLine:
     - ``source``: the source as printed, e.g. ``当年财政拨款``, ``上年结转资金``, ``其他资金``, ``年度资金总额``.
     - ``source_key``: its canonical name: ``total`` (资金总额/合计), ``fiscal`` (财政拨款), ``carryover``
       (上年结转), ``superior`` (上级资金/上级补助), ``own`` (单位自有/事业收入), ``other`` (其他资金), or None.
-    - ``purpose``: for a department, what the money is for: ``资金总额``, ``基本支出`` or ``项目支出``; None
-      for a project.
+    - ``purpose``: for a department, what the money is for: ``资金总额``, ``基本支出`` or ``项目支出``, or
+      the name of one of its 年度主要任务; ``中期`` for a project's mid-term money; None for a project's year.
     - ``planned``: 年初预算数 (or the 预算数/申报数 of a target table), the budget at the start of the year.
     - ``adjusted``: 全年预算数, the budget after the year's adjustments.
     - ``executed``: 全年执行数, what was actually spent.

@@ -726,3 +726,35 @@ def test_a_copy_one_cell_a_line_gives_the_records_of_the_grid(title, rows):
     copy = parse_grids(stream_document(title, rows))
     assert copy.projects == grid.projects
     assert not copy.errors
+
+
+# The national 部门（单位）整体支出绩效目标申报表: 年度主要任务 with their money by source (万元 over a
+# sub-header), 金额合计, 年度总体目标 with numbered goals.
+TASKS = [
+    ["部门（单位）名称", C("某县自然资源局", cs=6)],
+    [C("年度主要任务", rs=4), "任务名称", C("主要内容", cs=2), C("预算金额（万元）", cs=3)],
+    [C("", cs=3), "总额", "财政拨款", "其他资金"],
+    ["不动产登记", C("完成不动产登记2万件", cs=2), "120", "100", "20"],
+    ["地质灾害防治", C("排查隐患点300处", cs=2), "80", "80", "0"],
+    [C("金额合计", cs=4), "200", "180", "20"],
+    ["年度总体目标", C("目标1：不动产登记便民高效。目标2：地质灾害零伤亡。", cs=6)],
+    [C("年度绩效指标", rs=4), "一级指标", "二级指标", C("三级指标", cs=2), C("指标值", cs=2)],
+    ["产出指标", "数量指标", C("不动产登记件数", cs=2), C("≥2万件", cs=2)],
+    ["效益指标", "社会效益指标", C("地质灾害伤亡人数", cs=2), C("0人", cs=2)],
+    ["满意度指标", "服务对象满意度指标", C("办事群众满意度", cs=2), C("≥90%", cs=2)],
+]
+
+
+def test_department_tasks_and_their_money_by_source():
+    result = parse_grids(document("部门（单位）整体支出绩效目标申报表", "（2022年度）", TASKS))
+    [d] = result.departments
+    assert (d.name, d.year, d.total, d.money_unit) == ("某县自然资源局", 2022, D(2000000), "万元")
+    by = {(x.purpose, x.source): x.planned for x in d.budget}
+    assert by == {("不动产登记", "总额"): D(1200000), ("不动产登记", "财政拨款"): D(1000000),
+                  ("不动产登记", "其他资金"): D(200000), ("地质灾害防治", "总额"): D(800000),
+                  ("地质灾害防治", "财政拨款"): D(800000), ("地质灾害防治", "其他资金"): D(0),
+                  (None, "总额"): D(2000000), (None, "财政拨款"): D(1800000), (None, "其他资金"): D(200000)}
+    assert d.section("annual_tasks") == "不动产登记：完成不动产登记2万件\n地质灾害防治：排查隐患点300处"
+    assert (d.section("goal_1"), d.section("goal_2")) == ("不动产登记便民高效。", "地质灾害零伤亡。")
+    assert [i.name for i in d.indicators] == ["不动产登记件数", "地质灾害伤亡人数", "办事群众满意度"]
+    assert not d.unplaced and not result.errors

@@ -299,15 +299,12 @@ class Interpreter:
                 d.set_field(key, text, cells, weak=True)
         d.table, d.row = t, r
         reset_levels(layout)
-        header = layout.table.grid()[layout.header_row] if layout.header_row < len(layout.table.grid()) else []
         for (cat, key), span in layout.project_cols.items():
             text, cells = region(layout, r, span)
             if (cat, key) == ("field", "unit") and not text and self.flat_unit:
                 text, cells = self.flat_unit
-            label_cell = header[span[0]] if span[0] < len(header) else None
             if text and cells:
-                assign(d, t, r, None, label_cell.text if label_cell else key, (cat, key), cells, text,
-                       [label_cell] if label_cell else [], state)
+                assign(d, t, r, None, layout.project_labels.get((cat, key), key), (cat, key), cells, text, [], state)
         if self.flat_department:
             d.set_field("department", *self.flat_department, weak=True)
         return True

@@ -291,6 +291,7 @@ class BudgetLayout:
     header_row: int
     blocks: list[BudgetBlock]
     scale: int | None
+    tasks: bool = False          # the rows are a department's 年度主要任务 (任务名称 | 主要内容 | figures)
 
 
 def find_budget_header(table: Table, row: int, state: FormState) -> BudgetLayout | None:
@@ -328,7 +329,11 @@ def find_budget_header(table: Table, row: int, state: FormState) -> BudgetLayout
     blocks = [b for b in blocks if b.cols]
     if not blocks or (values and sources) or not (values >= 2 or sources >= 2):
         return None
-    return BudgetLayout(row, blocks, scale or state.scale)
+    above = [c for c in table.row_cells(row - 1) if c.text] if row > 0 else []
+    for c in above:                       # 预算金额（万元） over the sub-header of figures
+        scale = scale or normalize(c.text).scale
+    tasks = any(normalize(c.text).base in ("任务名称", "任务") for c in above + cells)
+    return BudgetLayout(row, blocks, scale or state.scale, tasks)
 
 
 def read_budget_row(layout: BudgetLayout, table: Table, row: int, draft: Draft) -> bool:
@@ -343,6 +348,18 @@ def read_budget_row(layout: BudgetLayout, table: Table, row: int, draft: Draft) 
         if lc is not None and lc.row <= layout.header_row:
             lc = None                     # merged down from the header: not a row label
         label = text_of(lc)
+        if b.label_col is not None and not VOCABULARY.lookup(label):
+            # the row's own first label left of the figures (a task's name before its content)
+            first = next((c for c in grid[:b.label_col + 1] if c is not None and c.row == row and c.text
+                          and c.row > layout.header_row), None)
+            fm = VOCABULARY.lookup(text_of(first)) if first is not None else {}
+            if fm and not ({"source", "purpose"} & set(fm)):
+                return False              # a form label (年度总体目标 …): the block has ended
+            if first is not None and first is not lc:
+                if layout.tasks:
+                    draft.add_section("annual_tasks", "年度主要任务", "：".join(
+                        t for t in (text_of(first), text_of(lc)) if t), [first] + ([lc] if lc else []))
+                lc, label = first, text_of(first)
         if not label and b.label_col is not None:
             corner = table.cell(layout.header_row, b.label_col)      # 年度资金总额 over a row of figures
             label = text_of(corner) if corner is not None and VOCABULARY.lookup(corner.text).get("source") else ""
@@ -369,7 +386,8 @@ def read_budget_row(layout: BudgetLayout, table: Table, row: int, draft: Draft) 
             if kind == "source":
                 value, used = amount(c.text, scale)
                 draft.scales.extend([used] if used else [])
-                purpose = base if "purpose" in m and "source" not in m else None
+                # a purpose (基本支出) or a task of the row (不动产登记); a total row has none
+                purpose = base if ("purpose" in m and "source" not in m) or (base and not m) else None
                 draft.add_line(purpose, printed, VOCABULARY.lookup(printed).get("source"), "planned", value, c)
                 continue
             if key in ("planned", "adjusted", "executed"):

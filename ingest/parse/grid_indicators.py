@@ -58,6 +58,7 @@ class Layout:
     project_cols: dict[tuple[str, str], tuple[int, int]]
     claimed: frozenset[int]
     first_col: int
+    project_labels: dict[tuple[str, str], str] = field(default_factory=dict)   # the header's printed labels
 
     @property
     def flat(self) -> bool:
@@ -78,6 +79,7 @@ def find_header(table: Table, row: int, heading: str | None = None) -> Layout | 
     cells = _row_cells(table, row)
     keyed: list[tuple[Cell, str]] = []
     project: dict[tuple[str, str], tuple[int, int]] = {}
+    labels: dict[tuple[str, str], str] = {}
     others: list[Cell] = []
     for c in cells:
         meaning = VOCABULARY.lookup(c.text)
@@ -87,6 +89,7 @@ def find_header(table: Table, row: int, heading: str | None = None) -> Layout | 
         elif any(k in meaning for k in ("field", "amount", "section")):
             cat = next(k for k in ("field", "amount", "section") if k in meaning)
             project.setdefault((cat, meaning[cat]), (c.col, c.col + c.colspan))
+            labels.setdefault((cat, meaning[cat]), c.text)
         elif c.text:
             others.append(c)
     keys = {k for _, k in keyed}
@@ -98,7 +101,7 @@ def find_header(table: Table, row: int, heading: str | None = None) -> Layout | 
     _assign_periods(table, row, blocks, others, heading)
     claimed = frozenset(a for b in blocks for a, _ in b.cols.values()) | frozenset(a for a, _ in project.values())
     first = min([a for b in blocks for a, _ in b.cols.values()] + [a for a, _ in project.values()])
-    return Layout(table, row, blocks, project, claimed, first)
+    return Layout(table, row, blocks, project, claimed, first, labels)
 
 
 def _looks_like_value(text: str) -> bool:
