@@ -187,6 +187,15 @@ def test_missed_targets_from_actual_values(tkb):
     assert "4座公厕因选址调整顺延至下年" in a.answer and a.sparql and not a.fallback
 
 
+def test_points_lost_are_not_the_same_as_targets_missed(tkb):
+    # 项目完工时间 has a date for a target (not compared), but lost 2 of its 10 points
+    a = tkb.ask("哪些指标扣分了")
+    assert [(r["indicator"], r["weight"], r["score"], r["lost"]) for r in a.rows] == [
+        ("项目完工时间", "10", "8", "2"), ("新建农村公厕", "10", "9", "1"), ("年度资金总额执行率", "10", "9.5", "0.5")]
+    narrowed = tkb.ask("产出指标中哪些指标被扣分")      # the budget line is no 产出 indicator
+    assert [r["indicator"] for r in narrowed.rows] == ["项目完工时间", "新建农村公厕"]
+
+
 def test_scores_of_a_project_an_indicator_and_a_level(tkb):
     a = tkb.ask("农村人居环境整治提升补助资金的自评得分是多少")
     assert (a.rows[0]["earned"], a.rows[0]["points"]) == ("96.5", "100")   # 87 + 9.5 of the 总分 row's 100

@@ -206,6 +206,8 @@ class Slots:
         self._source()
         b.values["filters"] = self._filters()
         b.values["ind_filters"] = self._ind_filters()
+        # rows that are not indicators (a budget line's 执行率 score) stay out when the question narrows the indicators
+        b.values["unfiltered_only"] = "FILTER (false)" if b.values["ind_filters"] else ""
         filt = "、".join(b.readings)
         b.labels["filters_text"] = filt or "全部"
         b.labels["scope"] = f"{filt}的" if filt else "全部"
