@@ -298,7 +298,8 @@ def export():
 
 @export.command("records")
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
-@click.option("--flags", is_flag=True, help="Also give each indicator's irregularity flags and each citation's quote, level and issuer.")
+@click.option("--flags", is_flag=True, help="Also give each indicator's irregularity flags, each citation's quote, "
+              "level and issuer, and each project's review findings (rule, severity, indicator, message, span).")
 @kb_options
 @click.pass_context
 def export_records(ctx, fmt, flags):
@@ -316,6 +317,10 @@ def export_records(ctx, fmt, flags):
     from ingest.storage.codec import project_to_dict
     kb = _kb(ctx)
     rows = []
+    findings: dict[str, list] = {}
+    if flags and kb.projects():
+        for pr in kb.review().projects:   # the review's findings about each project (jixiao review)
+            findings[pr.project_id] = [f.to_json() for f in pr.findings]
     for p in kb.projects():
         d = project_to_dict(p)
         if flags:
@@ -323,6 +328,7 @@ def export_records(ctx, fmt, flags):
             for i, fi in zip(d["indicators"], full["indicators"]):
                 i["flags"] = fi["flags"]
             d["citations"] = [{k: v for k, v in c.items()} for c in full["citations"]]
+            d["findings"] = findings.get(p.id, [])
         rows.append(d)
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
@@ -694,6 +700,56 @@ def gaps(ctx, as_json):
     click.echo(render_gaps(_kb(ctx).gaps(), as_json=as_json))
 
 
+@cli.command()
+@click.argument("project", required=False)
+@click.option("--json", "as_json", is_flag=True,
+              help='{"counts", "projects": [{"project", "framework", "counts", "findings": [{"rule", "severity", '
+                   '"indicator", "message", "where", "text"}]}]} as JSON.')
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "docx"]), default="text", show_default=True,
+              help="text or md (Markdown) to stdout; docx writes an editable Word report to --output.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Where --format docx writes the report (default 绩效目标审核.docx).")
+@kb_options
+@click.pass_context
+def review(ctx, project, as_json, fmt, output):
+    """Review every table (or one project) against the performance-target rules, as reviewers do.
+
+    Per project, grouped like the official review sheet (总体目标, 产出指标, 效益指标, 满意度指标,
+    需补充完善事项): each finding with its rule, severity (错误/警告/提示), message and source cell
+    (file:line and its text); then the counts by severity. The rules and their official sources are
+    app/review/rules.toml and ontology/review.ttl (docs/review-rules.md lists them).
+
+    \b
+    Example:
+      jixiao review
+      jixiao review 大型仪器项目经费 --format md
+      jixiao review --format docx -o 审核意见.docx
+
+    \b
+    Exit codes:
+      0  reviewed (findings are not an error)
+      2  no such project (the hint names close ones), nothing ingested yet, or a bad argument
+    """
+    from app.review.render import render_json, render_markdown, render_text
+    kb = _kb(ctx)
+    rv = kb.review(project)
+    texts = kb.doc_texts()
+    if as_json:
+        click.echo(render_json(rv, texts))
+    elif fmt == "docx":
+        from app.review.word import write_docx
+        path = output or "绩效目标审核.docx"
+        try:
+            write_docx(rv, path, texts)
+        except OSError as e:
+            raise click.BadParameter(f"cannot write {path}: {e.strerror or e}", param_hint="--output") from None
+        c = rv.counts()
+        click.echo(f"wrote {path}: {len(rv.projects)} projects, {c['error']} errors, {c['warning']} warnings, "
+                   f"{c['info']} notes")
+    else:
+        click.echo(render_markdown(rv, texts) if fmt == "md" else render_text(rv, texts))
+
+
 @cli.group("eval")
 @kb_options
 def evaluate():
@@ -728,6 +784,33 @@ def eval_ask(ctx, path, as_json, verbose):
     from app.evaluate.ask import format_ask_eval
     result = _kb(ctx).evaluate_ask(path)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_ask_eval(result, verbose))
+
+
+@evaluate.command("review")
+@click.option("--cases", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSONL of {project, rule, fires}; default tests/eval/review_cases.jsonl.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True, help="List every case the review got wrong.")
+@kb_options
+@click.pass_context
+def eval_review(ctx, path, as_json, verbose):
+    """Precision and recall per rule of `jixiao review` on judged (project, rule) cases.
+
+    Cases about projects that are not ingested are skipped (and counted); ingest the template
+    fixtures too to measure all of them (README: Review).
+
+    \b
+    Example:
+      jixiao eval review -v
+
+    \b
+    Exit codes:
+      0  measured
+      2  a malformed case file, nothing ingested, a bad argument
+    """
+    from app.evaluate.review import format_review_eval
+    result = _kb(ctx).evaluate_review(path)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_review_eval(result, verbose))
 
 
 @evaluate.command("search")

@@ -26,6 +26,7 @@ from app.settings import BUNDLED_DATA, REPO_ROOT, Settings
 SEARCH_QUERIES = REPO_ROOT / "tests" / "eval" / "search_queries.jsonl"
 TRACE_CASES = REPO_ROOT / "tests" / "eval" / "trace_cases.jsonl"
 ASK_QUESTIONS = REPO_ROOT / "tests" / "eval" / "questions.jsonl"
+REVIEW_CASES = REPO_ROOT / "tests" / "eval" / "review_cases.jsonl"
 
 
 INGEST_HINT = "run `jixiao ingest` (the bundled data/) or `jixiao ingest FILE_OR_FOLDER …` first, " \
@@ -262,7 +263,22 @@ class KnowledgeBase:
             report = ingest_paths(paths, self.records, sinks, progress=progress)
             if index and (any(f.projects for f in report.files) or not self._search_fresh()):
                 self._rebuild_search(report)
+            self._store_review(view, report)
         return report
+
+    def _store_review(self, view, report: IngestReport | None = None) -> None:
+        """Review every stored project again into the named graph ``jxd:graph/review`` (history and
+        peers change with every document); a failure is the batch's error, the documents stay stored."""
+        from app.review.kb import store_review
+        try:
+            store_review(self, view.store)
+        except Exception as e:  # noqa: BLE001 - the records and graph are stored; the next write reviews again
+            if report is None:
+                raise
+            message = e.message if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
+            report.files.append(FileReport("(review)", errors=[IngestError(
+                f"the review could not be stored: {message}", file=str(self.data_dir),
+                hint="the documents are stored; `jixiao review` still reviews them, the next ingest stores it")]))
 
     def _rebuild_search(self, report: IngestReport | None = None) -> None:
         """Rebuild the index under the lock; a failure is the batch's error, not a traceback."""
@@ -297,6 +313,7 @@ class KnowledgeBase:
             self.records.remove(doc_id)
             if index:
                 self.build_search_index()
+            self._store_review(view)
             return True
 
     def projects(self) -> list[Project]:
@@ -421,6 +438,24 @@ class KnowledgeBase:
         """
         from app.trace import trace
         return trace(self.require_projects(), query, project, store=self.reader(), doc_text_fn=self.records.text)
+
+    def review(self, project: str | None = None):
+        """The performance-target review (绩效目标审核) of every project, or of one (its name, a unique
+        part of it, or its id): an ``app.review.model.Review`` whose findings name their rule,
+        severity, project, indicator and source cell. Rules: ``app/review/rules.toml`` and
+        ``ontology/review.ttl``; history and peers come from every stored project.
+
+        Example: ``kb.review("大型仪器项目经费").findings[0].rule``
+        """
+        from app.review.kb import review_knowledge_base
+        self.require_projects()
+        return review_knowledge_base(self, project)
+
+    def evaluate_review(self, path: str | Path | None = None) -> dict[str, Any]:
+        """Precision and recall per rule of :meth:`review` on judged (project, rule) cases
+        (``tests/eval/review_cases.jsonl``)."""
+        from app.evaluate.review import evaluate_review
+        return evaluate_review(self.review(), path or REVIEW_CASES)
 
     def gaps(self):
         """Findings for reviewers: indicators without a concrete basis, 立项依据 that repeat other sections."""

@@ -53,7 +53,7 @@ def budget_sources_mismatch(ctx: Context) -> None:
     lines = ctx.project.budget.sources
     totals = [x for x in lines if x.source_key == "total"]
     parts = [x for x in lines if x.source_key in PARTS]
-    if len(totals) != 1 or not parts:
+    if len(totals) != 1 or not parts or WORDS.part_of_total(totals[0].source):
         return
     total = totals[0]
     tolerance = Decimal(str(ctx.rules.rule("budget_sources_mismatch").threshold("tolerance_yuan")))

@@ -36,7 +36,7 @@ def check(rule_id: str):
 def framework_unknown(ctx: Context) -> None:
     if ctx.framework is None and ctx.project.indicators:
         printed = "、".join(dict.fromkeys(i.level1 for i in ctx.project.indicators if i.level1)) or "表中没有一级指标"
-        ctx.fire("framework_unknown", printed=printed)
+        ctx.fire("framework_unknown", span=ctx.block(), printed=printed)
 
 
 @check("satisfaction_missing")
@@ -46,7 +46,7 @@ def satisfaction_missing(ctx: Context) -> None:
         return
     if any(l2 == SATISFACTION or WORDS.satisfaction(i.name) for _, i, _, l2 in ctx.rows()):
         return
-    ctx.fire("satisfaction_missing", framework=f.label, where=f.show("效益"))
+    ctx.fire("satisfaction_missing", span=ctx.block(("效益",)) or ctx.block(), framework=f.label, where=f.show("效益"))
 
 
 @check("level_pair_invalid")
@@ -206,7 +206,8 @@ def indicator_count(ctx: Context) -> None:
     for period, rows in periods(ctx.project.indicators).items():
         if not low <= len(rows) <= high:
             label = PERIOD_LABELS.get(period, "") + ("目标" if period else "全表")
-            ctx.fire("indicator_count", period=label, count=len(rows), min=low, max=high, detail=period or "")
+            ctx.fire("indicator_count", span=ctx.block(), period=label, count=len(rows), min=low, max=high,
+                     detail=period or "")
 
 
 GOAL_KEYS = ("goals", "annual_goal", "term_goal")

@@ -7,7 +7,7 @@ Example: ``ctx = Context.of(project, rules, doc_text=text); ctx.levels[0]`` → 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from ingest import identifiers as iris
 from ingest.records import Indicator, Project, Span
@@ -64,6 +64,16 @@ class Context:
         if span is None or self.doc_text is None:
             return None
         return self.doc_text[span.start:span.end]
+
+    def block(self, level1: Iterable[str] | None = None) -> Span | None:
+        """The span of the indicator rows under these framework 一级 (all rows with None): where
+        a finding about a missing or incomplete level points. None when the rows have no spans."""
+        wanted = set(level1) if level1 is not None else None
+        spans = [i.span for (l1, _), i in zip(self.levels, self.project.indicators)
+                 if i.span is not None and (wanted is None or l1 in wanted)]
+        if not spans:
+            return None
+        return Span(spans[0].doc, spans[0].file, min(s.start for s in spans), max(s.end for s in spans))
 
     def section_of(self, n: int) -> str | None:
         l1, l2 = self.levels[n - 1]

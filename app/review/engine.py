@@ -23,6 +23,14 @@ from app.review.shacl import shacl_findings
 def review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None = None, rules: RuleBook | None = None,
            support: Mapping[str, Sequence[Support]] | None = None, corpus: Iterable[Project] | None = None) -> Review:
     """Review ``projects`` with ``rules`` (default: the shipped or configured rule book).
+    See :func:`run_review` for the arguments."""
+    return run_review(projects, doc_texts, rules, support, corpus)[0]
+
+
+def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None = None, rules: RuleBook | None = None,
+               support: Mapping[str, Sequence[Support]] | None = None,
+               corpus: Iterable[Project] | None = None) -> tuple[Review, list[Context]]:
+    """The review of ``projects``, and what it read of each (the contexts, for the review graph).
 
     ``doc_texts`` (doc id → normalized text) gives each finding its cell's text and the SHACL
     rules the graph ingest writes; ``support`` (indicator IRI → stored support links) enables
@@ -53,7 +61,7 @@ def review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None = No
                                  ctx.framework.label if ctx.framework else "（未识别）", grounding.basis_summary(p),
                                  tuple(findings), p.source))
     docs = sorted({p.source.doc for p in projects if p.source})
-    return Review(tuple(out), rules, iris.review_run_iri(rules.fingerprint() + "|" + ",".join(docs)))
+    return Review(tuple(out), rules, iris.review_run_iri(rules.fingerprint() + "|" + ",".join(docs))), contexts
 
 
 def _row(iri: str | None) -> int:

@@ -29,6 +29,9 @@ from app.review.frameworks import Framework, frameworks
 
 SH = "http://www.w3.org/ns/shacl#"
 _LEVEL_SECTIONS = dict(LEVEL_SECTIONS)
+# the rows a project-level finding of a rule points at (its level's block; the whole table otherwise)
+_BLOCKS = {"output_level2_missing": ("产出",), "missing_cost_indicator": ("产出", "成本"),
+           "benefit_level2_missing": ("效益",)}
 
 
 def concept_node(g: GraphWriter, level: int, label: str) -> str:
@@ -264,7 +267,8 @@ def shacl_findings(contexts: Sequence[Context], doc_texts: Mapping[str, str], en
             continue
         seen.add((rule, project_iri, n, message))
         section = _LEVEL_SECTIONS.get(labels.get(value or "", "")) if n is None else None
-        ctx.fire(rule, message or book.rule(rule).title, n=n, detail=message, section=section)
+        span = None if n is not None else ctx.block(_BLOCKS.get(rule)) or ctx.block()
+        ctx.fire(rule, message or book.rule(rule).title, n=n, span=span, detail=message, section=section)
 
 
 def _split(iri: str) -> tuple[str, int | None]:

@@ -35,10 +35,12 @@ class Words:
     percent_units: tuple[str, ...]
     satisfaction_words: tuple[str, ...]
     negative_words: tuple[str, ...]
+    improvement_words: tuple[str, ...]
     positive_words: tuple[str, ...]
     per_unit_words: tuple[str, ...]
     money_units: dict[str, int]
     classifiers: tuple[str, ...]
+    part_labels: tuple[str, ...]
 
     @classmethod
     def from_toml(cls, text: str) -> "Words":
@@ -46,8 +48,9 @@ class Words:
         return cls(tuple(d["vague"]["phrases"]), frozenset(d["qualitative"]["forms"]), tuple(d["qualitative"]["strip"]),
                    tuple(re.compile(p) for p in d["deadline"]["patterns"]), tuple(d["inputs"]["words"]),
                    tuple(d["rates"]["suffixes"]), tuple(d["rates"]["percent_units"]), tuple(d["rates"]["satisfaction"]),
-                   tuple(d["rates"]["negative"]), tuple(d["rates"]["positive"]), tuple(d["cost"]["per_unit"]),
-                   dict(d["cost"]["money_units"]), tuple(d["goal"]["classifiers"]))
+                   tuple(d["rates"]["negative"]), tuple(d["rates"]["improvement"]), tuple(d["rates"]["positive"]),
+                   tuple(d["cost"]["per_unit"]), dict(d["cost"]["money_units"]), tuple(d["goal"]["classifiers"]),
+                   tuple(d["budget"]["part_labels"]))
 
     # -- targets ---------------------------------------------------------------------------
     def vague(self, text: str | None) -> str | None:
@@ -89,12 +92,20 @@ class Words:
         return any(w in t for w in self.satisfaction_words)
 
     def negative(self, name: str | None) -> str | None:
+        """The word that makes a name a less-is-better indicator (故障率, 信访 …), unless the name
+        measures an improvement (周期缩短, 费用节约)."""
         t = squash(name)
+        if any(w in t for w in self.improvement_words):
+            return None
         return next((w for w in self.negative_words if w in t), None)
 
     def positive(self, name: str | None) -> str | None:
         t = squash(name)
         return next((w for w in self.positive_words if t.endswith(w)), None)
+
+    def part_of_total(self, label: str | None) -> bool:
+        """A budget line labelled as the unit's own-level part (年度本级预算金额), not a grand total."""
+        return any(w in squash(label) for w in self.part_labels)
 
     # -- money -----------------------------------------------------------------------------
     def money_scale(self, unit: str | None) -> int | None:

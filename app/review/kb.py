@@ -1,0 +1,80 @@
+"""The review over a knowledge base: every stored project, the documents' texts, the support
+links ingest stored; stored as the named graph ``jxd:graph/review`` after every ingest and removal.
+
+Example: ``review_knowledge_base(kb, "对口援助").projects[0].counts()``
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from ingest import identifiers as iris
+from ingest.errors import JixiaoError
+
+from app.review.context import Support
+from app.review.engine import run_review
+from app.review.model import Review
+from app.review.rdf import review_quads
+
+SUPPORT_QUERY = """PREFIX jx: <https://w3id.org/jixiao/ontology#>
+SELECT ?indicator ?basis ?semantic ?lexical WHERE {
+  ?link a jx:SupportLink ; jx:indicator ?indicator ; jx:basis ?basis ;
+        jx:semanticScore ?semantic ; jx:lexicalScore ?lexical .
+}"""
+
+
+class ReviewError(JixiaoError):
+    """A review that cannot be given: no such project. Example: ``ReviewError("no project named '对口'")``"""
+
+
+def stored_support(store: Any) -> dict[str, list[Support]] | None:
+    """indicator IRI → its stored support links (raw cosine, lexical overlap); None when the graph
+    holds none (ingested without support links: the support rule is then not checked)."""
+    out: dict[str, list[Support]] = {}
+    for row in store.query(SUPPORT_QUERY).rows:
+        indicator, basis, semantic, lexical = row
+        out.setdefault(str(indicator), []).append(Support(str(basis), float(semantic), float(lexical)))
+    return out or None
+
+
+def _inputs(kb, store: Any = None):
+    projects = kb.projects()
+    texts = kb.doc_texts()
+    try:
+        support = stored_support(store if store is not None else kb.reader())
+    except JixiaoError:
+        support = None          # the graph cannot be read now: review what the records say
+    return projects, texts, support
+
+
+def review_knowledge_base(kb, project: str | None = None) -> Review:
+    """The review of every project of ``kb`` (history and peers from all of them), or of the one
+    named ``project`` (its name, a unique part of it, or its id)."""
+    projects, texts, support = _inputs(kb)
+    rv, _ = run_review(projects, texts, support=support)
+    if project is None:
+        return rv
+    exact = [p for p in rv.projects if project in (p.project, p.project_id)]
+    partial = exact or [p for p in rv.projects if project in p.project]
+    if len(partial) == 1 or (exact and len(exact) >= 1):
+        return rv.only([(exact or partial)[0].project_id])
+    names = [p.project for p in rv.projects]
+    if not partial:
+        close = difflib.get_close_matches(project, names, n=3, cutoff=0.3)
+        raise ReviewError(f"no project named {project!r}",
+                          hint=("did you mean " + "、".join(close) + "? " if close else "")
+                          + "`jixiao review` without a name reviews every project")
+    raise ReviewError(f"{project!r} names {len(partial)} projects: {'、'.join(p.project for p in partial)}",
+                      hint="give the whole name, or the project id from `jixiao review --json`")
+
+
+def store_review(kb, store: Any) -> int:
+    """Review every stored project and make the result the graph ``jxd:graph/review`` of ``store``
+    (a writable store, inside ``kb.writing``). Returns the number of findings."""
+    projects, texts, support = _inputs(kb, store)
+    if not projects:
+        store.drop_graph(iris.REVIEW_GRAPH)
+        return 0
+    rv, contexts = run_review(projects, texts, support=support)
+    store.replace_graph(iris.REVIEW_GRAPH, review_quads(rv, contexts, texts))
+    return len(rv.findings)

@@ -1,0 +1,81 @@
+"""A review as RDF: the named graph ``jxd:graph/review``, apart from what the documents state.
+
+It holds the run (a ``jx:ReviewRun``, ``prov:Activity``), every rule (``jx:ReviewRule``: id,
+title, severity as the SHACL severity IRI, group, sources, clause), what the review read from
+each table (its framework and each indicator's framework levels, as the SHACL shapes saw them)
+and every finding (``jx:Finding``: rule, severity, project, indicator, Chinese message, review-
+sheet section, the cell's text, ``prov:wasDerivedFrom`` the cell's span, ``prov:wasGeneratedBy``
+the run). ``ontology/queries/projects_missing_cost_indicator.rq`` reads it.
+
+Example: ``store.replace_graph(iris.REVIEW_GRAPH, review_quads(rv, doc_texts))``
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Mapping
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from ontology import DCTERMS, JX, PROV, RDF, RDFS, XSD
+
+from ingest import identifiers as iris
+from ingest.graph.nodes import GraphWriter, add_span
+
+from app.review.context import Context
+from app.review.model import Review
+from app.review.shacl import SH, reading_quads
+
+SEVERITY_IRIS = {"error": SH + "Violation", "warning": SH + "Warning", "info": SH + "Info"}
+
+
+def _zh(g: GraphWriter, s: str, p, text: str | None) -> None:
+    if text:
+        g.quads[Quad(NamedNode(s), NamedNode(str(p)), Literal(text, language="zh"), g.graph)] = None
+
+
+def review_quads(rv: Review, contexts: list[Context] | None = None, doc_texts: Mapping[str, str] | None = None,
+                 started: datetime | None = None) -> list[Quad]:
+    """Every quad of the review graph for ``rv`` (``contexts``: what the review read, for the
+    framework and level triples; ``doc_texts``: the documents, for the cells' span nodes)."""
+    g = GraphWriter(iris.REVIEW_GRAPH)
+    doc_texts = doc_texts or {}
+    run = rv.run
+    g.link(run, RDF.type, JX.ReviewRun)
+    g.link(run, RDF.type, PROV.Activity)
+    g.add(run, RDFS.label, "绩效目标审核")
+    g.add(run, JX.rulesVersion, rv.rules.version)
+    when = (started or datetime.now(timezone.utc)).replace(microsecond=0).isoformat()
+    g.quads[Quad(NamedNode(run), NamedNode(str(PROV.startedAtTime)),
+                 Literal(when, datatype=NamedNode(str(XSD.dateTime))), g.graph)] = None
+    for doc in sorted({p.source.doc for p in rv.projects if p.source}):
+        g.link(run, PROV.used, iris.doc_iri(doc))
+    for rule in rv.rules.rules.values():
+        r = iris.review_rule_iri(rule.id)
+        g.link(r, RDF.type, JX.ReviewRule)
+        g.add(r, DCTERMS.identifier, rule.id)
+        _zh(g, r, DCTERMS.title, rule.title)
+        g.link(r, JX.severity, SEVERITY_IRIS[rule.severity])
+        g.add(r, JX.ruleGroup, rule.group)
+        g.add(r, JX.clause, rule.clause)
+        for source in rule.sources:
+            g.add(r, DCTERMS.source, source.citation)
+    if contexts:
+        reading_quads(g, contexts)
+    for p in rv.projects:
+        for f in p.findings:
+            s = iris.finding_iri(f.rule, f.subject, f.detail)
+            g.link(s, RDF.type, JX.Finding)
+            g.link(s, RDF.type, PROV.Entity)
+            g.link(s, JX.rule, iris.review_rule_iri(f.rule))
+            g.link(s, JX.severity, SEVERITY_IRIS[f.severity])
+            g.link(s, JX.aboutProject, iris.project_iri(f.project_id))
+            g.link(s, JX.aboutIndicator, f.indicator_iri)
+            _zh(g, s, JX.message, f.message)
+            g.add(s, JX.sheetSection, f.section)
+            g.add(s, JX.cellText, f.text)
+            g.link(s, PROV.wasGeneratedBy, run)
+            span = f.span
+            text = doc_texts.get(span.doc) if span is not None else None
+            if span is not None and text is not None and 0 <= span.start <= span.end <= len(text):
+                g.link(s, PROV.wasDerivedFrom, add_span(g, span.doc, span.start, span.end, text[span.start:span.end]))
+    return g.out()
