@@ -33,7 +33,7 @@ MAIN = {  # page → (query parameters, the text that says its main content is t
     "ask": ({"q": "2020年信息化建设工程类项目总预算是多少"}, "SPARQL"),
     "search": ({"q": "能耗在线监测"}, "1. 国能中心"),
     "sparql": ({"sparql": "PREFIX jx: <https://w3id.org/jixiao/ontology#>\n"
-                          "SELECT ?name ?total WHERE { ?p jx:name ?name ; jx:hasBudget/jx:total ?total }"}, "8 行 rows"),
+                          "SELECT ?name ?total WHERE { ?p jx:name ?name ; jx:hasBudget/jx:total ?total }"}, "行 rows ·"),
     "trace": ({"indicator": "能耗数据异常故障修复率"}, "溯源图 Trace diagram"),
     "projects": ({}, "预算图表 Budget charts"),
     "data": ({}, "下载图谱 Download the graph"),
@@ -108,7 +108,7 @@ def test_search_by_typing_then_the_card_and_the_shared_link(ui):
     start = time.monotonic()
     type_into(page, "问题 Query", "能耗在线监测")
     page.wait_text("1. 国能中心（市能耗在线监测系统）")
-    page.timings["search typed → first hit"] = time.monotonic() - start
+    page.timings["search typed, first in the process"] = time.monotonic() - start
     assert "项目总预算 3,998,000 元（399.80 万元）" in page.main_text()
     assert "q=" in page.driver.current_url
     assert_clean(page, data_dir)
@@ -117,7 +117,7 @@ def test_search_by_typing_then_the_card_and_the_shared_link(ui):
     # the hit links to its project card
     from selenium.webdriver.common.by import By
     page.driver.find_elements(By.PARTIAL_LINK_TEXT, "打开项目卡片")[0].click()
-    page.wait_text("项目总预算 (元)")
+    page.wait_text("同名项目上年预算执行数 (元)")
     assert "/projects?project=" in page.driver.current_url
     assert page.driver.find_element(By.CSS_SELECTOR, "h3").text.startswith("国能中心")
     # the shared link, opened afresh (a new session), shows the same search
@@ -207,9 +207,10 @@ def test_projects_row_click_opens_the_card(ui):
     page.wait_idle()
     grid = page.wait_element('[data-testid="stDataFrame"]')
     box = grid.rect
+    ActionChains(page.driver).move_to_element(grid).pause(0.5).perform()  # as a pointer arrives
     # the first row's selection box: the marker column at the left, under the 36 px header
     ActionChains(page.driver).move_to_element_with_offset(grid, -box["width"] / 2 + 12, -box["height"] / 2 + 36 + 17).click().perform()
-    page.wait_text("项目总预算 (元)")
+    page.wait_text("同名项目上年预算执行数 (元)")
     assert "project=" in page.driver.current_url
     assert page.driver.find_element(By.CSS_SELECTOR, "h3").text == "“互联网+计量”公共服务平台(运维)"  # the first row
     assert_clean(page, data_dir)
@@ -228,14 +229,14 @@ def test_upload_a_file(ui, seed_path, tmp_path):
     page.wait_text("上传的绩效目标表.txt")
     click_button(page, "导入 Ingest")
     page.wait_text("导入结果 Result per file", timeout=180)
+    page.wait_text("uploads/上传的绩效目标表.txt")
     text = page.main_text()
-    assert "uploads/上传的绩效目标表.txt" in text and "成功 ok" in text or "有警告 warnings" in text
+    assert "uploads/上传的绩效目标表.txt** · 有警告 warnings · 8 个项目 projects".replace("**", "") in text
     assert (data_dir / "uploads" / "上传的绩效目标表.txt").exists()
     assert_clean(page, data_dir)
     shoot(page, "data")
-    page.open("projects", wait_for="预算图表", project="")
-    assert "对口援助二期" in page.main_text() or True  # the table is a canvas; the count says it
-    assert "9 / 9 个项目 projects" in page.main_text()
+    page.open("projects", wait_for="预算图表")
+    assert "9 / 9 个项目 projects" in page.main_text()  # the table is a canvas: its count says it
 
 
 def test_every_page_loads_its_main_content_and_is_clean(ui):
@@ -250,6 +251,15 @@ def test_every_page_loads_its_main_content_and_is_clean(ui):
         assert_clean(page, data_dir)
         if name == "home":
             shoot(page, "home")
+    # a search typed on a loaded page (a rerun, not a page load), warm
+    for query in ("能耗在线监测", "时频实验室", "信息化建设"):
+        page.open("search", wait_for="问题 Query")
+        page.wait_idle()
+        start = time.monotonic()
+        type_into(page, "问题 Query", query)
+        page.wait_text("1. ")
+        page.timings.setdefault("search typed, warm", []).append(time.monotonic() - start)
+    page.timings["search typed, warm"] = sorted(page.timings["search typed, warm"])[1]
     timings.update({k: round(v, 3) for k, v in page.timings.items()})
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "timings.json").write_text(json.dumps(timings, ensure_ascii=False, indent=1), "utf-8")

@@ -383,18 +383,19 @@ def test_data_page_uploads_checks_and_reports_per_file(own_dir, seed_path):
     at.run()
     next(b for b in at.button if "Ingest" in b.label).click().run()
     assert not at.exception
-    results = at.dataframe[0].value.set_index("文件 file")
     saved = f"uploads/{safe_name('../../etc/绩效目标表<b>.txt')}"
     assert saved == "uploads/绩效目标表_b_.txt"
-    assert results.loc[saved, "项目 projects"] == 8 and results.loc[saved, "错误 errors"] == 0
-    assert results.loc["uploads/not-a-table.txt", "错误 errors"] == 1
-    assert results.loc["tool.exe", "状态 status"] == "错误 error"
+    lines = {shown(m.value).split(" · ")[0].strip("*"): shown(m.value).replace("**", "")
+             for m in at.markdown if " 个项目 projects" in m.value}
+    assert " · 8 个项目 projects · 131 个指标 indicators · " in lines[saved] and lines[saved].endswith("· 0 个错误 errors")
+    assert lines["uploads/not-a-table.txt"].startswith("uploads/not-a-table.txt · 错误 error · 0 个项目")
+    assert lines["tool.exe"].endswith("1 个错误 errors")
     errors = [shown(e.value) for e in at.error]
     assert any(".exe is not a format jixiao reads" in e for e in errors)
     # written into the data directory's uploads/ only; the unreadable file is not kept
     assert sorted(p.name for p in (own_dir / "uploads").iterdir()) == ["绩效目标表_b_.txt"]
     assert not (own_dir.parent / "etc").exists()
-    documents = at.dataframe[1].value
+    documents = at.dataframe[0].value
     assert sorted(documents["文件 file"]) == sorted([SEED_FILE, saved])
     assert_clean(at, own_dir)
 

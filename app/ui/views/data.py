@@ -79,18 +79,22 @@ if st.button("导入 Ingest", type="primary", disabled=not files):
 results = state.get("data_results")
 if results:
     st.markdown("**导入结果 Result per file**")
-    ui.table([{"文件 file": r["file"], "状态 status": "错误 error" if r["errors"] and not r["projects"] else
-               ("有警告 warnings" if r["warnings"] or r["errors"] else "成功 ok"),
-               "项目 projects": r["projects"], "指标 indicators": r["indicators"],
-               "警告 warnings": len(r["warnings"]), "错误 errors": len(r["errors"])} for r in results])
     for r in results:
-        for e in r["errors"][:SHOWN_MESSAGES]:
-            ui.show_error(e)
-        if r["warnings"]:
-            with st.expander(f"{ui.escape(r['file'])} · {len(r['warnings'])} 条警告 warnings"):
-                st.code("\n".join(r["warnings"][:SHOWN_MESSAGES])
-                        + (f"\n… {len(r['warnings']) - SHOWN_MESSAGES} more" if len(r["warnings"]) > SHOWN_MESSAGES else ""),
-                        language=None)
+        status = ("错误 error" if r["errors"] and not r["projects"] else
+                  "有警告 warnings" if r["warnings"] or r["errors"] else "成功 ok")
+        with st.container(border=True):
+            st.markdown(f"**{ui.escape(r['file'])}** · {status} · {r['projects']} 个项目 projects · "
+                        f"{r['indicators']} 个指标 indicators · {len(r['warnings'])} 条警告 warnings · "
+                        f"{len(r['errors'])} 个错误 errors")
+            for e in r["errors"][:SHOWN_MESSAGES]:
+                ui.show_error(e)
+            if len(r["errors"]) > SHOWN_MESSAGES:
+                st.caption(f"… 另有 {len(r['errors']) - SHOWN_MESSAGES} 个错误 more errors")
+            if r["warnings"]:
+                with st.expander(f"{len(r['warnings'])} 条警告 warnings"):
+                    st.code("\n".join(r["warnings"][:SHOWN_MESSAGES])
+                            + (f"\n… {len(r['warnings']) - SHOWN_MESSAGES} more"
+                               if len(r["warnings"]) > SHOWN_MESSAGES else ""), language=None)
 
 st.header("已导入的文档 Ingested documents")
 documents = kb.records.documents()
