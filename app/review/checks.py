@@ -16,7 +16,7 @@ from typing import Callable
 
 from app.review.context import Context
 from app.review.frameworks import PERIOD_LABELS, SATISFACTION, periods, plain_level
-from app.review.words import WORDS, squash
+from app.review.words import WORDS, containment, squash
 
 CHECKS: dict[str, Callable[[Context], None]] = {}
 COST_SPLIT = ("经济成本", "社会成本", "生态环境成本")
@@ -215,7 +215,6 @@ GOAL_KEYS = ("goals", "annual_goal", "term_goal")
 
 @check("goal_not_specific")
 def goal_not_specific(ctx: Context) -> None:
-    from app.review.grounding import containment
     p = ctx.project
     goals = [s for key in GOAL_KEYS for s in p.sections if s.key == key]
     if not goals:

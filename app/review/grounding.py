@@ -23,6 +23,7 @@ from ingest.support.score import char_bigrams
 
 from app.review.checks import check
 from app.review.context import Context
+from app.review.words import containment  # noqa: F401  (gaps imports it from here)
 
 BUDGET_RULE_LEVEL = "预算管理规定"
 OWN_RULES_SECTION = "safeguards"          # 保证项目实施的制度、措施
@@ -82,15 +83,6 @@ def basis_summary(p: Project) -> tuple[dict, ...]:
         out.append({"title": c.title, "doc_number": c.doc_number, "level": c.level, "jurisdiction": jurisdiction(c),
                     "section": c.section})
     return tuple(out)
-
-
-def containment(a: str, b: str) -> float:
-    """Share of the character bigrams of ``a`` that also occur in ``b`` (NFKC, punctuation ignored), in [0, 1].
-
-    Example: ``containment("院检测业务服务需要", "院检测业务服务需要，提高检测能级")`` → ``1.0``
-    """
-    ga, gb = char_bigrams(a), char_bigrams(b)
-    return len(ga & gb) / len(ga) if ga else 0.0
 
 
 def citation_coverage(project: Project, section: str = "legal_basis") -> float | None:

@@ -11,7 +11,6 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib import resources
 
 _DATES = re.compile(r"(?:19|20)\d\d\s*(?:[-./年]\s*\d{1,2}\s*(?:[-./月]\s*\d{1,2}\s*日?)?|年度?)"
@@ -126,8 +125,14 @@ class Words:
         return bool(re.search(f"[{_CN_DIGITS}]+(?:{'|'.join(map(re.escape, self.classifiers))})", t))
 
 
-def to_yuan(value: Decimal, scale: int) -> Decimal:
-    return value * scale
+def containment(a: str, b: str) -> float:
+    """Share of the character bigrams of ``a`` that also occur in ``b`` (NFKC, punctuation ignored), in [0, 1].
+
+    Example: ``containment("院检测业务服务需要", "院检测业务服务需要，提高检测能级")`` → ``1.0``
+    """
+    from ingest.support.score import char_bigrams
+    ga, gb = char_bigrams(a), char_bigrams(b)
+    return len(ga & gb) / len(ga) if ga else 0.0
 
 
 WORDS = Words.from_toml(resources.files("app.review").joinpath("words.toml").read_text("utf-8"))
