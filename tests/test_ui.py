@@ -365,6 +365,21 @@ def test_ask_answers_with_the_figure_the_reading_and_the_sparql(data_dir):
 
 
 @ASK
+def test_ask_hands_a_basis_question_over_to_trace(data_dir):
+    at = run("ask", q="能耗数据异常故障修复率的依据是什么")
+    label, page, query = next(link for link in links(at) if link[1] == "trace")
+    assert "追溯" in label and query.startswith("indicator=https%3A%2F%2Fw3id.org%2Fjixiao%2Fid%2Fproject%2F")
+    assert_clean(at, data_dir)
+
+
+@ASK
+def test_ask_answer_rows_show_amounts_as_numbers(data_dir):
+    at = run("ask", q="2020年信息化建设工程类项目总预算是多少")
+    rows = at.dataframe[0].value
+    assert sorted(rows["value"]) == [138200, 190400, 727434]  # seed lines 36, 618, 795
+
+
+@ASK
 def test_ask_falls_back_honestly_for_something_absent(data_dir):
     at = run("ask", q="火星探测器发射的预算是多少")
     assert not at.success  # no answer the SPARQL did not produce

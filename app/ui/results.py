@@ -10,6 +10,7 @@ Example: ``show_hits(kb, kb.search("能耗在线监测"))``; ``show_answer(kb, a
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Mapping, Sequence
 
 import streamlit as st
@@ -19,6 +20,7 @@ from app.ui import common as ui
 PROJECTS_PAGE = "views/projects.py"
 SPARQL_PAGE = "views/sparql.py"
 ASK_PAGE = "views/ask.py"
+TRACE_PAGE = "views/trace.py"
 
 
 def project_id(iri: str) -> str:
@@ -79,7 +81,12 @@ def _entity(e: Any) -> str:
     return f"`{ui.escape(str(label))}`（{ui.escape(str(kind))}{conf_text}）" if kind else f"`{ui.escape(str(label))}`{conf_text}"
 
 
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def _rows(rows: Any) -> list[dict[str, Any]]:
+    """An answer's rows for a table; a column of amounts written as digits becomes numbers (so it
+    shows 1,056,034), while years and codes (under 5 digits, or not all digits) stay text."""
     out = []
     for r in rows or []:
         if isinstance(r, Mapping):
@@ -88,6 +95,13 @@ def _rows(rows: Any) -> list[dict[str, Any]]:
             out.append({f"列 {i + 1}": v for i, v in enumerate(r)})
         else:
             out.append({"值 value": r})
+    for column in {k for r in out for k in r}:
+        values = [r.get(column) for r in out if r.get(column) not in (None, "")]
+        if values and all(isinstance(v, str) and _NUMBER.fullmatch(v) for v in values) \
+                and any(abs(float(v)) >= 10000 for v in values):
+            for r in out:
+                if r.get(column) not in (None, ""):
+                    r[column] = float(r[column])
     return out
 
 
@@ -138,6 +152,13 @@ def show_answer(kb: Any, answer: Mapping[str, Any], question: str, *,
         rows = _rows(answer.get("rows"))
         if rows:
             ui.table(rows)
+        handover = answer.get("trace")
+        if handover:  # "what is the legal basis of indicator X" is the trace page's question
+            # the indicator's IRI names exactly the one traced (a name may fit several)
+            params = {"indicator": handover.get("indicator_iri") or handover.get("indicator")} \
+                if isinstance(handover, Mapping) else {"indicator": str(handover)}
+            st.page_link(TRACE_PAGE, label="在追溯中查看依据 Trace its legal basis", icon=":material/account_tree:",
+                         query_params=params)
         if sparql:
             with st.expander("SPARQL（产生此答案的查询 the query that produced this answer）", expanded=not compact):
                 st.code(sparql, language="sparql")
