@@ -5,7 +5,8 @@ hostile file) is no budget: kept, it would break the graph (Oxigraph's ``xsd:dec
 about 1.7 × 10²⁰, and one value beyond it leaves every ``SUM`` over budgets unbound) and the
 arithmetic of the graph builder. So every number of every record is checked here, once, for
 every template: an amount or indicator value must be finite and below :data:`MAX_MAGNITUDE`
-in size, a year must lie in :data:`YEARS`. A number that fails is set to None and gets a
+in size (and not negative where it is money, a rate, a weight or a score), a year must lie in
+:data:`YEARS`; more than :data:`MAX_PLACES` decimals are rounded (with a warning). A number that fails is set to None and gets a
 warning with its field, its line and the number as printed; its source span stays, so the
 provenance still points at the cell.
 
@@ -21,9 +22,14 @@ from ingest.errors import IngestWarning
 from ingest.records import Span
 
 MAX_MAGNITUDE = Decimal(10) ** 15   # 一千万亿: beyond any budget, any count, any target
+MAX_PLACES = 12                      # decimals kept (Oxigraph's xsd:decimal holds 18; no amount has 12)
 YEARS = range(1900, 2201)
 YEAR_FIELDS = frozenset({"year", "start_year", "end_year"})
-LIMITED_INTS = {"article_num": 100_000}   # 第十万条 is no article
+LIMITED_INTS = {"article_num": (1, 100_000)}   # 第十万条 is no article
+# Amounts, rates, weights and scores are never negative (ontology/shapes.ttl says so too).
+NON_NEGATIVE = frozenset({"total", "current_year", "prev_year_budget", "prev_year_executed", "planned", "adjusted",
+                          "executed", "rate", "weight", "score", "level1_weight", "level2_weight",
+                          "project_spending", "basic_spending"})
 
 
 def _line(text: str, span: Span | None) -> int | None:
@@ -42,11 +48,13 @@ def _problem(name: str, value: Any) -> str | None:
         if abs(value) >= MAX_MAGNITUDE:
             return f"{value:f} is beyond any budget or target (10¹⁵ or more)" if value.adjusted() < 40 \
                 else f"a number with {value.adjusted() + 1} digits is beyond any budget or target"
+        if value < 0 and name in NON_NEGATIVE:
+            return f"{value} is negative, and an amount, rate, weight or score never is"
         return None
     if isinstance(value, int):
         if name in YEAR_FIELDS and value not in YEARS:
             return f"year {value} is not a fiscal year ({YEARS.start}–{YEARS.stop - 1})"
-        if name in LIMITED_INTS and not 0 <= value <= LIMITED_INTS[name]:
+        if name in LIMITED_INTS and not LIMITED_INTS[name][0] <= value <= LIMITED_INTS[name][1]:
             return f"{value} is out of range"
     return None
 
@@ -66,7 +74,12 @@ def _check(record: Any, text: str, file: str, where: Span | None, out: list[Inge
             continue
         value = getattr(record, f.name)
         problem = _problem(f.name, value)
-        if problem:
+        if not problem and isinstance(value, Decimal) and value.as_tuple().exponent < -MAX_PLACES:
+            rounded = value.quantize(Decimal(1).scaleb(-MAX_PLACES)).normalize()
+            changes[f.name] = rounded
+            out.append(IngestWarning(file, _line(text, spans.get(f.name) or own), f.name,
+                                     f"{value:f} has more decimals than any amount or target: rounded to {rounded:f}"))
+        elif problem:
             changes[f.name] = None
             span = spans.get(f.name)
             out.append(IngestWarning(file, _line(text, span or own), f.name,
