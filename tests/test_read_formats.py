@@ -564,7 +564,9 @@ def test_pdf_wrapped_lines_join_and_authored_breaks_stay(tmp_path):
     assert_offsets(doc)
 
 
-def test_pdf_table_across_pages_is_one_table_per_page(tmp_path):
+def test_pdf_table_across_pages_is_one_table(tmp_path):
+    """A ruled table that runs onto the next page (its columns on the same rules) is read as one
+    table, its rows in order; a page number between the two parts is no row."""
     from pdfrender import register_font
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
@@ -577,10 +579,43 @@ def test_pdf_table_across_pages_is_one_table_per_page(tmp_path):
     path = tmp_path / "long.pdf"
     SimpleDocTemplate(str(path)).build([Paragraph("绩效指标", style), table])
     doc = read_path(path)
-    assert [t.source for t in doc.tables] == ["page 1", "page 2"]
+    assert [t.source for t in doc.tables] == ["page 1"]
     rows = [r for t in doc.tables for r in t.rows()]
     assert rows == [[f"指标{i}", f"{i}个"] for i in range(1, 51)]
     assert doc.text.startswith("绩效指标\n指标1 | 1个\n")
+    assert_offsets(doc)
+
+
+def test_pdf_table_with_its_header_printed_again_and_page_numbers(tmp_path):
+    """Printed with its header row repeated on every page and a page number at the foot: one
+    table, the header once, the page numbers not rows; a one-row ruled box that continues no
+    table (a signature line) is text."""
+    from pdfrender import register_font
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = register_font("STSong-Light")
+    style = ParagraphStyle("cell", fontName=font, fontSize=10, leading=13)
+    head = [Paragraph(t, style) for t in ("三级指标", "指标值", "备注")]
+    data = [head] + [[Paragraph(f"指标{i}", style), Paragraph(f"≥{i}个", style), Paragraph("", style)]
+                     for i in range(1, 61)]
+    table = Table(data, colWidths=[100, 100, 60], repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black")]))
+    sign = Table([[Paragraph("填报人：张某", style), Paragraph("联系电话：0000-1234567", style)]], colWidths=[200, 200])
+    sign.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, "black"), ("INNERGRID", (0, 0), (-1, -1), 0.5, "black")]))
+
+    def number(canvas, doc):
+        canvas.setFont(font, 9)
+        canvas.drawString(280, 30, f"- {doc.page} -")
+    path = tmp_path / "long.pdf"
+    SimpleDocTemplate(str(path)).build([Paragraph("绩效指标", style), table, Spacer(1, 20), sign],
+                                       onFirstPage=number, onLaterPages=number)
+    doc = read_path(path)
+    [t] = doc.tables
+    rows = t.rows()
+    assert rows[0] == ["三级指标", "指标值", "备注"] and len(rows) == 61
+    assert [r[0] for r in rows[1:]] == [f"指标{i}" for i in range(1, 61)]
+    assert "填报人：张某 联系电话：0000-1234567" in doc.text
     assert_offsets(doc)
 
 

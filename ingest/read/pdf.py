@@ -213,21 +213,73 @@ def read_pdf(data: bytes, name: str, on_page: Callable[[int, int], None] | None 
 
     _check_header(data, name)
     pages = _read_pages(data, name, None, on_page, tables=True)
-    if not any(blocks for _text, blocks in pages):
+    items = _join_pages_tables(pages)
+    if not any(kind == "table" for kind, *_ in items):
         text = normalize_text(join_pages([text for text, _blocks in pages]))
         check_text(text, name)
         return Document(path=name, text=text, encoding="pdf", kind="pdf")
     g = GridText()
+    for kind, content, *where in items:
+        if kind == "text":
+            g.add_heading(content)
+        else:
+            lay_out(g, content, where[0])
+    return Document(path=name, text=g.text, encoding="pdf", kind="pdf", tables=tuple(g.tables))
+
+
+#: A line that only numbers the page (``- 2 -``, ``第2页``, ``第 2 页 共 3 页``, ``2/3``).
+_PAGE_MARK = re.compile(r"^[-—–\s]*(第\s*)?\d{1,4}\s*页?\s*([/／]\s*\d{1,4}|共\s*\d{1,4}\s*页)?[-—–\s]*$")
+
+
+def _join_pages_tables(pages: list[tuple[str, list]]) -> list[list]:
+    """The pages' blocks in reading order as ``["text", str]`` and ``["table", [RawCell], source]``
+    items, a table that runs onto the next page joined into one: the next page starts with a ruled
+    table (nothing above it but a page number) whose column rules lie on those of the table the
+    previous page ended with. Its rows go under that table's, on its columns; a header row printed
+    again at the top of the page is dropped. A ruled row that continues nothing is a text line."""
+    from dataclasses import replace
+
+    from ingest.read.pdftables import column_of, same_rules
+
+    items: list[list] = []
+    open_table = None          # [cells, xs, n_rows] of the table the last page ended with
     for number, (text, blocks) in enumerate(pages, 1):
         if not blocks:
-            g.add_heading(text)
+            items.append(["text", text])
+            open_table = open_table if _PAGE_MARK.match(text.strip() or "0") else None
             continue
         n_tables = sum(kind == "table" for kind, _ in blocks)
-        k = 0
+        fresh, k = True, 0
         for kind, content in blocks:
             if kind == "text":
-                g.add_heading(content)
-            else:
-                k += 1
-                lay_out(g, content, f"page {number}" + (f" table {k}" if n_tables > 1 else ""))
-    return Document(path=name, text=g.text, encoding="pdf", kind="pdf", tables=tuple(g.tables))
+                items.append(["text", content])
+                if not _PAGE_MARK.match(content.strip() or "0"):
+                    open_table, fresh = None, False
+                continue
+            if fresh and open_table is not None and same_rules(content.xs, open_table[1]):
+                cells, xs, n_rows = open_table
+                at = column_of(content.xs, xs)
+                moved = [replace(c, row=n_rows + c.row, col=at[c.col], colspan=at[c.col + c.colspan] - at[c.col])
+                         for c in content.cells]
+                first = _row_key(moved, n_rows)
+                if first and any(_row_key(cells, r) == first for r in {c.row for c in cells}):
+                    moved = [replace(c, row=c.row - 1) for c in moved if c.row != n_rows]
+                cells.extend(moved)
+                open_table[2] = max((c.row + c.rowspan for c in cells), default=0)
+                fresh = False
+                continue
+            fresh = False
+            if kind == "row":
+                items.append(["text", " ".join(c.text for c in content.cells if c.text)])
+                open_table = None
+                continue
+            k += 1
+            cells = list(content.cells)
+            items.append(["table", cells, f"page {number}" + (f" table {k}" if n_tables > 1 else "")])
+            open_table = [cells, content.xs, max((c.row + c.rowspan for c in cells), default=0)]
+    return items
+
+
+def _row_key(cells, row: int) -> tuple:
+    """The printed cells starting in ``row`` as (col, colspan, text), to find a repeated header."""
+    return tuple(sorted((c.col, c.colspan, "".join(c.text.split())) for c in cells if c.row == row and c.text.strip()))
