@@ -50,6 +50,18 @@ def test_a_pipe_row_may_continue_over_lines():
     assert t.rows() == [["项目概况", "对全县道路\n开展日常养护"], ["实施期", "2021年"]]
 
 
+@pytest.mark.parametrize("text", [
+    "单位名称 | 项目名称 | 预算数 |\n某局 | 河道保洁 | 10 |\n| 堤防巡查 | 20 |\n",   # closing pipes only
+    "单位名称 | 项目名称 | 预算数\n某局 | 河道保洁 | 10\n| 堤防巡查 | 20\n",         # no outer pipes
+    "| 单位名称 | 项目名称 | 预算数 |\n| 某局 | 河道保洁 | 10 |\n|  | 堤防巡查 | 20 |\n",  # markdown
+])
+def test_a_row_that_starts_with_an_empty_cell_keeps_it(text):
+    """Rows pasted without an opening pipe: a line that starts with a pipe begins with an empty
+    cell (a flat table's unit left blank under its first project), not with an opening pipe."""
+    (t,) = tables(text)
+    assert t.rows() == [["单位名称", "项目名称", "预算数"], ["某局", "河道保洁", "10"], ["", "堤防巡查", "20"]]
+
+
 def test_prose_between_pipe_tables_makes_two_tables():
     text = "项目名称 | 甲\n主管部门 | 乙\n\n二、绩效指标如下：\n一级指标 | 二级指标 | 三级指标\n产出指标 | 数量指标 | 里程\n"
     first, second = tables(text)

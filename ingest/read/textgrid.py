@@ -9,7 +9,9 @@ The shapes found in real copies, and how each is read:
   an empty segment is an empty position. A row that opens with ``|`` but does not close
   with one continues on the next lines until a line that does (a cell with line breaks).
   Blank lines between pipe rows do not end the table. A block needs two rows of two or more
-  cells (or one such row under a separator row).
+  cells (or one such row under a separator row). Where some row of a block starts without a
+  pipe (``a | b |``, as a web page's table pastes), no row has an opening pipe: a line that
+  starts with one begins with an empty cell (``| b |`` is an empty cell, then ``b``).
 - **One cell a line, each ending in** `` |``: what a page scraper writes for an HTML table
   (seen on published 绩效自评表 pages). A line that is only ``|`` is an *empty cell*, not a row
   break; lines without a pipe just before a cell line are that cell's earlier lines. Such
@@ -106,13 +108,15 @@ def _kind(line: str) -> str:
     return "pipe"
 
 
-def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _segments(text: str, start: int, end: int, opening: bool = True) -> list[tuple[int, int]]:
     """The cells of one pipe row in ``text[start:end]``, as stripped (start, end) spans;
-    an empty segment is (k, k). Outer pipes open and close the row."""
+    an empty segment is (k, k). Outer pipes open and close the row; in a block whose rows have
+    no opening pipe (``opening`` False: ``a | b |``), a pipe at the start of a line closes an
+    empty first cell."""
     cuts = [m.start() for m in _PIPE.finditer(text, start, end)]
     bounds = [start - 1] + cuts + [end]
     segs = [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
-    if cuts and not text[start:cuts[0]].strip():
+    if cuts and opening and not text[start:cuts[0]].strip():
         segs = segs[1:]
     if cuts and not text[cuts[-1] + 1:end].strip():
         segs = segs[:-1]
@@ -144,7 +148,7 @@ def _make(text: str, rows: list[list[tuple[int, int]]], first: int, last: int,
 
 def _pipe_block(text, lines, kinds, i):
     """Pipe rows from line ``i`` on → (table or None, next line) or None if not a table."""
-    rows: list[list[tuple[int, int]]] = []
+    rows: list[tuple[int, int]] = []        # each row's (start, end) in the text
     seps = 0
     j = i
     last = i
@@ -175,9 +179,12 @@ def _pipe_block(text, lines, kinds, i):
                 if _PIPE.match(t[-1]):
                     stop = n
                     break
-        rows.append(_segments(text, start, lines[stop][1]))
+        rows.append((start, lines[stop][1]))
         last = stop
         j = stop + 1
+    # rows that open without a pipe: no row has an opening pipe
+    opening = all(_PIPE.match(text[a:b].strip()[:1] or "|") for a, b in rows)
+    rows = [_segments(text, a, b, opening) for a, b in rows]
     wide = sum(len(r) >= 2 for r in rows)
     if len(rows) == 1 and len(rows[0]) >= 4 and not seps:
         return _one_line(text, lines[i][0], lines[i][1], rows[0], i), last + 1
