@@ -47,11 +47,25 @@ def _inputs(kb, store: Any = None):
     return projects, texts, support
 
 
+_CACHE: dict[tuple, Review] = {}   # the last review of each data directory, by its records' version
+
+
 def review_knowledge_base(kb, project: str | None = None) -> Review:
     """The review of every project of ``kb`` (history and peers from all of them), or of the one
-    named ``project`` (its name, a unique part of it, or its id)."""
-    projects, texts, support = _inputs(kb)
-    rv, _ = run_review(projects, texts, support=support)
+    named ``project`` (its name, a unique part of it, or its id). Computed once per version of
+    the records and of the rules."""
+    from app.review.model import load_rules
+    try:   # which documents the graph holds with support links: the support rule depends on it
+        views = repr(sorted((kb.views.graph_docs(kb.graph_location) or {}).items()))
+    except (AttributeError, JixiaoError, OSError):
+        views = ""
+    key = (str(kb.data_dir), kb.settings.endpoint, repr(kb.records.version()), views, load_rules().fingerprint())
+    rv = _CACHE.get(key)
+    if rv is None:
+        projects, texts, support = _inputs(kb)
+        rv, _ = run_review(projects, texts, support=support)
+        _CACHE.clear()
+        _CACHE[key] = rv
     if project is None:
         return rv
     exact = [p for p in rv.projects if project in (p.project, p.project_id)]

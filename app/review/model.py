@@ -236,9 +236,10 @@ class Review:
         """rule id → number of findings, most frequent first."""
         return Counter(f.rule for f in self.findings)
 
-    def fired(self) -> set[tuple[str, str]]:
-        """(project name, rule id) of every finding: what the evaluation compares."""
-        return {(f.project, f.rule) for f in self.findings}
+    def fired(self) -> set[tuple[str, int | None, str]]:
+        """(project name, year, rule id) of every finding: what the evaluation compares."""
+        year = {p.project_id: p.year for p in self.projects}
+        return {(f.project, year.get(f.project_id), f.rule) for f in self.findings}
 
     def only(self, names: Iterable[str]) -> "Review":
         wanted = set(names)

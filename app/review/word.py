@@ -17,8 +17,8 @@ from app.review.render import NUMERALS, Lines, _bases, cell, counts_line
 HEADERS = ("严重程度", "规则", "指标", "审核意见", "出处", "修改意见")
 
 
-def write_docx(rv: Review, path: str | os.PathLike, doc_texts: Mapping[str, str] | None = None) -> str:
-    """Write the report to ``path``; returns the path written."""
+def write_docx(rv: Review, path, doc_texts: Mapping[str, str] | None = None) -> str:
+    """Write the report to ``path`` (a file name, or a binary file object such as ``io.BytesIO``)."""
     import docx
     from docx.shared import Pt
 
@@ -54,5 +54,6 @@ def write_docx(rv: Review, path: str | os.PathLike, doc_texts: Mapping[str, str]
                     c.text = v
         d.add_heading("审核结论", level=2)
         d.add_paragraph("（审核人填写：通过 / 修改后通过 / 不通过，及主要理由。）")
-    d.save(os.fspath(path))
-    return os.fspath(path)
+    target = path if hasattr(path, "write") else os.fspath(path)
+    d.save(target)
+    return target if isinstance(target, str) else ""

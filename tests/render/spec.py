@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "fixtures" / "templates"
+REVIEW_FIXTURES = TEMPLATES.parent / "review"   # tables the review rules are tested on (tests/test_review.py)
 
 
 @dataclass(frozen=True)
@@ -133,16 +134,17 @@ def line_text(line) -> str:
     return line if isinstance(line, str) else "    ".join(x for x in line if x)
 
 
-def spec_names() -> list[str]:
-    """Every fixture spec, by name (the module's file name)."""
-    return sorted(p.stem for p in TEMPLATES.glob("*.py") if not p.name.startswith("_"))
+def spec_names(directory: Path = TEMPLATES) -> list[str]:
+    """Every fixture spec, by name (the module's file name), of ``directory`` (default: the
+    template fixtures; ``REVIEW_FIXTURES`` holds the review's)."""
+    return sorted(p.stem for p in Path(directory).glob("*.py") if not p.name.startswith("_"))
 
 
-def load_spec(name: str) -> Spec:
-    """Load ``tests/fixtures/templates/<name>.py``."""
+def load_spec(name: str, directory: Path = TEMPLATES) -> Spec:
+    """Load ``tests/fixtures/templates/<name>.py`` (or ``<directory>/<name>.py``)."""
     from render import FORMATS
 
-    path = TEMPLATES / f"{name}.py"
+    path = Path(directory) / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"template_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from ingest.records import BUDGET_FIELDS
 from app.ui import common as ui
-from app.ui.links import UrlState, copy_link_button
+from app.ui.links import UrlState, copy_link_button, link
 
 ui.page("项目 Projects")
 kb = ui.knowledge_base()
@@ -157,6 +157,22 @@ def show_card(p) -> None:
         ui.table([{"标题 title": c.title, "文号 doc number": c.doc_number, "条款 article": c.article,
                    "引文 quote": c.quote, "层级 level": c.level, "发文机关 issuer": c.issuer,
                    "栏目 section": c.section, "出处 source": ui.where(c.span)} for c in p.citations])
+    show_findings(p)
+
+
+def show_findings(p) -> None:
+    """The review's findings about this project (the 审核 Review page has the whole review)."""
+    from app.review.model import SEVERITY_LABELS
+    review = ui.call(kb.review, p.id)
+    findings = review.findings if review is not None else []
+    counts = review.counts() if review is not None else {}
+    st.markdown(f"**审核发现 Review findings（{len(findings)}）** · "
+                + " · ".join(f"{SEVERITY_LABELS[s]} {n}" for s, n in counts.items())
+                + f" · [审核 Review]({link('review', {'project': p.id})})")
+    if findings:
+        ui.table([{"严重程度 severity": SEVERITY_LABELS[f.severity], "规则 rule": review.rules.rule(f.rule).title,
+                   "指标 indicator": f.indicator, "说明 message": f.message, "栏目 section": f.section,
+                   "出处 source": ui.where(f.span)} for f in findings])
 
 
 if pid is not None and pid in by_id:
