@@ -14,6 +14,7 @@ PAGES = [  # (file, title, icon, address)
     ("views/search.py", "搜索 Search", ":material/search:", "search"),
     ("views/sparql.py", "SPARQL", ":material/hub:", "sparql"),
     ("views/trace.py", "追溯 Trace", ":material/account_tree:", "trace"),
+    ("views/review.py", "审核 Review", ":material/fact_check:", "review"),
     ("views/projects.py", "项目 Projects", ":material/folder_open:", "projects"),
     ("views/data.py", "数据 Data", ":material/database:", "data"),
 ]
