@@ -13,6 +13,7 @@ import io
 import zipfile
 
 from ingest.errors import IngestError
+from ingest.read.document import empty_error  # noqa: F401 - the readers take it from here too
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Office encrypts a password-protected .xlsx/.docx into this stream of an OLE2 container.
@@ -51,12 +52,6 @@ def encrypted_error(name: str, fmt: str) -> IngestError:
     return IngestError(f"this .{fmt} is password-protected (encrypted); it cannot be read", file=name,
                        hint="open it with its password (Excel, Word, WPS or LibreOffice) and save a copy "
                             "without one; ingest that copy")
-
-
-def empty_error(name: str) -> IngestError:
-    """A file of no bytes (a download that never started, a copy that failed)."""
-    return IngestError("empty file: nothing to ingest", file=name,
-                       hint="the file has no content: download or export it again")
 
 
 def open_zip(data: bytes, name: str, fmt: str) -> zipfile.ZipFile:

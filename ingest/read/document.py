@@ -70,6 +70,12 @@ def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+def empty_error(name: str) -> IngestError:
+    """A file of no bytes (a download that never started, a copy that failed), in any format."""
+    return IngestError("empty file: nothing to ingest", file=name,
+                       hint="the file has no content: download or export it again")
+
+
 def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
     """Decode text bytes as UTF-8 (with or without BOM) or GB18030/GBK.
 
@@ -77,7 +83,7 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
     undecodable input.
     """
     if not data.strip():
-        raise IngestError("empty file: nothing to ingest", file=path)
+        raise empty_error(path)
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
