@@ -17,6 +17,7 @@ import bisect
 import html
 import logging
 import re
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
@@ -55,10 +56,38 @@ def knowledge_base() -> KnowledgeBase:
     return _open(str(data_dir().resolve()))
 
 
+@st.cache_resource(show_spinner=False)
+def _warm_up(directory: str, _kb: KnowledgeBase) -> threading.Thread:
+    """Load, once per process and in the background, what the first search, question and query
+    would otherwise wait for: the search index and encoder, the ask engine, the vocabulary."""
+    def work() -> None:
+        try:
+            if not _kb.records.documents():
+                return
+            _kb.search("能耗", k=1)
+            if hasattr(_kb, "ask"):
+                _kb.ask("项目总预算是多少")
+            from app.ui import sparql_run
+            sparql_run.completions()
+            import pandas  # noqa: F401 - the first table
+        except Exception:  # noqa: BLE001 - a warm-up that fails leaves the work to the first request
+            log.exception("warm-up of %s failed", directory)
+    thread = threading.Thread(target=work, name="jixiao-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up() -> None:
+    """Start the background warm-up of this process's knowledge base (once)."""
+    kb = knowledge_base()
+    _warm_up(str(kb.data_dir), kb)
+
+
 def reload_knowledge_base() -> None:
     """Forget the cached knowledge base: the store lock is released and files are read afresh
     (after a ``jixiao ingest`` from the command line, for instance)."""
     _open.clear()
+    _warm_up.clear()
 
 
 _PROJECTS: dict[str, tuple[tuple, list]] = {}  # data dir → (documents stamp, projects)

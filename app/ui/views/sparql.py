@@ -158,7 +158,8 @@ if outcome:
         else:
             downloads += [("下载 SPARQL JSON", "json", "result.json", "application/sparql-results+json")]
         for col, (label, fmt, name, mime) in zip(st.columns(len(downloads)), downloads):
-            col.download_button(label, render(result, fmt), name, mime, on_click="ignore")
+            # made when clicked, not on every rerun
+            col.download_button(label, lambda fmt=fmt: render(result, fmt), name, mime, on_click="ignore")
 else:
     url.publish(sparql=None)
 
