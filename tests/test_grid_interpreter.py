@@ -758,3 +758,27 @@ def test_department_tasks_and_their_money_by_source():
     assert (d.section("goal_1"), d.section("goal_2")) == ("不动产登记便民高效。", "地质灾害零伤亡。")
     assert [i.name for i in d.indicators] == ["不动产登记件数", "地质灾害伤亡人数", "办事群众满意度"]
     assert not d.unplaced and not result.errors
+
+
+def test_cells_run_together_with_spaces_and_blank_cells_between_them():
+    """A copy that ran the cells together with spaces loses its blank cells without a trace: each
+    indicator row is spread back over its columns by what its cells hold (an operator, a number
+    under 权重, 正向/反向, a qualitative actual equal to its target), blanks where nothing fits."""
+    from ingest.parse.document import parse_document
+    text = ("2023年度项目支出绩效自评表\n"
+            "项目名称 乡村道路保洁补助\n"
+            "实施单位 某镇人民政府\n"
+            "一级指标 二级指标 三级指标 指标性质 指标值 度量单位 完成值 权重 得分 指标方向性 备注\n"
+            "产出指标 数量指标 保洁道路里程 ≥ 120 公里 126 30 30 正向 按月统计\n"
+            "质量指标 路面保洁达标率 ≥ 95 % 97 30 30 正向\n"
+            "效益指标 社会效益指标 村容村貌 定性 明显改善 明显改善 20 20 正向\n"
+            "满意度指标 服务对象满意度指标 村民满意度 ≥ 90 % 93 20 19 正向 抽样调查200户\n")
+    [p] = parse_document(Document(path="spaced.txt", text=text, encoding="utf-8")).projects
+    got = {i.name: (i.operator, i.value, i.unit, i.qualitative, i.actual_value, i.actual_qualitative, i.weight,
+                    i.score, i.direction) for i in p.indicators}
+    assert got == {
+        "保洁道路里程": (">=", D("120"), "公里", None, D("126"), None, D("30"), D("30"), "正向"),
+        "路面保洁达标率": (">=", D("95"), "%", None, D("97"), None, D("30"), D("30"), "正向"),
+        "村容村貌": (None, None, None, "明显改善", None, "明显改善", D("20"), D("20"), "正向"),
+        "村民满意度": (">=", D("90"), "%", None, D("93"), None, D("20"), D("19"), "正向"),
+    }

@@ -29,6 +29,7 @@ from ingest.parse.grid_indicators import (Layout, find_header, read_row, region,
 from ingest.parse.grid_record import DEPT_CODE, Context, Draft, split_code, text_of, years_in
 from ingest.parse.gridflow import needs_realign, realign
 from ingest.parse.gridstream import reflow
+from ingest.parse.spaced import SPACED_SOURCE
 from ingest.parse.vocabulary import VOCABULARY
 from ingest.read.document import Document
 from ingest.read.grid import Cell, Table
@@ -146,7 +147,7 @@ class Interpreter:
             if not t.rows_marked:
                 t = reflow(t)
             elif self.doc.kind == "text" and needs_realign(t):
-                t = realign(t)
+                t = realign(t, gaps=t.source == SPACED_SOURCE)   # blanks left no trace between spaces
             self.table(t)
             ends = [c.end for c in t.cells if c.end > c.start]
             prev_end = max(ends) if ends else prev_end

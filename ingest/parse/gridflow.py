@@ -25,7 +25,7 @@ def needs_realign(table: Table) -> bool:
     return table.rows_marked and not any(c.rowspan > 1 or c.colspan > 1 for c in table.cells)
 
 
-def realign(table: Table) -> Table:
+def realign(table: Table, gaps: bool = False) -> Table:
     """Put the cells of a text copy back under their columns and rebuild its merged cells.
 
     A copy of a table with merged cells prints each merged cell once, in its first row; the
@@ -35,6 +35,11 @@ def realign(table: Table) -> Table:
     the first figure; a row of values under a row of column labels under the last of them. The
     positions a row leaves empty on its left are covered by the cells above them (their row span
     grows), which is what the merged cells were.
+
+    With ``gaps`` (cells run together with spaces: a blank cell anywhere left no trace), an
+    indicator row shorter than the header is spread over its columns by what each cell holds
+    (``fit_gaps``): ``定性 | 满意 | 10 | 正向`` under 指标性质 / 指标值 / 度量单位 / 权重 / 指标方向性 leaves
+    度量单位 blank.
     """
     rows: list[list[Cell]] = [[] for _ in range(table.n_rows)]
     for c in table.cells:
@@ -99,6 +104,10 @@ def realign(table: Table) -> Table:
                 len(row) < len(prev) or (len(row) == len(prev) and prev[0][0] > 0)):
             start = prev[len(prev) - len(row)][0]      # values under the last of the labels above
         shift = start - row[0].col
+        fitted = None
+        if gaps and header is not None and not flat and len(keys) < 3 and start + len(row) < width and not (
+                m and m[0] in ("field", "section", "group", "ignore", "total_row")):
+            fitted = fit_gaps([text_of(c) for c in row], start, header, width)
         if start > 0:
             # the positions left of a row's first cell are covered by the cells above them
             for col in range(start):
@@ -109,14 +118,82 @@ def realign(table: Table) -> Table:
                 elif k is not None and (r, col) in cover:
                     pass
         now = []
-        for c in row:
-            col = c.col + max(shift, 0)
+        for n, c in enumerate(row):
+            col = fitted[n] if fitted else c.col + max(shift, 0)
             placed[id(c)] = [r, col, 1, c]
             cover[(r, col)] = id(c)
             now.append((col, c))
         prev = now
     cells = [replace(c, row=row, col=col, rowspan=span) for row, col, span, c in placed.values()]
     return Table.of(cells, table.source)
+
+
+_OPERATOR_CELL = {"=", "＝", "≥", "≤", ">", "<", "＞", "＜", ">=", "<=", "≧", "≦", "≠", "定性", "定量", "大于", "小于",
+                  "等于", "大于等于", "小于等于", "不低于", "不高于", "不少于", "不超过", "不小于", "不大于", "达到",
+                  "/", "-", "—"}
+_DIRECTION_CELL = {"正向", "反向", "中性", "正向指标", "反向指标", "越大越好", "越小越好"}
+_NEVER = float("-inf")
+
+
+def _fit_score(text: str, key: str | None, earlier: list[str]) -> float:
+    """How well a cell's text fits a column (``-inf``: it cannot stand there); ``earlier`` are
+    the texts before it in the row (a text printed again is an actual value equal to its target)."""
+    t = text.strip()
+    number = is_number(t)
+    if t in _DIRECTION_CELL:
+        return 3 if key == "direction" else _NEVER if key in ("operator", "unit", "weight", "score") else 0
+    if key == "operator":
+        return 3 if t in _OPERATOR_CELL else _NEVER
+    if key in ("weight", "score"):
+        return 2 if number else _NEVER
+    if key == "direction":
+        return _NEVER
+    if key == "unit":
+        return _NEVER if number or len(t) > 8 or t in _OPERATOR_CELL or t in earlier else 1
+    if key in ("level1", "level2"):
+        ok = VOCABULARY.canonical_level1(t) if key == "level1" else VOCABULARY.canonical_level2(t)
+        return 2 if ok and not number else _NEVER
+    if key == "actual":
+        return 2 if t in earlier else 1
+    if key in ("target", "name"):
+        return 1
+    return 0.5 if not number else 0                  # 指标解释, 备注, 偏差原因: any text
+
+
+def fit_gaps(texts: list[str], start: int, header: dict[str, int], width: int) -> list[int] | None:
+    """The columns of a row whose blank cells left no trace, its first cell under ``start``:
+    each cell in order under a column whose label it fits (an operator under 指标性质, a number
+    under 权重 or 得分, 正向 under 指标方向性; a text printed again under 实际完成值, not under
+    度量单位), columns left blank where nothing fits; the earliest column on a tie. None when
+    the cells cannot be placed so.
+
+    Example: ``fit_gaps(["a", "定性", "满意", "10"], 2, {"name": 2, "operator": 3, "target": 4,
+    "unit": 5, "weight": 6}, 7)`` → ``[2, 3, 4, 6]``
+    """
+    key_at = {col: key for key, col in header.items()}
+    n, cols = len(texts), list(range(start, width))
+    if n > len(cols):
+        return None
+    memo: dict[tuple[int, int], tuple[float, list[int]]] = {}
+
+    def best(i: int, j: int) -> tuple[float, list[int]]:
+        # cells i.. placed on columns cols[j:]; the first cell stays under ``start``
+        if i == n:
+            return 0.0, []
+        if len(cols) - j < n - i:
+            return _NEVER, []
+        if (i, j) not in memo:
+            fit = _fit_score(texts[i], key_at.get(cols[j]), texts[:i]) if i else 0.0
+            here = (_NEVER, [])
+            if fit != _NEVER:
+                rest = best(i + 1, j + 1)
+                here = (fit + rest[0], [cols[j]] + rest[1])
+            skip = best(i, j + 1) if i else (_NEVER, [])
+            memo[i, j] = here if here[0] >= skip[0] else skip
+        return memo[i, j]
+
+    score, placed = best(0, 0)
+    return placed if score != _NEVER and len(placed) == n else None
 
 
 def cover_left(table: Table) -> Table:

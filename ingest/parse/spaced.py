@@ -22,6 +22,10 @@ _CELL = re.compile(r"\S+")
 _SHANGHAI = re.compile(r"财政项目支出绩效目标表|申报单位名称|同名项目上年预算|总目标及阶段性目标|一级目标\s+二级目标\s+三级目标")
 
 
+#: The source of a table read from text run together with spaces: its blank cells left no trace.
+SPACED_SOURCE = "lines (cells run together with spaces)"
+
+
 def is_shanghai(text: str) -> bool:
     """True for text in the Shanghai 财政项目支出绩效目标表 layout (the seed's)."""
     return bool(_SHANGHAI.search(text))
@@ -46,5 +50,5 @@ def parse_spaced(doc: Document):
     """The records of ``doc`` read as a grid of blank-separated cells (``ParseResult``)."""
     from ingest.parse.grid import parse_grids
 
-    tables = spaced_tables(doc.text, "lines")
+    tables = spaced_tables(doc.text, SPACED_SOURCE)
     return parse_grids(replace(doc, tables=tables, kind="text"))
