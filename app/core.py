@@ -200,6 +200,9 @@ class KnowledgeBase:
 
     def _heal(self, view) -> Any:
         report = view.heal(self.records, encoder=lambda: self.encoder)
+        if self.views.derived_docs("review") != set(self.records.version()) and self.records.version():
+            self._store_review(view)     # the review graph too is a view of every stored document
+            report.reviewed = True
         if report:
             self.heal_note = report.summary()
         return report
@@ -209,13 +212,15 @@ class KnowledgeBase:
         from ingest.sync import GraphView
         stored = set(self.records.version())
         docs = self.views.graph_docs(self.graph_location)
+        if stored and self.views.derived_docs("review") != stored:
+            return False
         if docs is None:   # never recorded (a store written before views.json): look at it
             if not self.settings.endpoint and not (self.data_dir / "graph" / "CURRENT").exists():
                 return not stored
             try:
                 docs = GraphView(self.reader(), self.views, self.graph_location).observed()
             except JixiaoError:
-                return True    # cannot look now: the next writer heals what needs it
+                return False   # cannot read it (half made by a killed first ingest): a writer repairs it
         return set(docs) == stored
 
     def heal(self):
@@ -271,7 +276,10 @@ class KnowledgeBase:
         peers change with every document); a failure is the batch's error, the documents stay stored."""
         from app.review.kb import store_review
         try:
+            docs = set(self.records.version())
+            self.views.set_derived_docs("review", None)   # claims nothing while it is rewritten
             store_review(self, view.store)
+            self.views.set_derived_docs("review", docs)
         except Exception as e:  # noqa: BLE001 - the records and graph are stored; the next write reviews again
             if report is None:
                 raise

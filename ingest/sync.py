@@ -87,14 +87,16 @@ def derive_from_records(records: RecordStore, doc_id: str, encoder: Any = None) 
 
 @dataclass
 class HealReport:
-    """What healing did: documents derived again, documents dropped, default-graph triples fixed."""
+    """What healing did: documents derived again, documents dropped, default-graph triples fixed,
+    the review graph written again (by the knowledge base, which owns it)."""
 
     derived: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     repaired: int = 0
+    reviewed: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.derived or self.dropped or self.repaired)
+        return bool(self.derived or self.dropped or self.repaired or self.reviewed)
 
     def summary(self) -> str:
         parts = []
@@ -104,6 +106,8 @@ class HealReport:
             parts.append(f"{len(self.dropped)} removed document(s) dropped")
         if self.repaired:
             parts.append(f"{self.repaired} default-graph triple(s) repaired")
+        if self.reviewed:
+            parts.append("the review written again")
         return "healed the graph: " + ", ".join(parts) if parts else "the graph agrees with the records"
 
 

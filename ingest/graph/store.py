@@ -207,14 +207,31 @@ class EmbeddedStore(GraphStore):
             if path is None:
                 self._store: ox.Store | None = ox.Store()
             elif read_only:
-                self._store = ox.Store.read_only(str(path))
+                self._store = self._open_read_only()
             else:
                 Path(path).mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
-        except OSError as e:
+        except (OSError, RuntimeError) as e:
+            if read_only:
+                raise StoreError(f"cannot read the graph store in {path}: {e}",
+                                 hint="it may be half made (a first ingest killed while it created it): "
+                                      "the next `jixiao ingest` repairs it") from None
             raise StoreError(f"cannot open the graph store in {path}: {e}",
                              hint="another jixiao process (ingest, UI) may have it open: stop it, "
                                   "or open this one read-only") from e
+
+    def _open_read_only(self, attempts: int = READ_ATTEMPTS) -> ox.Store:
+        """A read-only view; asked again when the writer is just creating or compacting the store."""
+        import time
+        for attempt in range(attempts):
+            try:
+                return ox.Store.read_only(str(self._path))
+            except (OSError, RuntimeError) as e:
+                transient = _vanished(e) or "Column family not found" in str(e)
+                if attempt == attempts - 1 or not transient:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise StoreError(f"cannot read the graph store in {self._path}")
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -253,7 +270,7 @@ class EmbeddedStore(GraphStore):
                 time.sleep(0.05 * (attempt + 1))
                 try:
                     self._store = ox.Store.read_only(str(self._path))
-                except OSError:
+                except (OSError, RuntimeError):
                     continue
         raise StoreError(f"cannot read the graph store {self.location}")
 

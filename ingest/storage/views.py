@@ -12,7 +12,11 @@ Layout::
 
     {"format": 1,
      "graph": {"<store location>": {"<doc_id>": {"support": true}}},
-     "search": {"docs": ["<doc_id>", …]}}
+     "search": {"docs": ["<doc_id>", …]},
+     "review": {"docs": ["<doc_id>", …]}}
+
+The search index and the review graph are built from every document at once, so they record
+the whole set of documents they were built from.
 
 The graph part is kept per store location (the embedded store's directory, or an endpoint
 URL), since each is a separate view of the same records.
@@ -70,16 +74,24 @@ class ViewState:
             docs[doc_id] = info
         self._save(data)
 
-    # -- search ---------------------------------------------------------------------------------
-    def search_docs(self) -> set[str] | None:
-        """The documents the saved search index was built from; None when unknown."""
-        docs = self._load().get("search", {}).get("docs")
+    # -- views built from every document at once (the search index, the review graph) ----------
+    def derived_docs(self, view: str) -> set[str] | None:
+        """The documents the view ``view`` (``search``, ``review``) was last built from; None when unknown."""
+        docs = self._load().get(view, {}).get("docs")
         return None if docs is None else set(docs)
 
-    def set_search_docs(self, docs: set[str] | None) -> None:
+    def set_derived_docs(self, view: str, docs: set[str] | None) -> None:
+        """Record what ``view`` was built from (None before rebuilding it: it claims nothing meanwhile)."""
         data = self._load()
         if docs is None:
-            data.pop("search", None)
+            data.pop(view, None)
         else:
-            data["search"] = {"docs": sorted(docs)}
+            data[view] = {"docs": sorted(docs)}
         self._save(data)
+
+    def search_docs(self) -> set[str] | None:
+        """The documents the saved search index was built from; None when unknown."""
+        return self.derived_docs("search")
+
+    def set_search_docs(self, docs: set[str] | None) -> None:
+        self.set_derived_docs("search", docs)
