@@ -782,3 +782,22 @@ def test_cells_run_together_with_spaces_and_blank_cells_between_them():
         "村容村貌": (None, None, None, "明显改善", None, "明显改善", D("20"), D("20"), "正向"),
         "村民满意度": (">=", D("90"), "%", None, D("93"), None, D("20"), D("19"), "正向"),
     }
+
+
+@pytest.mark.parametrize("title,above,below,year", [
+    ("项目支出绩效目标申报表", "填报单位：某县文化馆    填报日期：2022年10月8日", "", 2023),   # budget request: autumn before
+    ("项目支出绩效目标申报表", "填报日期：2023年3月", "", 2023),
+    ("项目支出绩效自评表", "", "填报人：李某    联系电话：0000-1234567    填报时间：2024年3月1日", 2023),  # after the year
+    ("绩效目标批复表", "2023年2月20日", "", 2023),
+    ("项目支出绩效自评表", "", "2023年12月28日", 2023),
+])
+def test_the_year_from_the_filing_date_when_no_other_is_printed(title, above, below, year):
+    """No year in the title or a field: the record's year comes from its 填报日期 / 填报时间 or a
+    date printed alone above or under the table, read on the fiscal calendar."""
+    from ingest.read.textgrid import text_tables
+    text = (f"{title}\n{above}\n项目名称 | 送戏下乡 |\n实施单位 | 某县文化馆 |\n年度资金总额 | 20万元 |\n"
+            "一级指标 | 二级指标 | 三级指标 | 指标值 |\n产出指标 | 数量指标 | 演出场次 | ≥30场 |\n"
+            f"效益指标 | 社会效益指标 | 群众文化生活 | 丰富 |\n{below}\n")
+    doc = Document(path="a.txt", text=text, encoding="utf-8", kind="text", tables=tuple(text_tables(text, "a.txt")))
+    [p] = parse_grids(doc).projects
+    assert (p.name, p.year) == ("送戏下乡", year)

@@ -36,6 +36,7 @@ from ingest.read.grid import Cell, Table
 from ingest.records import KIND_SELF_EVAL, KIND_TARGETS, Department
 
 _YEAR_ONLY = re.compile(r"^[（(]?\s*((?:19|20)\d\d)\s*年度?\s*[)）]?$")
+_DATE_ONLY = re.compile(r"^[（(]?(?:19|20)\d\d[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?|月)?[)）]?$")
 
 
 class Interpreter:
@@ -126,6 +127,10 @@ class Interpreter:
                 d = self.ensure()
                 d.year = d.year or int(m.group(1))
                 continue
+            if _DATE_ONLY.match(unicodedata.normalize("NFKC", t).replace(" ", "")):
+                d = self.ensure()
+                d.date_line = d.date_line or t      # 2023年3月15日 alone: the filing date
+                continue
             for label, aside, value in inline_pairs(t):
                 w = meaning(label)
                 if w and value and w[0] != "ignore":
@@ -135,6 +140,23 @@ class Interpreter:
                     d.table = d.table or table
                     assign(d, table, -1, None, label + aside, w, [cell], value, [], FormState(scale=self.scale),
                            weak=True)
+
+    def footer(self, text: str, offset: int) -> None:
+        """The lines under the last table (填报人：…  填报日期：2023年3月15日): only a filing date is
+        read from them, for a record that prints no year of its own."""
+        d = self.draft
+        pos = offset
+        for line in text.split("\n"):
+            start, pos = pos, pos + len(line) + 1
+            t = line.strip()
+            if _DATE_ONLY.match(unicodedata.normalize("NFKC", t).replace(" ", "")):
+                d.date_line = d.date_line or t
+                continue
+            for label, aside, value in inline_pairs(t):
+                if meaning(label) == ("field", "filed_date") and value:
+                    at = self.doc.text.find(value, start, pos)
+                    cell = Cell(-1, 0, value, start=at, end=at + len(value)) if at >= 0 else Cell(-1, 0, value)
+                    d.set_field("filed_date", value, [cell], weak=True)
 
     # ---- tables ------------------------------------------------------------------------------
     def run(self) -> ParseResult:
@@ -151,6 +173,8 @@ class Interpreter:
             self.table(t)
             ends = [c.end for c in t.cells if c.end > c.start]
             prev_end = max(ends) if ends else prev_end
+        if self.draft is not None and self.doc.tables:
+            self.footer(self.doc.text[prev_end:], prev_end)
         self.close_draft()
         if not self.result.projects and not self.result.departments and not self.result.errors:
             raise IngestError("no 绩效目标表 (performance-target table) found in the tables of this file",

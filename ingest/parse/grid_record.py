@@ -23,7 +23,7 @@ from ingest.parse.layout import align
 from ingest.parse.values import parse_bool, parse_date
 from ingest.read.document import Document, line_of
 from ingest.read.grid import Cell, Table
-from ingest.records import (KIND_DEPARTMENT, KIND_TARGETS, PERIOD_MIDTERM, Budget, BudgetLine, Citation,
+from ingest.records import (KIND_APPLICATION, KIND_DEPARTMENT, KIND_SELF_EVAL, KIND_TARGETS, PERIOD_MIDTERM, Budget, BudgetLine, Citation,
                             Department, Indicator, Period, Project, RawRow, Section, Span)
 
 UNIT_NAMES = {1: "元", 1_000: "千元", 10_000: "万元", 100_000_000: "亿元"}
@@ -99,6 +99,33 @@ def years_in(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(unicodedata.normalize("NFKC", text or ""))]
 
 
+_FILED = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})(?!\d)")
+
+
+def filed_year(text: str, kind: str) -> int | None:
+    """The budget year of a form filled in on the date ``text`` (填报日期), when nothing else
+    prints it. The fiscal calendar: targets are filed with the budget request in the second half
+    of the year before (a 申报表 dated 2022年10月 is for 2023), a self-evaluation after its year
+    ends (a 自评表 dated 2024年3月 is of 2023); an approval is dated in its own year. A year
+    without a month is the year.
+
+    Example: ``filed_year("2022年10月8日", "申报")`` → ``2023``
+    """
+    norm = unicodedata.normalize("NFKC", text or "")
+    m = _FILED.search(norm)
+    if not m:
+        ys = years_in(norm)
+        return ys[0] if ys else None
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12:
+        return year
+    if kind == KIND_SELF_EVAL and month <= 6:
+        return year - 1
+    if kind in (KIND_TARGETS, KIND_APPLICATION, KIND_DEPARTMENT) and month >= 7:
+        return year + 1
+    return year
+
+
 @dataclass
 class Context:
     """The document being read, and where warnings go."""
@@ -165,6 +192,7 @@ class Draft:
     row: int | None = None
     first_row: int | None = None
     department_hint: bool = False
+    date_line: str | None = None      # a date printed alone above or under the table (2023年3月15日)
 
     # ---- collecting ------------------------------------------------------------------------
     def touch(self, cells) -> None:
@@ -323,7 +351,8 @@ class Draft:
             ys = years_in(self.field_text(key) or "")
             if ys:
                 return ys[0]
-        return None
+        dated = filed_year(self.field_text("filed_date") or "", self.kind) or filed_year(self.date_line or "", self.kind)
+        return dated
 
     def _source(self) -> Span | None:
         return self.ctx.span(self.cells)
