@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup setup-test browser run ingest test bench clean
+.PHONY: setup setup-test browser virtuoso run ingest test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(VENV)/.setup-test: $(VENV)/.setup
 	touch $@
 
 setup: $(VENV)/.setup
-setup-test: $(VENV)/.setup-test browser
+setup-test: $(VENV)/.setup-test browser virtuoso
 
 # tests/test_browser.py drives Debian's headless Chromium; CJK fonts so pages render Chinese.
 # Installed once (skipped when chromedriver is there); CI runs as root. Without root the
@@ -31,6 +31,13 @@ browser:
 	@if [ ! -x /usr/bin/chromedriver ]; then \
 	  (apt-get update -q && apt-get install -y -q chromium chromium-driver fonts-wqy-zenhei) \
 	  || echo "warning: could not install chromium/chromium-driver: tests/test_browser.py will be skipped"; \
+	fi
+
+# tests/test_virtuoso.py runs every saved query on Debian's Virtuoso against the embedded store.
+# Installed once (skipped when virtuoso-t is there); CI runs as root.
+virtuoso:
+	@if ! command -v virtuoso-t >/dev/null 2>&1; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q virtuoso-opensource; \
 	fi
 
 ingest: setup

@@ -11,6 +11,27 @@ default graph: Oxigraph ``oxigraph serve --location DIR`` without
 ``--union-default-graph`` (with it every triple would be seen twice), Fuseki
 without ``tdb2:unionDefaultGraph``.
 
+Virtuoso (recognised by its ``Server`` header) differs in ways that change answers, and is
+spoken to in its own dialect:
+
+- its default graph is the union of *all* graphs, so jixiao's merged default graph lives in one
+  graph of its own, :data:`DEFAULT_GRAPH`, and every query starts with
+  ``define input:default-graph-uri`` naming it;
+- ``GRAPH ?g`` would also match that graph (doubling rows such as indicator_support's) and
+  Virtuoso's own system graphs: ``define input:named-graph-exclude`` leaves the system graphs
+  out, and each ``GRAPH ?g { … }`` gets a ``FILTER (?g != <DEFAULT_GRAPH>)`` after it
+  (excluding the default graph by a define would empty the default graph too);
+- under ``input:default-graph-uri`` a ``GRAPH <iri> { … }`` gives one empty solution instead of
+  its matches, so it is sent as ``GRAPH ?_jxg1 { … } FILTER (?_jxg1 = <iri>)`` (a ``SELECT *``
+  then shows that variable too);
+- queries and updates go to the one ``/sparql`` URL as form posts (Virtuoso 7.2 never answers a
+  POST with an ``application/sparql-query`` body);
+- booleans come back as ``"1"``/``"0"`` (``to_python`` reads both forms);
+- server limits cut or refuse answers unless raised in ``virtuoso.ini`` ``[SPARQL]``:
+  ``ResultSetMaxRows`` (silently cuts at 10,000 rows), ``MaxQueryExecutionTime`` (partial
+  "anytime" answers), ``MaxQueryCostEstimationTime`` (refuses ``p?`` paths).
+  ``tests/test_virtuoso.py`` runs every saved query on a real Virtuoso against the embedded store.
+
 Example: ``RemoteStore("http://127.0.0.1:7878").query("ASK { ?s ?p ?o }").boolean``
 """
 from __future__ import annotations
@@ -23,9 +44,64 @@ from urllib.parse import urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from ingest.graph.store import EndpointError, GraphStore, StoreError, graph_node, in_graph, query_error
+from ingest.identifiers import BASE
 
 ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
           "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.5")
+
+
+# Where the merged default graph is kept on a server whose default graph is the union of all
+# graphs (Virtuoso): load it there, e.g. with the bulk loader (ld_dir + rdf_loader_run).
+DEFAULT_GRAPH = f"{BASE}graph/default"
+# Virtuoso's own graphs, which GRAPH ?g would otherwise match.
+VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
+                          "http://localuriqaserver/sparql")
+
+
+def virtuoso_prologue(default_graph: str = DEFAULT_GRAPH) -> str:
+    """The ``define`` lines that make a Virtuoso query see jixiao's dataset: the merged default
+    graph as its default graph, and none of Virtuoso's system graphs as named graphs.
+
+    Example: ``virtuoso_prologue().splitlines()[0]`` → ``"define input:default-graph-uri <https://w3id.org/jixiao/id/graph/default>"``
+    """
+    lines = [f"define input:default-graph-uri <{default_graph}>"]
+    lines += [f"define input:named-graph-exclude <{g}>" for g in VIRTUOSO_SYSTEM_GRAPHS]
+    return "\n".join(lines) + "\n"
+
+
+# Strings, IRIs and comments are skipped whole; GRAPH ?var { and GRAPH <iri> { open a group to be
+# filtered.
+_TOKENS = re.compile(r'(?P<named>\bGRAPH\s+(?P<iri><[^<>"{}|^`\\\s]*>|[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*)\s*\{)|'
+                     r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+                     r'|(?P<graph>\bGRAPH\s+[?$](?P<var>\w+)\s*\{)|(?P<open>\{)|(?P<close>\})', re.I)
+
+
+def exclude_graph(sparql: str, graph_iri: str) -> str:
+    """``sparql`` with ``FILTER (?g != <graph_iri>)`` after every ``GRAPH ?g { … }`` group, so a
+    variable graph never matches ``graph_iri``, and every ``GRAPH <iri> { … }`` as
+    ``GRAPH ?_jxgN { … } FILTER (?_jxgN = <iri>)`` (see the module docstring).
+
+    Example: ``exclude_graph("SELECT * { GRAPH ?g { ?s ?p ?o } }", "urn:d")`` → ``"SELECT * { GRAPH ?g { ?s ?p ?o } FILTER (?g != <urn:d>) }"``
+    """
+    out, stack, pos, n = [], [], 0, 0
+    for m in _TOKENS.finditer(sparql):
+        if m.group("named"):
+            n += 1
+            out.append(sparql[pos:m.start()] + f"GRAPH ?_jxg{n} {{")
+            pos = m.end()
+            stack.append(f"?_jxg{n} = {m.group('iri')}")
+        elif m.group("graph"):
+            stack.append(f"?{m.group('var')} != <{graph_iri}>")
+        elif m.group("open"):
+            stack.append(None)
+        elif m.group("close") and stack:
+            condition = stack.pop()
+            if condition is not None:
+                out.append(sparql[pos:m.end()] + f" FILTER ({condition})")
+                pos = m.end()
+    out.append(sparql[pos:])
+    return "".join(out)
 
 
 def serve_hint(url: str) -> str:
@@ -90,13 +166,32 @@ class RemoteStore(GraphStore):
 
     def __init__(self, endpoint: str, *, update_endpoint: str | None = None,
                  graph_store_endpoint: str | None = None, timeout: float = 60.0,
-                 session: Any = None):
+                 session: Any = None, dialect: str | None = None, default_graph: str = DEFAULT_GRAPH):
         import requests
 
         self.endpoints = endpoints_for(endpoint, update=update_endpoint, graph_store=graph_store_endpoint)
+        self._explicit_update = update_endpoint is not None
         self.location = self.endpoints.query
         self.timeout = timeout
         self._session = session or requests.Session()
+        self._dialect = dialect
+        self.default_graph = default_graph
+
+    @property
+    def dialect(self) -> str:
+        """``"virtuoso"`` or ``"sparql11"``: asked of the server once (its ``Server`` header on ``ASK {}``)."""
+        if self._dialect is None:
+            r = self._request("GET", self.endpoints.query, params={"query": "ASK {}"},
+                              headers={"Accept": ACCEPT}, ok_statuses=range(400, 600))
+            self._dialect = "virtuoso" if "virtuoso" in r.headers.get("Server", "").lower() else "sparql11"
+            if self._dialect == "virtuoso" and not self._explicit_update:
+                self.endpoints = Endpoints(self.endpoints.query, self.endpoints.query, self.endpoints.graph_store)
+        return self._dialect
+
+    def _dialect_text(self, sparql: str) -> str:
+        if self.dialect != "virtuoso":
+            return sparql
+        return virtuoso_prologue(self.default_graph) + exclude_graph(sparql, self.default_graph)
 
     # -- HTTP ---------------------------------------------------------------------------
 
@@ -126,9 +221,13 @@ class RemoteStore(GraphStore):
                             url=url, status=r.status_code, body=body)
 
     def _run(self, sparql: str) -> Any:
-        r = self._request("POST", self.endpoints.query, sparql=sparql, data=sparql.encode("utf-8"),
-                          headers={"Content-Type": "application/sparql-query; charset=utf-8",
-                                   "Accept": ACCEPT})
+        if self.dialect == "virtuoso":     # a form post: Virtuoso 7.2 never answers a sparql-query body
+            r = self._request("POST", self.endpoints.query, sparql=sparql,
+                              data={"query": self._dialect_text(sparql)}, headers={"Accept": ACCEPT})
+        else:
+            r = self._request("POST", self.endpoints.query, sparql=sparql, data=sparql.encode("utf-8"),
+                              headers={"Content-Type": "application/sparql-query; charset=utf-8",
+                                       "Accept": ACCEPT})
         media_type = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
         try:
             results_format = ox.QueryResultsFormat.from_media_type(media_type) if media_type else None
@@ -148,6 +247,9 @@ class RemoteStore(GraphStore):
     # -- GraphStore ---------------------------------------------------------------------
 
     def update(self, sparql: str) -> None:
+        if self.dialect == "virtuoso":
+            self._request("POST", self.endpoints.update, sparql=sparql, data={"update": self._dialect_text(sparql)})
+            return
         self._request("POST", self.endpoints.update, sparql=sparql, data=sparql.encode("utf-8"),
                       headers={"Content-Type": "application/sparql-update; charset=utf-8"})
 
