@@ -163,9 +163,31 @@ def test_search_filters_by_performance_type_and_shows_the_filter(data_dir):
     at = run("search")
     at.sidebar.selectbox[2].select("其他类")
     at.text_input[0].input("能耗在线监测").run()
-    assert [s.value for s in at.subheader] == ["1. 时频实验室运维费"]
+    # 时频实验室运维费, the one 其他类 project, mentions 能耗 nowhere: below the floor, held back
+    assert not at.subheader and at.info[0].value.startswith("没有相关项目")
     assert "已应用的筛选 Filters applied: 绩效类型 = 其他类" in at.caption[0].value
     assert at.query_params["type"] == "其他类"
+    at.toggle[0].set_value(True).run()
+    assert [s.value for s in at.subheader] == ["1. 时频实验室运维费"] and at.query_params["weak"] == "1"
+
+
+def test_search_applies_the_condition_in_the_query(data_dir):
+    at = run("search", q="预算超过300万的项目")
+    # the only totals over 3,000,000 元: 国能中心 3,998,000 (line 453) and 时频实验室运维费 3,831,000 (line 734)
+    assert [s.value for s in at.subheader] == ["1. 国能中心（市能耗在线监测系统）", "2. 时频实验室运维费"]
+    assert "已应用的筛选 Filters applied: 项目总预算超过300万元" in at.caption[0].value
+    assert_clean(at, data_dir)
+
+
+def test_search_says_no_relevant_project_for_nonsense(data_dir):
+    at = run("search", q="火星探测器发射")
+    assert not at.subheader and at.info[0].value.startswith("没有相关项目")
+
+
+def test_search_shows_the_ask_answer_for_a_question(data_dir):
+    at = run("search", q="2020年信息化建设工程类项目总预算是多少")
+    assert "1056034" in shown(at.success[0].value).replace(",", "")
+    assert len(at.subheader) == 3  # the three 信息化建设工程类 projects, as hits below the answer
 
 
 def test_search_link_reproduces_query_mode_and_filters(data_dir):

@@ -37,17 +37,23 @@ def facts(p: Any) -> str:
     return " · ".join(parts)
 
 
-def show_hits(kb: Any, hits: Sequence[Any], *, key: str = "hits") -> None:
-    """Search hits as cards, each linking to its project card."""
+def show_hits(kb: Any, hits: Sequence[Any], *, start: int = 1) -> None:
+    """Search hits as cards, each linking to its project card: ``SearchHit`` or the understood
+    search's hits (which also say the amount a budget condition filtered on)."""
     by_id = ui.project_index()
     texts: dict[str, str] = {}  # doc id → normalized text, read once per run for the source expanders
-    for n, hit in enumerate(hits, start=1):
+    for n, found in enumerate(hits, start=start):
+        hit = getattr(found, "hit", found)
         pid = project_id(hit.project_iri)
         project = by_id.get(pid)
         with st.container(border=True):
             st.subheader(f"{n}. {ui.escape(hit.project_name)}")
             line = facts(project) if project is not None else ""
-            st.caption(f"{line} · 相关度 score {hit.score:.4f}".lstrip(" ·"))
+            amount = found.amount_text() if hasattr(found, "amount_text") else ""
+            if amount and not amount.startswith("项目总预算"):
+                line = f"**{ui.escape(amount)}** · {line}"
+            score = f" · 相关度 score {hit.score:.4f}" if hit.score else ""
+            st.caption(f"{line}{score}".lstrip(" ·"))
             st.page_link(PROJECTS_PAGE, label="打开项目卡片 Open the project card", icon=":material/folder_open:",
                          query_params={"project": pid})
             for p in hit.passages:
@@ -133,9 +139,9 @@ def show_answer(kb: Any, answer: Mapping[str, Any], question: str, *,
                 else:
                     st.page_link(ASK_PAGE, label=s, query_params={"q": s})
         if not compact:
-            hits = answer.get("hits")
-            if not hits or not hasattr(hits[0], "passages"):
-                hits = ui.call(kb.search, question, k=5) or []
+            from app.search import understood_search  # the search's own floor: no padding hits
+            found = ui.call(understood_search, kb, question, k=5, with_answer=False)
+            hits = found.hits if found is not None else []
             if hits:
                 st.markdown("**相关项目 Search results**")
                 show_hits(kb, hits)

@@ -47,8 +47,9 @@ if question:
     else:
         # no ask engine in this installation: say so, and search instead (never an invented answer)
         st.info("本安装还没有问答引擎，以下是搜索结果。The ask engine is not installed here: search results instead.")
-        hits = ui.call(kb.search, question, k=5)
-        if hits:
-            show_hits(kb, hits)
-        elif hits == []:
+        from app.search import understood_search
+        found = ui.call(understood_search, kb, question, k=5, with_answer=False)
+        if found is not None and found.hits:
+            show_hits(kb, found.hits)
+        elif found is not None:
             st.info("没有相关项目。No relevant project.")

@@ -43,6 +43,7 @@ FILTERS = {  # filter → (URL parameter, label, options or None for an amount)
 url.bind("q", key="search_q", default="")
 url.bind("mode", key="search_mode", default="hybrid", parse=one_of(MODES))
 url.bind("k", key="search_k", default=10, parse=lambda s: min(20, max(1, int(s))))
+url.bind("weak", key="search_weak", default=False, parse=lambda s: s == "1")
 for name, (param, _, options) in FILTERS.items():
     url.bind(param, key=f"search_{name}", default=None,
              parse=float if options is None else one_of(options, int if name == "year" else str))
@@ -66,26 +67,38 @@ c1, c2 = st.columns([2, 3])
 mode = c1.radio("方式 Mode", MODES, horizontal=True, key="search_mode",
                 help="hybrid: BM25 + e5 vectors fused by reciprocal rank")
 k = c2.slider("项目数 Projects (k)", 1, 20, key="search_k")
+weak_too = st.toggle("显示弱相关结果 Show weak hits", key="search_weak",
+                     help="hits below the relevance floor: they match little of the query")
 applied = {f: v for f, v in filters.items() if v is not None}
 url.publish(q=query.strip(), mode=None if mode == "hybrid" else mode, k=None if k == 10 else k,
+            weak=1 if weak_too else None,
             **{FILTERS[f][0]: (int(v) if isinstance(v, float) and v.is_integer() else v) for f, v in applied.items()})
 
-if applied:
-    shown = " · ".join(f"{FILTERS[f][1].split(' ')[0]} = "
-                       + (ui.yuan(v) if FILTERS[f][2] is None else ui.escape(str(v))) for f, v in applied.items())
-    st.caption(f"已应用的筛选 Filters applied: {shown}")
-
+result = None
 if query.strip():
-    # a question gets its answer first (when the ask engine is installed and finds a reading)
-    if hasattr(kb, "ask"):
-        answer = as_answer(ui.call(kb.ask, query.strip()))
-        if answer and not answer.get("fallback"):
-            st.markdown("**问答 Answer**")
-            show_answer(kb, answer, query.strip(), compact=True)
-    hits = ui.call(kb.search, query.strip(), k=k, mode=mode, filters=applied)
-    if hits == []:
-        st.info("没有相关项目。No relevant project: try other words, another mode, or fewer filters.")
-    elif hits:
-        show_hits(kb, hits)
+    # the query's own conditions become filters, question words do not count, weak hits are held
+    # back, and a question gets its ask answer (app.search, shared with the CLI)
+    from app.search import understood_search
+    result = ui.call(understood_search, kb, query.strip(), k=k, mode=mode, filters=applied, include_weak=weak_too)
+shown = [f"{FILTERS[f][1].split(' ')[0]} = " + (ui.yuan(v) if FILTERS[f][2] is None else ui.escape(str(v)))
+         for f, v in applied.items()]
+if result is not None:
+    shown = [ui.escape(r) for r in result.applied[:len(result.applied) - len(applied)]] + shown  # read from the query
+if shown:
+    st.caption(f"已应用的筛选 Filters applied: {' · '.join(shown)}")
+
+if result is not None:
+    if result.answer is not None:
+        st.markdown("**问答 Answer**")
+        show_answer(kb, as_answer(result.answer), query.strip(), compact=True)
+    if result.hits:
+        show_hits(kb, result.hits)
+    else:
+        st.info("没有相关项目。No relevant project: try other words, another mode, or fewer filters"
+                + ("" if weak_too or not result.weak else
+                   f"; {len(result.weak)} 个弱相关结果 weak hits are held back (Show weak hits)") + ".")
+    if weak_too and result.weak:
+        st.markdown(f"**弱相关结果 Weak hits**（低于相关度下限 below the relevance floor）")
+        show_hits(kb, result.weak, start=len(result.hits) + 1)
 elif not projects:
     st.info("还没有项目：请在「数据 Data」页上传文件，或在首页导入自带数据。No projects yet: upload files on the Data page.")
