@@ -102,10 +102,32 @@ def test_percent_targets_at_least_95(kb):
 
 
 def test_projects_without_concrete_basis(kb):
-    # Changed for issue 9 item 6: IT, HALL and LAB list their own 信息化项目管理办法 … without 《》
-    # under 保证项目实施的制度、措施 (lines 23, 607, 781), a concrete basis now.
-    assert rows(kb, "projects_without_concrete_basis") == [
-        ("对口援助", "2020年财政预算规定"), ("技改项目经费", "2020年市级财政预算管理办法")]
+    # IT, HALL and LAB list their own 信息化项目管理办法 … without 《》 under 保证项目实施的制度、措施
+    # (lines 23, 607, 781): named rules (issue 9 item 6), but the unit's own, so no concrete basis
+    # (issue 12, docs/review-rules.md); the query reads the review's no_concrete_basis findings.
+    got = {name: set(cites.split("; ")) for name, cites in rows(kb, "projects_without_concrete_basis")}
+    assert got == {"对口援助": {"2020年财政预算规定"}, "技改项目经费": {"2020年市级财政预算管理办法"},
+                   IT: {"2020年市级机关预算管理办法", "信息化项目管理办法", "信息化需求变更管理办法"},
+                   HALL: {"2020年市级财政预算管理办法", "信息化项目管理办法", "信息化项目需求变更管理办法"},
+                   LAB: {"2020年市级机关预算管理办法", "信息化项目管理办法", "信息化项目需求变更管理办法"}}
+
+
+def test_projects_missing_cost_indicator(kb):
+    # 哪些项目缺少成本指标: every seed project but 对口援助 (whose 产出目标 has 成本 成本 率 =100, line 262)
+    assert rows(kb, "projects_missing_cost_indicator") == [
+        (name, Decimal(total), "没有成本指标：产出指标下没有“成本”二级指标，也没有单列的成本指标。") for name, total in (
+            (IT, 138200), (HALL, 190400), (GN, 3998000), ("大型仪器项目经费", 2724000), (LAB, 727434),
+            ("技改项目经费", 1527000), (TF, 3831000))]
+
+
+def test_review_findings(kb):
+    found = rows(kb, "review_findings")
+    rate = [r for r in found if r[1] == "rate_over_100"]
+    assert rate == [("大型仪器项目经费", "rate_over_100", "error", "设备检验合格率（%）",
+                     "“设备检验合格率（%）”是比率，目标值“>400”超过了 100%。", "数量 设备检验合格率（%） >400")]
+    order = [r[2] for r in found if r[0] == "对口援助"]
+    assert order == sorted(order, key=["error", "warning", "info"].index)     # most serious first
+    assert {r[0] for r in found if r[1] == "no_concrete_basis"} == {IT, HALL, LAB, "对口援助", "技改项目经费"}
 
 
 def test_most_cited_laws(kb):
