@@ -27,7 +27,7 @@ from ingest.sync import GraphView, derive_graphs, graph_iris
 from oxigraph_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-OTHER = Path(__file__).parent / "fixtures" / "other_layout.txt"   # two projects of another unit
+OTHER = Path(__file__).parent / "fixtures" / "other_layout.txt"   # a project of another unit
 
 
 @pytest.fixture(scope="module")
