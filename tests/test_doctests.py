@@ -31,6 +31,8 @@ PURE_MODULES = [
     "ingest.search.fusion",
     "ingest.search.tokenize",
     "ingest.graph.nodes",
+    "app.review.words",
+    "app.review.frameworks",
 ]
 
 

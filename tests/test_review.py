@@ -382,3 +382,24 @@ def test_precision_and_recall_per_rule_are_at_least_0_9(eval_kb):
     assert all(v["tp"] >= 1 for v in result["rules"].values())    # every rule fires on some judged case
     r = CliRunner().invoke(cli, ["eval", "review", "--data-dir", str(eval_kb.data_dir)], obj={})
     assert "rate_over_100" in r.output and r.output.splitlines()[0].split()[:3] == ["rule", "tp", "fp"]
+
+
+# -- odd input never stops the review --------------------------------------------------------------
+def test_a_check_that_cannot_run_is_reported_and_the_others_still_run(fixtures):
+    text = (ROOT / "app" / "review" / "rules.toml").read_text("utf-8").replace(
+        "thresholds = { floor = 85 }", 'thresholds = { floor = "eighty-five" }')
+    doc, result = fixtures["defects_shenbao"]
+    rv = review(result.projects, {doc.doc_id: doc.text}, rules=RuleBook.from_toml(text, "odd.toml"))
+    assert len(rv.failures) == 1 and rv.failures[0].startswith("satisfaction_below_floor @ 智慧社区服务平台建设")
+    assert {f.rule for f in rv.findings} >= {"weights_sum", "duplicate_indicator", "legal_basis_empty"}
+    from app.review.render import render_text
+    assert "注意：有检查未能完成 satisfaction_below_floor" in render_text(rv)
+
+
+def test_a_table_with_nothing_in_it_is_reviewed_without_error(seed_result):
+    import dataclasses
+    bare = dataclasses.replace(seed_result.projects[2], sections=(), indicators=(), citations=(), id="bare")
+    rv = review([bare])
+    # no framework, no basis cell, no goal: only that it has no indicator at all
+    assert rv.failures == () and [(f.rule, f.message) for f in rv.findings] == [
+        ("indicator_count", "全表共 0 个绩效指标，不在 3–30 个之间。")]

@@ -203,7 +203,8 @@ def operator_direction(ctx: Context) -> None:
 def indicator_count(ctx: Context) -> None:
     rule = ctx.rules.rule("indicator_count")
     low, high = rule.threshold("min"), rule.threshold("max")
-    for period, rows in periods(ctx.project.indicators).items():
+    blocks = periods(ctx.project.indicators) or {None: []}   # a table without indicators has 0
+    for period, rows in blocks.items():
         if not low <= len(rows) <= high:
             label = PERIOD_LABELS.get(period, "") + ("目标" if period else "全表")
             ctx.fire("indicator_count", span=ctx.block(), period=label, count=len(rows), min=low, max=high,

@@ -8,6 +8,7 @@ Example: ``review(result.projects, {doc.doc_id: doc.text}).counts()`` → ``{'er
 """
 from __future__ import annotations
 
+import logging
 from typing import Iterable, Mapping, Sequence
 
 from ingest import identifiers as iris
@@ -18,6 +19,9 @@ from app.review.checks import CHECKS
 from app.review.context import Context, Support
 from app.review.model import SECTIONS, SEVERITIES, ProjectReview, Review, RuleBook, RuleBookError, load_rules
 from app.review.shacl import shacl_findings
+
+
+log = logging.getLogger("jixiao.review")
 
 
 def review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None = None, rules: RuleBook | None = None,
@@ -46,11 +50,20 @@ def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None 
                                                   "or make it a SHACL rule with a shape in ontology/review.ttl")
     contexts = [Context.of(p, rules, doc_texts.get(p.source.doc) if p.source else None, corpus, support)
                 for p in projects]
+    failures: list[str] = []
     for ctx in contexts:
         for rule in rules.rules.values():
             if rule.check == "python":
-                CHECKS[rule.id](ctx)
-    shacl_findings(contexts, doc_texts)
+                try:
+                    CHECKS[rule.id](ctx)
+                except Exception as e:  # noqa: BLE001 - one check failing on one odd table must not stop the review
+                    log.exception("review check %s failed on %s", rule.id, ctx.project.name)
+                    failures.append(f"{rule.id} @ {ctx.project.name}: {type(e).__name__}: {e}")
+    try:
+        shacl_findings(contexts, doc_texts)
+    except Exception as e:  # noqa: BLE001 - the Python rules still stand
+        log.exception("review shapes failed")
+        failures.append(f"SHACL shapes: {type(e).__name__}: {e}")
     out = []
     for ctx in contexts:
         order = {n: k for k, n in enumerate(rules.ids())}
@@ -61,7 +74,8 @@ def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None 
                                  ctx.framework.label if ctx.framework else "（未识别）", grounding.basis_summary(p),
                                  tuple(findings), p.source))
     docs = sorted({p.source.doc for p in projects if p.source})
-    return Review(tuple(out), rules, iris.review_run_iri(rules.fingerprint() + "|" + ",".join(docs))), contexts
+    return Review(tuple(out), rules, iris.review_run_iri(rules.fingerprint() + "|" + ",".join(docs)),
+                  tuple(failures)), contexts
 
 
 def _row(iri: str | None) -> int:

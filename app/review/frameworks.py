@@ -23,6 +23,10 @@ from ingest.parse.vocabulary import VOCABULARY, strip_score
 from ingest.records import Indicator
 
 SATISFACTION = "服务对象满意度"
+# The 一级 a 二级 belongs to in every framework that has it, for tables that print no 一级.
+LEVEL1_OF = {"数量": "产出", "质量": "产出", "时效": "产出", "成本": "产出", "经济效益": "效益", "社会效益": "效益",
+             "生态效益": "效益", "可持续影响": "效益", SATISFACTION: "满意度", "经济成本": "成本", "社会成本": "成本",
+             "生态环境成本": "成本"}
 _BRACKET = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
 
 
@@ -102,6 +106,8 @@ def levels(ind: Indicator) -> tuple[str | None, str | None]:
     """
     l1 = ind.level1_canonical or VOCABULARY.canonical_level1(ind.level1)
     l2 = ind.level2_canonical or VOCABULARY.canonical_level2(ind.level2) or plain_level(ind.level2)
+    if l1 is None and not ind.level1:    # a table that prints no 一级: the 二级 says which it is
+        l1 = LEVEL1_OF.get(l2 or "")
     return l1, l2
 
 

@@ -223,6 +223,7 @@ class Review:
     projects: tuple[ProjectReview, ...]
     rules: RuleBook
     run: str = ""           # IRI of the review run (prov:Activity)
+    failures: tuple[str, ...] = ()   # checks that could not run on a table (rule @ project: error)
 
     @property
     def findings(self) -> list[Finding]:
@@ -244,10 +245,11 @@ class Review:
     def only(self, names: Iterable[str]) -> "Review":
         wanted = set(names)
         return Review(tuple(p for p in self.projects if p.project in wanted or p.project_id in wanted),
-                      self.rules, self.run)
+                      self.rules, self.run, self.failures)
 
     def to_json(self) -> dict[str, Any]:
         return {"run": self.run, "rules_version": self.rules.version, "counts": self.counts(),
+                "failures": list(self.failures),
                 "projects": [{"project_id": p.project_id, "project": p.project, "unit": p.unit, "year": p.year,
                               "kind": p.kind, "framework": p.framework, "framework_label": p.framework_label,
                               "counts": p.counts(), "bases": list(p.bases),

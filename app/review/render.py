@@ -88,6 +88,7 @@ def render_text(rv: Review, doc_texts: Mapping[str, str] | None = None) -> str:
                     out.append(f"        出处 {where}  “{cell(f.text)}”")
         out.append(f"小计：{counts_line(p.counts())}")
     out += ["", f"合计：{counts_line(rv.counts())}（{len(rv.projects)} 个项目，{len(rv.findings)} 条）"]
+    out += [f"注意：有检查未能完成 {x}" for x in rv.failures]
     return "\n".join(out)
 
 
