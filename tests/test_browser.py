@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not browser_available(), reason="needs /usr/bin/chromium and /usr/bin/chromedriver")]
 
 SHOTS = REPO_ROOT / "var" / "screenshots"
+HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>对口援助二期"
 DOCS = REPO_ROOT / "docs" / "screenshots"
 MAIN = {  # page → (query parameters, the text that says its main content is there)
     "home": ({}, "怎么用 How to use"),
@@ -225,7 +226,8 @@ def test_upload_a_file(ui, seed_path, tmp_path):
 
     page, data_dir = ui
     upload = tmp_path / "上传的绩效目标表.txt"
-    upload.write_text(seed_path.read_text("utf-8").replace("项目名称： 对口援助 项目类别", "项目名称： 对口援助二期 项目类别", 1),
+    # its 对口援助 is renamed to markup that would run if a page rendered it as HTML
+    upload.write_text(seed_path.read_text("utf-8").replace("项目名称： 对口援助 项目类别", f"项目名称： {HOSTILE} 项目类别", 1),
                       "utf-8")
     page.open("data", wait_for="上传 Upload")
     page.wait_element('input[type="file"]').send_keys(str(upload))
@@ -234,12 +236,25 @@ def test_upload_a_file(ui, seed_path, tmp_path):
     page.wait_text("导入结果 Result per file", timeout=180)
     page.wait_text("uploads/上传的绩效目标表.txt")
     text = page.main_text()
-    assert "uploads/上传的绩效目标表.txt** · 有警告 warnings · 8 个项目 projects".replace("**", "") in text
+    assert "uploads/上传的绩效目标表.txt · 有警告 warnings · 8 个项目 projects" in text
     assert (data_dir / "uploads" / "上传的绩效目标表.txt").exists()
     assert_clean(page, data_dir)
     shoot(page, "data")
     page.open("projects", wait_for="预算图表")
     assert "9 / 9 个项目 projects" in page.main_text()  # the table is a canvas: its count says it
+    # the hostile name is shown as the text it is, on its card and in a search, and nothing ran
+    pid = next(p.id for p in KnowledgeBase.open(data_dir).projects() if p.name == HOSTILE)
+    injected = ("return document.querySelectorAll('img[src=\"x\"]').length + "
+                "[...document.querySelectorAll('script')].filter(s => s.textContent.includes('alert(')).length")
+    page.open("projects", wait_for="同名项目上年预算执行数 (元)", project=pid)
+    assert page.driver.find_element(By.CSS_SELECTOR, "h3").text == HOSTILE
+    assert page.driver.execute_script(injected) == 0
+    page.open("search", wait_for=HOSTILE, q="对口援助二期 客户满意度")
+    assert page.driver.execute_script(injected) == 0
+    from selenium.common.exceptions import NoAlertPresentException
+    with pytest.raises(NoAlertPresentException):
+        page.driver.switch_to.alert.text
+    assert_clean(page, data_dir)
 
 
 def test_every_page_loads_its_main_content_and_is_clean(ui):

@@ -1,4 +1,6 @@
-"""The Streamlit UI: ``Home.py`` and the pages in ``pages/`` (搜索 Search, SPARQL, 追溯 Trace, 项目 Projects).
+"""The Streamlit UI: ``Home.py`` (the navigation) and the pages in ``views/`` (问答 Ask, 搜索 Search,
+SPARQL, 追溯 Trace, 项目 Projects, 数据 Data …), each at a short address whose query string holds
+its view (``links.UrlState``).
 
 Every page parses its input, calls one ``KnowledgeBase`` method (``common.knowledge_base()``)
 and renders the result. The data directory reaches the pages through the environment

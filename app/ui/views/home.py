@@ -2,9 +2,11 @@
 import streamlit as st
 
 from app.ui import common as ui
+from app.ui.links import copy_link_button
 
 ui.page("绩效图谱 jixiao")
 kb = ui.knowledge_base()
+copy_link_button()
 
 with st.sidebar:
     st.caption(f"数据目录 data dir: `{ui.rel_path(kb.data_dir) or kb.data_dir.name}`")
