@@ -26,8 +26,8 @@ from typing import Any, Callable, Iterable, Protocol
 
 from ingest.errors import IngestError, IngestWarning, JixiaoError
 from ingest.parse.bounds import check_bounds
-from ingest.parse.document import ParseResult, parse_document
-from ingest.parse.grid import parse_grids
+from ingest.parse.document import ParseResult
+from ingest.parse.dispatch import parse_any
 from ingest.read.document import Document
 from ingest.read import FOLDER_SUFFIXES, read_path
 from ingest.records import Project
@@ -63,7 +63,8 @@ class FileReport:
     path: str
     doc_id: str | None = None
     projects: int = 0
-    indicators: int = 0
+    indicators: int = 0              # of its projects and departments
+    departments: int = 0             # 部门整体支出 records
     warnings: list[IngestWarning] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
 
@@ -83,6 +84,10 @@ class IngestReport:
         return sum(f.indicators for f in self.files)
 
     @property
+    def departments(self) -> int:
+        return sum(f.departments for f in self.files)
+
+    @property
     def warnings(self) -> list[IngestWarning]:
         return [w for f in self.files for w in f.warnings]
 
@@ -95,7 +100,9 @@ class IngestReport:
         return bool(self.errors)
 
     def summary(self) -> str:
-        return (f"{len(self.files)} files, {self.projects} projects, {self.indicators} indicators, "
+        n = self.departments
+        departments = f"{n} department{'s' if n > 1 else ''}, " if n else ""
+        return (f"{len(self.files)} files, {self.projects} projects, {departments}{self.indicators} indicators, "
                 f"{len(self.warnings)} warnings, {len(self.errors)} errors")
 
 
@@ -273,7 +280,7 @@ def _ingest_file(path: Path, store: RecordStore, sinks: list[Sink], stored: Stor
     report = FileReport(str(path))
     try:
         doc = read_path(path)
-        result = parse_grids(doc) if doc.tables else parse_document(doc)
+        result = parse_any(doc)          # its tables, else its text (a form in paragraphs)
     except IngestError as e:
         report.errors.append(e)
         return report
@@ -336,8 +343,8 @@ def _ingest_file(path: Path, store: RecordStore, sinks: list[Sink], stored: Stor
                                                  "the next ingest or remove drops it"))
     if stored is not None:
         stored.stored(doc, result, replaced)
-    report.projects = len(result.projects)
-    report.indicators = sum(len(p.indicators) for p in result.projects)
+    report.projects, report.departments = len(result.projects), len(result.departments)
+    report.indicators = sum(len(r.indicators) for r in result.projects + result.departments)
     return report
 
 

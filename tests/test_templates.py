@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.core import KnowledgeBase
-from ingest.parse.document import parse_document
-from ingest.parse.grid import parse_grids
+from ingest.parse.dispatch import parse_any
 from ingest.read import read_path
 from render import FORMATS, OFFICE, render
 from render.check import grid_form, indicator_problems, problems
@@ -34,7 +33,7 @@ LOSSY_CASES = [(name, fmt) for name, spec in SPECS.items()
 
 def parse(doc):
     """What ``ingest.pipeline.ingest_file`` does with a document."""
-    return parse_grids(doc) if doc.tables else parse_document(doc)
+    return parse_any(doc)
 
 
 @pytest.fixture(scope="module")
@@ -268,6 +267,62 @@ def test_a_row_no_vocabulary_knows_is_kept_raw(tmp_path, parsed, fmt):
     assert dataclasses.replace(p, unplaced=base.unplaced) == base
 
 
+# ---- a form in paragraphs beside tables that are not the form -----------------------------
+
+_PARAGRAPHS = ["2023年度项目支出绩效目标申报表", "项目名称：社区居家养老服务补贴", "实施单位：某街道办事处",
+               "年度资金总额：50万元", "年度目标：为辖区200名以上高龄老人提供上门服务。",
+               "一级指标 二级指标 三级指标 指标值", "产出指标 数量指标 上门服务老人人数 ≥200人",
+               "质量指标 服务合格率 ≥95%", "效益指标 社会效益指标 老人生活质量 明显提升",
+               "满意度指标 服务对象满意度指标 老人满意度 ≥90%"]
+_SIGNED = ["填报人", "张某", "联系电话", "0000-1234567"]
+
+
+def _paragraph_form(path: Path, fmt: str, paragraphs: list[str]) -> Path:
+    """The form typed as paragraphs, a signature box (docx) or a list of the site's files (html) as
+    the only table."""
+    if fmt == "docx":
+        import docx
+        d = docx.Document()
+        for line in paragraphs:
+            d.add_paragraph(line)
+        t = d.add_table(rows=1, cols=4)
+        for i, x in enumerate(_SIGNED):
+            t.cell(0, i).text = x
+        d.save(path)
+    else:
+        menu = ("<table><tr><th>序号</th><th>相关文件</th><th>发布日期</th></tr>"
+                "<tr><td>1</td><td>部门预算说明</td><td>2023-02-10</td></tr>"
+                "<tr><td>2</td><td>部门预算表</td><td>2023-02-10</td></tr></table>")
+        body = "".join(f"<p>{x}</p>" for x in paragraphs)
+        path.write_text(f"<html><head><meta charset='utf-8'></head><body>{menu}{body}</body></html>", "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["docx", "html"])
+def test_a_form_in_paragraphs_is_read_from_the_text(tmp_path, fmt):
+    """A Word file or web page whose only table is not the form (a signature box, a list of files):
+    the form typed in its paragraphs is read as text, the same records either way."""
+    path = _paragraph_form(tmp_path / f"申报表.{fmt}", fmt, _PARAGRAPHS)
+    doc = read_path(path)
+    assert doc.tables
+    [p] = parse(doc).projects
+    assert (p.name, p.unit, p.year, p.budget.current_year) == ("社区居家养老服务补贴", "某街道办事处", 2023, 500000)
+    assert [(i.level1, i.level2, i.name, i.operator, i.value, i.unit, i.qualitative) for i in p.indicators] == [
+        ("产出指标", "数量指标", "上门服务老人人数", ">=", 200, "人", None),
+        ("产出指标", "质量指标", "服务合格率", ">=", 95, "%", None),
+        ("效益指标", "社会效益指标", "老人生活质量", None, None, None, "明显提升"),
+        ("满意度指标", "服务对象满意度指标", "老人满意度", ">=", 90, "%", None)]
+    assert doc.text[p.spans["name"].start:p.spans["name"].end] == "社区居家养老服务补贴"
+
+
+def test_a_file_with_neither_tables_nor_text_of_a_form_is_one_clear_error(tmp_path):
+    path = _paragraph_form(tmp_path / "通知.docx", "docx", ["关于召开预算工作会议的通知", "各单位：定于下周一召开会议。"])
+    kb = KnowledgeBase.open(tmp_path / "kb")
+    [f] = kb.ingest([path]).files
+    [error] = f.errors
+    assert str(path) in str(error) and "nor in its text" in str(error) and error.hint
+
+
 # ---- many documents, many units ------------------------------------------------------------
 
 def test_one_table_in_three_formats_is_one_project(tmp_path, rendered):
@@ -277,6 +332,18 @@ def test_one_table_in_three_formats_is_one_project(tmp_path, rendered):
     assert not report.failed, [str(e) for e in report.errors]
     assert [f.projects for f in report.files] == [1, 1, 1]
     assert [p.name for p in kb.projects()] == ["基层农技推广体系改革与建设补助项目"]
+
+
+def test_the_summary_counts_departments(tmp_path, rendered):
+    """A 部门整体支出 table gives a department, not a project: the report counts it, and its
+    indicators, so the file does not look empty."""
+    kb = KnowledgeBase.open(tmp_path / "kb")
+    report = kb.ingest([rendered("bumen_zhengti", "xlsx"), rendered("shenbao_split", "docx")])
+    assert not report.failed, [str(e) for e in report.errors]
+    dept = SPECS["bumen_zhengti"].expected[0]
+    n_dept = len(dept["indicators"])
+    assert [(f.projects, f.departments, f.indicators) for f in report.files] == [(0, 1, n_dept), (1, 0, 8)]
+    assert report.summary().startswith(f"2 files, 1 projects, 1 department, {n_dept + 8} indicators, ")
 
 
 def test_projects_of_other_units_and_years_never_merge(tmp_path, rendered):

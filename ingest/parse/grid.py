@@ -27,9 +27,8 @@ from ingest.parse.grid_form import (STRONG, FormState, assign, find_budget_heade
 from ingest.parse.grid_indicators import (Layout, find_header, read_row, region, reset_levels, row_content,
                                           set_level1)
 from ingest.parse.grid_record import DEPT_CODE, Context, Draft, split_code, text_of, years_in
-from ingest.parse.gridflow import needs_realign, realign
+from ingest.parse.gridflow import SPACED_SOURCE, needs_realign, realign
 from ingest.parse.gridstream import reflow
-from ingest.parse.spaced import SPACED_SOURCE
 from ingest.parse.vocabulary import VOCABULARY
 from ingest.read.document import Document
 from ingest.read.grid import Cell, Table

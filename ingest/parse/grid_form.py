@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.parse.grid_record import Draft, amount, rate, text_of, to_decimal
 from ingest.parse.vocabulary import MONEY_UNIT_LINE, VOCABULARY, normalize
@@ -203,12 +203,15 @@ def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> lis
         what = meaning(text)
         if pairs and (what is None or len(pairs) > 1 or pairs[0][2]):
             unit_aside = ""          # 资金情况（万元）：… gives its unit to the pairs after it
+            cursor = 0
             for label, aside, value in pairs:
                 w = meaning(label)
                 if normalize(label + aside).scale:
                     unit_aside = aside
+                part = value_part(c, value, cursor) if value else c
+                cursor = part.end - c.start if part is not c else cursor
                 if w and value:
-                    assign(draft, table, row, c, label + (aside or unit_aside), w, [c], value, cells, state)
+                    assign(draft, table, row, c, label + (aside or unit_aside), w, [part], value, cells, state)
             i += 1
             continue
         if what is None:
@@ -243,6 +246,20 @@ def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> lis
                 draft.touch([c])           # a group label or an empty column header
         i = j
     return unplaced
+
+
+def value_part(c: Cell, value: str, after: int = 0) -> Cell:
+    """The part of a ``label：value`` cell that holds ``value`` (after a colon, from ``after`` on),
+    so that its span points at the value's characters; the whole cell when the value is not
+    printed in it as such.
+
+    Example: ``value_part(Cell(0, 0, "项目名称：某项目", start=10, end=18), "某项目")`` → a cell at 15–18
+    """
+    colon = min((i for i in (c.text.find("：", after), c.text.find(":", after)) if i >= 0), default=-1)
+    at = c.text.find(value, colon + 1) if colon >= 0 else -1
+    if at < 0 or c.end - c.start != len(c.text):
+        return c
+    return replace(c, text=value, start=c.start + at, end=c.start + at + len(value))
 
 
 def _join(values: list[Cell], category: str) -> str:

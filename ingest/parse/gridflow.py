@@ -19,6 +19,11 @@ from ingest.parse.vocabulary import VOCABULARY
 from ingest.read.grid import Cell, Table
 
 
+#: The source of a table read from text run together with spaces (``ingest.parse.spaced``): its
+#: blank cells left no trace, so ``realign`` spreads its rows over their columns (``gaps``).
+SPACED_SOURCE = "lines (cells run together with spaces)"
+
+
 # ---- text copies that printed each merged cell once -------------------------------------------------
 def needs_realign(table: Table) -> bool:
     """A text copy (no spans) whose rows list only the cells that start in them."""

@@ -14,16 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ingest.parse.gridflow import SPACED_SOURCE
 from ingest.read.document import Document
 from ingest.read.grid import Cell, Table
 
 _CELL = re.compile(r"\S+")
 # The Shanghai template's own title and labels: that text is the layout parser's.
 _SHANGHAI = re.compile(r"财政项目支出绩效目标表|申报单位名称|同名项目上年预算|总目标及阶段性目标|一级目标\s+二级目标\s+三级目标")
-
-
-#: The source of a table read from text run together with spaces: its blank cells left no trace.
-SPACED_SOURCE = "lines (cells run together with spaces)"
 
 
 def is_shanghai(text: str) -> bool:

@@ -47,6 +47,11 @@ _BR = "\x00"          # a hard line break while collecting text (NUL never appea
 _LINK_START, _LINK_END = "\x01", "\x02"      # around link text in page text (never in decoded HTML)
 
 
+#: Words of a performance-target form: a page without a data table that prints them is passed
+#: on as text (the form typed as paragraphs); one without them is no form ("详见附件").
+_FORM_WORDS = re.compile(r"项目名称|绩效目标|绩效指标|三级指标|指标值|部门名称")
+
+
 def read_html(data: bytes, name: str) -> Document:
     """Read the data tables of a web page, each with its title lines.
 
@@ -61,12 +66,20 @@ def read_html(data: bytes, name: str) -> Document:
     g = GridText()
     state = _Walk(g, kinds, name)
     state.walk(root)
+    if g.tables and any(_FORM_WORDS.search(line) for line in state.dropped):
+        # page text outside the data tables names a form (typed as paragraphs): keep all of it
+        g = GridText()
+        state = _Walk(g, kinds, name, keep_text=True)
+        state.walk(root)
     if not g.tables:
         from ingest.read.textgrid import text_tables
         page = clean_cell("\n".join(state.lines))
         tables = text_tables(page, name) if page else []
         if tables:                        # a table pasted as text into the page (<pre>, paragraphs)
             return Document(path=name, text=page, encoding=encoding, kind="html", tables=tuple(tables))
+        if _FORM_WORDS.search(page):     # a form typed as paragraphs: the text parsers read it
+            check_text(page, name)
+            return Document(path=name, text=page, encoding=encoding, kind="html")
         what = "the page has no <table>" if not kinds else "no <table> on the page holds data (only layout or menus)"
         raise IngestError(f"no table found: {what}", file=name,
                           hint="save the page that shows the table itself, or copy the table into a .txt or .xlsx")
@@ -291,10 +304,12 @@ def _span(value, default: int) -> int:
 class _Walk:
     """Walks the page in document order: page text into ``lines``, data tables into ``g``."""
 
-    def __init__(self, g: GridText, kinds: dict, name: str):
+    def __init__(self, g: GridText, kinds: dict, name: str, keep_text: bool = False):
         self.g, self.kinds, self.name = g, kinds, name
+        self.keep_text = keep_text       # every line of page text in its place, not only titles
         self.lines: list[str] = []       # every line of page text (for a page without tables)
         self.pending: list[str] = []     # page text since the last data table
+        self.dropped: list[str] = []     # page text left out (not a table's title)
         self.buf: list[str] = []
         self.n = 0
 
@@ -302,6 +317,12 @@ class _Walk:
         body = root.find("body")
         self._visit(body if body is not None else root)
         self._flush()
+        if self.keep_text:
+            for line in self.pending:
+                self.g.add_heading(line)
+        else:
+            self.dropped += self.pending
+        self.pending = []
 
     def _flush(self) -> None:
         text = _finish("".join(self.buf))
@@ -347,6 +368,9 @@ class _Walk:
         self.n += 1
         caption = table.find("caption")
         heads = [ln for ln in self.pending if len(ln) <= HEADING_MAX_CHARS][-HEADING_LINES:]
+        if self.keep_text:
+            heads = list(self.pending)
+        self.dropped += [ln for ln in self.pending if ln not in heads]
         if caption is not None:
             heads.append(cell_text(caption, self.kinds))
         self.pending = []
