@@ -497,6 +497,16 @@ def test_hostile_project_names_render_as_text_on_every_page(hostile_dir):
     assert shown(at.subheader[0].value) == HOSTILE  # shown as the text it is
 
 
+def test_a_data_directory_that_is_a_file_is_an_error_with_a_hint_on_every_page(data_dir, tmp_path, monkeypatch):
+    bad = tmp_path / "not-a-folder"
+    bad.write_text("x")
+    monkeypatch.setenv("JIXIAO_DATA_DIR", str(bad))
+    for page in ("home", "ask", "search", "sparql", "trace", "projects", "data"):
+        at = run(page)
+        assert "is a file, not a folder" in shown(at.error[0].value) and "hint" in at.error[0].value
+        assert_clean(at, tmp_path)
+
+
 def test_every_page_is_clean_on_the_seed(data_dir):
     for page in ("home", "ask", "search", "sparql", "trace", "projects", "data"):
         assert_clean(run(page), data_dir)

@@ -23,11 +23,10 @@ st.set_page_config(page_title="绩效图谱 jixiao", page_icon=":material/hub:",
 # A bug that escapes a page shows a one-line notice, never a traceback with server paths
 # (the traceback goes to the server log); the pages show domain errors themselves (common.call).
 st.set_option("client.showErrorDetails", "none")
-try:  # the search index, encoder and ask engine load in the background, not in the first request
-    from app.ui.common import warm_up
-    warm_up()
-except Exception:  # noqa: BLE001 - a data directory that cannot open is each page's error to show
-    pass
+# the search index, encoder and ask engine load in the background, not in the first request
+from app.ui.common import warm_up  # noqa: E402
+
+warm_up()
 navigation = st.navigation([st.Page(path, title=title, icon=icon, url_path=address, default=(address == "home"))
                             for path, title, icon, address in PAGES])
 navigation.run()

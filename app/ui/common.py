@@ -52,8 +52,15 @@ def _open(directory: str) -> KnowledgeBase:
 
 
 def knowledge_base() -> KnowledgeBase:
-    """The process-wide knowledge base of :func:`data_dir`. Example: ``knowledge_base().projects()``"""
-    return _open(str(data_dir().resolve()))
+    """The process-wide knowledge base of :func:`data_dir`. Example: ``knowledge_base().projects()``
+
+    A data directory that cannot be used (a file, not writable) is shown as an error with its
+    hint, and the page stops there."""
+    try:
+        return _open(str(data_dir().resolve()))
+    except JixiaoError as exc:
+        show_error(exc)
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False)
@@ -78,8 +85,12 @@ def _warm_up(directory: str, _kb: KnowledgeBase) -> threading.Thread:
 
 
 def warm_up() -> None:
-    """Start the background warm-up of this process's knowledge base (once)."""
-    kb = knowledge_base()
+    """Start the background warm-up of this process's knowledge base (once); a data directory
+    that cannot be opened is left to the page, which says why."""
+    try:
+        kb = _open(str(data_dir().resolve()))
+    except JixiaoError:
+        return
     _warm_up(str(kb.data_dir), kb)
 
 
@@ -256,9 +267,10 @@ def rel_path(file: str | Path | None) -> str:
         return path.as_posix()
     for base in (data_dir().resolve(), REPO_ROOT):
         try:
-            return path.resolve().relative_to(base).as_posix()
+            relative = path.resolve().relative_to(base).as_posix()
         except ValueError:
             continue
+        return path.name if relative == "." else relative  # the folder itself: its name
     return path.name
 
 
