@@ -60,7 +60,12 @@ def review_quads(rv: Review, contexts: list[Context] | None = None, doc_texts: M
         for source in rule.sources:
             g.add(r, DCTERMS.source, source.citation)
     if contexts:
-        reading_quads(g, contexts)
+        # the framework concepts a document graph already defines (ingest writes the canonical levels
+        # of the records that have them) are only linked here, so no triple is in two graphs
+        defined = {(1, i.level1_canonical) for c in contexts for i in c.project.indicators if i.level1_canonical} | \
+                  {(2, i.level2_canonical) for c in contexts for i in c.project.indicators if i.level2_canonical}
+        reading_quads(g, contexts, defined)
+    stated = _stated_spans(contexts or [])
     for p in rv.projects:
         for f in p.findings:
             s = iris.finding_iri(f.rule, f.subject, f.detail)
@@ -76,6 +81,35 @@ def review_quads(rv: Review, contexts: list[Context] | None = None, doc_texts: M
             g.link(s, PROV.wasGeneratedBy, run)
             span = f.span
             text = doc_texts.get(span.doc) if span is not None else None
-            if span is not None and text is not None and 0 <= span.start <= span.end <= len(text):
+            if span is None or text is None or not 0 <= span.start <= span.end <= len(text):
+                continue
+            if (span.doc, span.start, span.end) in stated:   # the document graph has this span node
+                g.link(s, PROV.wasDerivedFrom, iris.span_iri(span.doc, span.start, span.end))
+            else:
                 g.link(s, PROV.wasDerivedFrom, add_span(g, span.doc, span.start, span.end, text[span.start:span.end]))
     return g.out()
+
+
+def _stated_spans(contexts) -> set[tuple[str, int, int]]:
+    """The spans the document graphs hold span nodes for: each record's own spans (its table, its
+    fields, sections, indicators, citations, budget lines)."""
+    out = set()
+
+    def add(span):
+        if span is not None:
+            out.add((span.doc, span.start, span.end))
+    for c in contexts:
+        p = c.project
+        add(p.source)
+        for span in (*p.spans.values(), *p.budget.spans.values()):
+            add(span)
+        for x in (*p.sections, *p.citations, *p.periods, *p.unplaced):
+            add(x.span)
+        for i in p.indicators:
+            add(i.span)
+            for span in i.spans.values():
+                add(span)
+        for line in p.budget.sources:
+            for span in line.spans.values():
+                add(span)
+    return out

@@ -34,51 +34,56 @@ _BLOCKS = {"output_level2_missing": ("产出",), "missing_cost_indicator": ("产
            "benefit_level2_missing": ("效益",)}
 
 
-def concept_node(g: GraphWriter, level: int, label: str) -> str:
+def concept_node(g: GraphWriter, level: int, label: str, defined: set | frozenset = frozenset()) -> str:
     """The framework concept (产出, 数量 …) the review reads a level as: the IRI ingest gives the
-    same name (``iris.framework_concept_iri``), in the framework scheme."""
+    same name (``iris.framework_concept_iri``), in the framework scheme; only linked when
+    ``(level, label)`` is in ``defined`` (a document graph defines it already)."""
     c = iris.framework_concept_iri(level, label)
+    if (level, label) in defined:
+        return c
     g.link(c, RDF.type, SKOS.Concept)
     g.add(c, SKOS.prefLabel, label)
     g.link(c, SKOS.inScheme, iris.FRAMEWORK_SCHEME)
-    g.link(iris.FRAMEWORK_SCHEME, RDF.type, SKOS.ConceptScheme)
+    if not defined:   # no document defines the scheme either
+        g.link(iris.FRAMEWORK_SCHEME, RDF.type, SKOS.ConceptScheme)
     return c
 
 
-def framework_quads(g: GraphWriter, f: Framework) -> str:
+def framework_quads(g: GraphWriter, f: Framework, defined: set | frozenset = frozenset()) -> str:
     """A framework and the levels it requires, from ``frameworks.toml``."""
     s = iris.review_framework_iri(f.id)
     g.link(s, RDF.type, JX.ReviewFramework)
     g.add(s, RDFS.label, f.label)
     g.add(s, DCTERMS.identifier, f.id)
     for label in f.level1:
-        g.link(s, JX.requiresLevel1, concept_node(g, 1, label))
+        g.link(s, JX.requiresLevel1, concept_node(g, 1, label, defined))
     for label in f.output_level2:
-        g.link(s, JX.requiresOutputLevel2, concept_node(g, 2, label))
+        g.link(s, JX.requiresOutputLevel2, concept_node(g, 2, label, defined))
     for label in f.benefit_level2_any:
-        g.link(s, JX.benefitLevel2, concept_node(g, 2, label))
+        g.link(s, JX.benefitLevel2, concept_node(g, 2, label, defined))
     for label in f.cost_level1:
-        g.link(s, JX.costLevel1, concept_node(g, 1, label))
+        g.link(s, JX.costLevel1, concept_node(g, 1, label, defined))
     for label in f.cost_level2:
-        g.link(s, JX.costLevel2, concept_node(g, 2, label))
+        g.link(s, JX.costLevel2, concept_node(g, 2, label, defined))
     return s
 
 
-def reading_quads(g: GraphWriter, contexts: Iterable[Context]) -> None:
-    """What the review read from each table: its framework, each indicator's framework levels."""
+def reading_quads(g: GraphWriter, contexts: Iterable[Context], defined: set | frozenset = frozenset()) -> None:
+    """What the review read from each table: its framework, each indicator's framework levels
+    (``defined``: the concepts document graphs define, only linked)."""
     used = set()
     for ctx in contexts:
         if ctx.framework is None:
             continue
         if ctx.framework.id not in used:
-            framework_quads(g, ctx.framework)
+            framework_quads(g, ctx.framework, defined)
             used.add(ctx.framework.id)
         g.link(ctx.iri, JX.reviewFramework, iris.review_framework_iri(ctx.framework.id))
         for n, _, l1, l2 in ctx.rows():
             if l1:
-                g.link(ctx.indicator_iri(n), JX.reviewLevel1, concept_node(g, 1, l1))
+                g.link(ctx.indicator_iri(n), JX.reviewLevel1, concept_node(g, 1, l1, defined))
             if l2:
-                g.link(ctx.indicator_iri(n), JX.reviewLevel2, concept_node(g, 2, l2))
+                g.link(ctx.indicator_iri(n), JX.reviewLevel2, concept_node(g, 2, l2, defined))
 
 
 def fact_quads(projects: Sequence[Project], doc_texts: Mapping[str, str]) -> list[Quad]:
