@@ -69,7 +69,8 @@ class UnderstoodHit:
 @dataclass
 class SearchResult:
     """Hits that pass the floor, weak hits (shown on request), the filters applied (and how
-    they read), the text that was matched, an ask answer when the query is a question, a message."""
+    they read), the text that was matched, an ask answer when the query is a question, a message,
+    and a note when the index is behind the records (a running ingest rebuilds it)."""
 
     hits: list[UnderstoodHit] = field(default_factory=list)
     weak: list[UnderstoodHit] = field(default_factory=list)
@@ -78,11 +79,12 @@ class SearchResult:
     text: str = ""
     answer: Any = None
     message: str = ""
+    note: str | None = None     # why the hits may miss documents (an index behind a running ingest)
 
     def to_json(self) -> dict:
         return {"hits": [h.to_json() for h in self.hits], "weak": [h.to_json() for h in self.weak],
                 "filters": {k: str(v) for k, v in self.filters.items()}, "applied": self.applied,
-                "text": self.text, "message": self.message,
+                "text": self.text, "message": self.message, "note": self.note,
                 "answer": None if self.answer is None else self.answer.to_json()}
 
 
@@ -279,9 +281,13 @@ def understood_search(kb, query: str, k: int = 10, mode: str = "hybrid", filters
     applied += [f"{k_}={v}" for k_, v in explicit.items()]
     index = kb.search_index()
     if index.stale_amounts and found.get("budget_field"):
-        index = kb.build_search_index()   # an index from before 当年预算 … were kept: rebuilt, nothing re-encoded
+        from ingest.storage.lock import StoreBusy
+        try:
+            index = kb.build_search_index()   # an index from before 当年预算 … were kept: rebuilt, nothing re-encoded
+        except StoreBusy:
+            pass                              # another process writes: it rebuilds the index itself
     text = content_text(u, used)
-    result = SearchResult(filters=found, applied=applied, text=text)
+    result = SearchResult(filters=found, applied=applied, text=text, note=kb.search_note)
     if with_answer and u.concepts() & QUESTION_CONCEPTS:
         answer = asker.ask(query)
         if not answer.fallback:

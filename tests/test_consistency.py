@@ -8,6 +8,7 @@ written but its records not committed; records committed but a graph not written
 triple left behind). tests/test_kill.py kills real ingests."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -220,6 +221,8 @@ def test_search_behind_a_running_writer_says_so(data_dir):
         assert hits and "results cover 1 of the 2 stored documents" in reader.search_note
         r = cli_run("--data-dir", str(data_dir), "search", "能耗在线监测")
         assert r.exit_code == 0 and "note: the search index is being updated by pid" in r.output
+        r = cli_run("--data-dir", str(data_dir), "search", "能耗在线监测", "--json")
+        assert "being updated by pid" in json.loads(r.stdout)["note"]
     finally:
         holder.release()
 
