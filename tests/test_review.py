@@ -412,3 +412,19 @@ def test_a_table_with_nothing_in_it_is_reviewed_without_error(seed_result):
     # no framework, no basis cell, no goal: only that it has no indicator at all
     assert rv.failures == () and [(f.rule, f.message) for f in rv.findings] == [
         ("indicator_count", "全表共 0 个绩效指标，不在 3–30 个之间。")]
+
+
+def test_the_review_graph_and_shapes_use_only_declared_terms(seed_result, seed_doc):
+    import rdflib
+    from rdflib import URIRef
+    from ontology import JX, REVIEW_TTL, VOCABULARY_TTL
+    from app.review.rdf import review_quads
+    vocab = rdflib.Graph().parse(VOCABULARY_TTL, format="turtle")
+    declared = {str(s) for s in vocab.subjects() if str(s).startswith(str(JX))}
+    rv, contexts = run_review(seed_result.projects, {seed_doc.doc_id: seed_doc.text})
+    quads = review_quads(rv, contexts, {seed_doc.doc_id: seed_doc.text})
+    used = {q.predicate.value for q in quads} | {q.object.value for q in quads if q.predicate.value.endswith("#type")}
+    used |= {str(t) for triple in rdflib.Graph().parse(REVIEW_TTL, format="turtle") for t in triple
+             if isinstance(t, URIRef)}
+    assert {u for u in used if u.startswith(str(JX))} <= declared
+    assert all(q.graph_name.value == iris.REVIEW_GRAPH for q in quads)
