@@ -23,6 +23,7 @@ from app.cli import cli
 from app.core import KnowledgeBase
 from ingest.graph.bounded import Limits, QueryTimeout
 from ingest.graph.guard import QueryRefused
+from ingest.graph.results import QueryError
 from ingest.graph.serve import SparqlEndpoint
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -269,3 +270,13 @@ def test_a_knowledge_base_over_the_endpoint_keeps_the_limits(endpoint, kb):
     r = CliRunner().invoke(cli, ["--data-dir", str(kb.data_dir), "--endpoint", endpoint.url, "sparql", CARTESIAN],
                            obj={})
     assert r.exit_code == 2 and "time limit" in r.output and "Traceback" not in r.output
+
+
+def test_a_query_that_needs_too_much_memory_ends_its_worker_not_the_server(kb):
+    from ingest.graph.bounded import run_query
+    start = time.monotonic()
+    with pytest.raises(QueryError, match="needed more than 512 MB of memory and was stopped"):
+        run_query(ORDERED, Limits(timeout=60, memory_mb=512), store_dir=kb.data_dir / "graph")
+    assert time.monotonic() - start < 30
+    assert wait_no_workers(2) == []
+    assert run_query("ASK { ?s ?p ?o }", Limits(memory_mb=512), store_dir=kb.data_dir / "graph").result.boolean

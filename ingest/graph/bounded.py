@@ -10,7 +10,8 @@ One mechanism for every front end (the CLI, the ``KnowledgeBase``, the UI and th
    and a thread cannot be stopped, so only a process ends the work);
 3. against a remote endpoint the request runs in a thread and is abandoned at the limit (the
    endpoint jixiao starts kills its own worker when the client goes away);
-4. at most ``row_cap`` rows come back; ``QueryResult.truncated`` says when there were more.
+4. at most ``row_cap`` rows come back; ``QueryResult.truncated`` says when there were more;
+5. a worker may use ``memory_mb`` of address space; a query that needs more ends its process.
 
 The endpoint starts worker processes before they are needed (:class:`WorkerPool`), so a query
 there pays for opening the store (~50 ms), not for starting Python (~100 ms more).
@@ -34,6 +35,7 @@ from ingest.graph.guard import QueryRefused, check_query
 from ingest.graph.results import QueryError, QueryResult, query_error, result_from_oxigraph
 
 UI_TIMEOUT = 10.0        # seconds: the UI's default limit
+MEMORY_MB = 2048         # address space of one query's worker; the seed's queries need < 512 MB
 CLI_TIMEOUT = 30.0       # seconds: the CLI's and the endpoint's default limit
 ROW_CAP = 10_000         # rows kept from one answer
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +44,8 @@ TIMEOUT_HINT = "narrow it with LIMIT, VALUES or a more selective pattern, or rai
 
 @dataclass(frozen=True)
 class Limits:
-    """How much one query may take: seconds, rows, and whether ``SERVICE`` is allowed.
+    """How much one query may take: seconds, rows, memory (of its worker process), and whether
+    ``SERVICE`` is allowed.
 
     Example: ``Limits(timeout=10, row_cap=1000)``
     """
@@ -50,6 +53,7 @@ class Limits:
     timeout: float = CLI_TIMEOUT
     row_cap: int = ROW_CAP
     allow_service: bool = False
+    memory_mb: int = MEMORY_MB
 
 
 class QueryTimeout(QueryError):
@@ -186,7 +190,8 @@ class QueryJob:
         else:
             job._proc = (pool or default_pool()).take()
             request = {"store": None if store_dir is None else str(store_dir), "query": query,
-                       "row_cap": limits.row_cap, "allow_service": limits.allow_service}
+                       "row_cap": limits.row_cap, "allow_service": limits.allow_service,
+                       "memory_mb": limits.memory_mb}
             threading.Thread(target=job._collect, args=(json.dumps(request).encode("utf-8") + b"\n",),
                              daemon=True).start()
         return job
@@ -284,6 +289,10 @@ class QueryJob:
             if self.cancelled:
                 self._finish(error=QueryTimeout("the query was cancelled and its process stopped",
                                                 hint="run it again when you need it"))
+            elif proc.returncode == -6:   # the allocator aborts when the address space is used up
+                self._finish(error=QueryError(f"the query needed more than {self.limits.memory_mb} MB of memory "
+                                              "and was stopped", hint="narrow it with LIMIT, VALUES or a more "
+                                              "selective pattern; ORDER BY and GROUP BY hold every row"))
             else:
                 self._finish(error=QueryError("the query process stopped without an answer",
                                               hint="try again; if it repeats, the query may need too much memory"))

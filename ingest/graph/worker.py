@@ -10,7 +10,7 @@ header line, then the answer: SPARQL JSON results for SELECT, N-Triples for CONS
 At most ``row_cap`` rows are written; the header says whether there were more. It answers one
 query and exits; it starts before it is needed, so pyoxigraph is already loaded when a query comes.
 
-Run: ``echo '{"store": "var/graph", "query": "ASK {}", "row_cap": 10}' | python -m ingest.graph.worker``
+Run: ``echo '{"store": "var/graph", "query": "ASK {}", "row_cap": 10, "memory_mb": 2048}' | python -m ingest.graph.worker``
 Example header: ``{"kind": "select", "rows": 3, "truncated": false}``
 """
 from __future__ import annotations
@@ -108,11 +108,21 @@ def _answer(store_dir: str | None, query: str, row_cap: int, allow_service: bool
         return {"error": "other", "message": f"{type(e).__name__}: {e}", "vanished": _vanished(e)}, b""
 
 
+def limit_memory(mb: int) -> None:
+    """Cap this process's address space at ``mb`` MB: a query that needs more ends this process
+    (the allocator aborts), not the server's memory."""
+    import resource
+
+    if mb > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (mb * 2**20, mb * 2**20))
+
+
 def main() -> int:
     line = sys.stdin.buffer.readline()
     if not line.strip():
         return 0                               # the parent went away before sending a query
     request = json.loads(line)
+    limit_memory(int(request.get("memory_mb") or 0))
     header, payload = answer(request.get("store"), request["query"], int(request.get("row_cap", 10_000)),
                              bool(request.get("allow_service")))
     sys.stdout.buffer.write(json.dumps(header).encode("utf-8") + b"\n" + payload)
