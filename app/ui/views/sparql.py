@@ -55,6 +55,14 @@ if pick and state.get("sparql_loaded") != pick:
 with top[1]:
     copy_link_button()
 
+# a query asked for by a link, the history or an example starts now, while the editor is drawn
+early = None
+if run_now is not None:
+    try:
+        early = (run_now, sq.QueryJob.start(kb, run_now))
+    except JixiaoError:
+        early = None  # started (and its error shown) below
+
 # 3. the editor: Ctrl+Enter or its Run button sends "submit" with the text
 try:
     from code_editor import code_editor
@@ -89,28 +97,28 @@ st.caption(f"只读 read-only · 时间上限 time limit **{limit_s:g} s** · �
 # button (or Streamlit's Stop, or leaving the page) ends the process
 if run_now is not None:
     state.pop("sparql_cancelled", None)
-    job = None
     slot, status = st.empty(), st.empty()
     slot.button("取消 Cancel", icon=":material/stop_circle:", key="sparql_cancel", on_click=lambda: state.update(sparql_cancelled=True))
     outcome: dict = {"query": run_now}
+    job = early[1] if early and early[0] == run_now else None
+    if early and job is None:
+        early[1].cancel()  # the editor asked for another query meanwhile
     try:
-        job = ui.call(sq.QueryJob.start, kb, run_now)
         if job is None:
-            outcome = {}  # refused or empty: the error is on screen already
+            job = sq.QueryJob.start(kb, run_now)
+        while not job.wait(0.2):
+            status.caption(f"运行中 running… {job.elapsed:.1f} s / {limit_s:g} s")  # also lets Stop/Cancel in
+            if job.elapsed > limit_s:
+                job.cancel()
+                outcome["error"] = sq.QueryTimeout(
+                    f"the query ran past the time limit of {limit_s:g} s and was stopped",
+                    hint="narrow it with LIMIT, VALUES or a more selective pattern")
+                break
         else:
-            while not job.wait(0.2):
-                status.caption(f"运行中 running… {job.elapsed:.1f} s / {limit_s:g} s")  # also lets Stop/Cancel in
-                if job.elapsed > limit_s:
-                    job.cancel()
-                    outcome["error"] = sq.QueryTimeout(
-                        f"the query ran past the time limit of {limit_s:g} s and was stopped",
-                        hint="narrow it with LIMIT, VALUES or a more selective pattern")
-                    break
-            else:
-                try:
-                    outcome["answer"] = job.answer()
-                except JixiaoError as e:
-                    outcome["error"] = e
+            outcome["answer"] = job.answer()
+    except JixiaoError as e:  # refused, malformed, failed: shown where the answer would be
+        outcome.pop("answer", None)
+        outcome["error"] = e
     finally:
         if job is not None:
             job.cancel()  # a no-op when it finished; otherwise the process is killed
