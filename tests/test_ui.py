@@ -271,6 +271,16 @@ def test_sparql_refuses_updates_and_service_with_a_message(data_dir, query, says
     assert_clean(at, data_dir)
 
 
+def test_sparql_refused_query_replaces_the_last_answer(data_dir):
+    at = run("sparql", sparql="PREFIX jx: <https://w3id.org/jixiao/ontology#>\nSELECT ?n WHERE { ?p a jx:Project ; jx:name ?n }")
+    assert len(at.dataframe[0].value) == 8
+    at.query_params["sparql"] = "DROP ALL"  # a new link opened in the same session
+    at.run()
+    assert "updates are not accepted" in shown(at.error[0].value)
+    assert all("查询 query" in d.value.columns for d in at.dataframe)  # the old table is gone
+    assert at.expander[-1].label.startswith("查询历史 History（本次会话 this session · 2")
+
+
 def test_sparql_time_limit_stops_the_query_process(data_dir, monkeypatch):
     monkeypatch.setattr(sparql_run, "TIMEOUT_S", 1.0)
     # a three-way cartesian count: minutes of work inside one Oxigraph call
