@@ -217,11 +217,12 @@ GOAL_KEYS = ("goals", "annual_goal", "term_goal")
 @check("goal_not_specific")
 def goal_not_specific(ctx: Context) -> None:
     p = ctx.project
-    goals = [s for key in GOAL_KEYS for s in p.sections if s.key == key]
+    goals = [s for key in GOAL_KEYS for s in p.sections if s.key == key] or \
+        [s for s in p.sections if s.key == "annual_duties" or re.fullmatch(r"goal_\d+", s.key)]   # a department's
     if not goals:
         return
     share = ctx.rules.rule("goal_not_specific").threshold("repeat")
-    others = [s for s in p.sections if s.key not in GOAL_KEYS]
+    others = [s for s in p.sections if s not in goals]
     first = goals[0]
     text = first.text or ""
     if not squash(text):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from ingest import identifiers as iris
-from ingest.records import Indicator, Project, Span
+from ingest.records import Budget, Department, Indicator, Project, Span
 
 from app.review.frameworks import SATISFACTION, Framework, detect, levels
 from app.review.model import Finding, RuleBook
@@ -30,6 +30,16 @@ class Support:
     lexical: float
 
 
+def as_project(d: Department) -> Project:
+    """A department's 整体支出 table seen as the review sees a project: its name is its unit, its
+    total funds its budget (its lines by purpose are not a project's sources), its goals its goals."""
+    return Project(id=d.id, year=d.year, name=d.name, unit=d.name, category=None, performance_type=None,
+                   gov_purchase=None, start_date=None, end_date=None,
+                   budget=Budget(total=d.total, current_year=d.total, money_unit=d.money_unit),
+                   sections=d.sections, indicators=d.indicators, citations=d.citations, spans=dict(d.spans),
+                   source=d.source, kind=d.kind, periods=d.periods, unplaced=d.unplaced, code=d.code)
+
+
 @dataclass
 class Context:
     project: Project
@@ -40,19 +50,25 @@ class Context:
     corpus: Sequence[Project] = ()
     support: Mapping[str, Sequence[Support]] | None = None   # indicator IRI → links; None: not stored
     findings: list[Finding] = field(default_factory=list)
+    department: bool = False          # a 部门整体支出 table (``as_project`` of a Department)
+    record: Project | Department | None = None   # the record as read (the Department itself)
 
     @classmethod
-    def of(cls, project: Project, rules: RuleBook, doc_text: str | None = None, corpus: Sequence[Project] = (),
-           support: Mapping[str, Sequence[Support]] | None = None) -> "Context":
-        return cls(project, rules, detect(project.indicators), [levels(i) for i in project.indicators],
-                   doc_text, corpus, support)
+    def of(cls, project: Project | Department, rules: RuleBook, doc_text: str | None = None,
+           corpus: Sequence[Project] = (), support: Mapping[str, Sequence[Support]] | None = None) -> "Context":
+        department = isinstance(project, Department)
+        record = as_project(project) if department else project
+        return cls(record, rules, detect(record.indicators), [levels(i) for i in record.indicators],
+                   doc_text, corpus, support, department=department, record=project)
 
     # -- reading -----------------------------------------------------------------------------
     @property
     def iri(self) -> str:
-        return iris.project_iri(self.project.id)
+        return iris.department_iri(self.project.id) if self.department else iris.project_iri(self.project.id)
 
     def indicator_iri(self, n: int) -> str:
+        if self.department:
+            return iris.department_indicator_iri(self.project.id, n)
         return iris.indicator_iri(self.project.id, n)
 
     def rows(self) -> list[tuple[int, Indicator, str | None, str | None]]:
@@ -101,6 +117,6 @@ class Context:
                     section or (self.section_of(n) if n else None) or rule.section,
                     self.indicator_iri(n) if n else self.iri,
                     ind.name if ind is not None else None, self.indicator_iri(n) if n else None,
-                    span, text, detail)
+                    span, text, detail, self.iri)
         self.findings.append(f)
         return f

@@ -12,7 +12,7 @@ import logging
 from typing import Iterable, Mapping, Sequence
 
 from ingest import identifiers as iris
-from ingest.records import Project
+from ingest.records import Department, Project
 
 from app.review import budget, grounding, history  # noqa: F401  (they register their checks)
 from app.review.checks import CHECKS
@@ -25,15 +25,16 @@ log = logging.getLogger("jixiao.review")
 
 
 def review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None = None, rules: RuleBook | None = None,
-           support: Mapping[str, Sequence[Support]] | None = None, corpus: Iterable[Project] | None = None) -> Review:
-    """Review ``projects`` with ``rules`` (default: the shipped or configured rule book).
-    See :func:`run_review` for the arguments."""
-    return run_review(projects, doc_texts, rules, support, corpus)[0]
+           support: Mapping[str, Sequence[Support]] | None = None, corpus: Iterable[Project] | None = None,
+           departments: Sequence[Department] = ()) -> Review:
+    """Review ``projects`` (and ``departments``, 整体支出 tables) with ``rules`` (default: the shipped
+    or configured rule book). See :func:`run_review` for the arguments."""
+    return run_review(projects, doc_texts, rules, support, corpus, departments)[0]
 
 
 def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None = None, rules: RuleBook | None = None,
-               support: Mapping[str, Sequence[Support]] | None = None,
-               corpus: Iterable[Project] | None = None) -> tuple[Review, list[Context]]:
+               support: Mapping[str, Sequence[Support]] | None = None, corpus: Iterable[Project] | None = None,
+               departments: Sequence[Department] = ()) -> tuple[Review, list[Context]]:
     """The review of ``projects``, and what it read of each (the contexts, for the review graph).
 
     ``doc_texts`` (doc id → normalized text) gives each finding its cell's text and the SHACL
@@ -49,7 +50,7 @@ def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None 
                             file=rules.path, hint="a python rule's id must be a check in app/review (checks.py …); "
                                                   "or make it a SHACL rule with a shape in ontology/review.ttl")
     contexts = [Context.of(p, rules, doc_texts.get(p.source.doc) if p.source else None, corpus, support)
-                for p in projects]
+                for p in [*projects, *departments]]
     failures: list[str] = []
     for ctx in contexts:
         for rule in rules.rules.values():
@@ -73,7 +74,7 @@ def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None 
         out.append(ProjectReview(p.id, p.name, p.unit, p.year, p.kind, ctx.framework.id if ctx.framework else None,
                                  ctx.framework.label if ctx.framework else "（未识别）", grounding.basis_summary(p),
                                  tuple(findings), p.source))
-    docs = sorted({p.source.doc for p in projects if p.source})
+    docs = sorted({p.source.doc for p in [*projects, *departments] if p.source})
     return Review(tuple(out), rules, iris.review_run_iri(rules.fingerprint() + "|" + ",".join(docs)),
                   tuple(failures)), contexts
 

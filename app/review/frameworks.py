@@ -48,13 +48,16 @@ class Framework:
     detect_level1_any: tuple[str, ...] = ()
     detect_satisfaction: str = ""
     sources: tuple[str, ...] = ()
+    level2_patterns: Mapping[str, tuple[re.Pattern, ...]] = field(default_factory=dict)
 
     def show(self, level1: str) -> str:
         """How the framework prints a 一级: ``show("效益")`` → 效果目标 in Shanghai."""
         return self.printed.get(level1, level1)
 
     def allows(self, level1: str | None, level2: str | None) -> bool:
-        return bool(level1) and bool(level2) and level2 in self.level2.get(level1, ())
+        if not level1 or not level2:
+            return False
+        return level2 in self.level2.get(level1, ()) or any(p.search(level2) for p in self.level2_patterns.get(level1, ()))
 
     def knows_level1(self, level1: str | None) -> bool:
         return level1 in self.level1 or level1 in self.level1_optional
@@ -75,7 +78,8 @@ def frameworks() -> tuple[Framework, ...]:
             tuple(f.get("level1_optional", ())), dict(f.get("printed", {})), f.get("satisfaction", "level1"),
             tuple(f.get("output_level2", ())), tuple(f.get("benefit_level2_any", ())), tuple(f.get("cost_level1", ())),
             tuple(f.get("cost_level2", ())), tuple(f.get("detect_level1_any", ())), f.get("detect_satisfaction", ""),
-            tuple(f.get("sources", ()))))
+            tuple(f.get("sources", ())),
+            {k: tuple(re.compile(p) for p in v) for k, v in f.get("level2_patterns", {}).items()}))
     return tuple(out)
 
 

@@ -39,12 +39,13 @@ def stored_support(store: Any) -> dict[str, list[Support]] | None:
 
 def _inputs(kb, store: Any = None):
     projects = kb.projects()
+    departments = kb.records.departments()
     texts = kb.doc_texts()
     try:
         support = stored_support(store if store is not None else kb.reader())
     except JixiaoError:
         support = None          # the graph cannot be read now: review what the records say
-    return projects, texts, support
+    return projects, departments, texts, support
 
 
 _CACHE: dict[tuple, Review] = {}   # the last review of each data directory, by its records' version
@@ -62,8 +63,8 @@ def review_knowledge_base(kb, project: str | None = None) -> Review:
     key = (str(kb.data_dir), kb.settings.endpoint, repr(kb.records.version()), views, load_rules().fingerprint())
     rv = _CACHE.get(key)
     if rv is None:
-        projects, texts, support = _inputs(kb)
-        rv, _ = run_review(projects, texts, support=support)
+        projects, departments, texts, support = _inputs(kb)
+        rv, _ = run_review(projects, texts, support=support, departments=departments)
         _CACHE.clear()
         _CACHE[key] = rv
     if project is None:
@@ -85,10 +86,10 @@ def review_knowledge_base(kb, project: str | None = None) -> Review:
 def store_review(kb, store: Any) -> int:
     """Review every stored project and make the result the graph ``jxd:graph/review`` of ``store``
     (a writable store, inside ``kb.writing``). Returns the number of findings."""
-    projects, texts, support = _inputs(kb, store)
-    if not projects:
+    projects, departments, texts, support = _inputs(kb, store)
+    if not projects and not departments:
         store.drop_graph(iris.REVIEW_GRAPH)
         return 0
-    rv, contexts = run_review(projects, texts, support=support)
+    rv, contexts = run_review(projects, texts, support=support, departments=departments)
     store.replace_graph(iris.REVIEW_GRAPH, review_quads(rv, contexts, texts))
     return len(rv.findings)

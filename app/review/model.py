@@ -180,13 +180,14 @@ class Finding:
     span: Span | None = field(default=None, compare=False)
     text: str | None = field(default=None, compare=False)
     detail: str = ""
+    record: str = ""        # IRI of the project (or the department of a 整体支出 table) it is about
 
     def to_json(self) -> dict[str, Any]:
         span = None if self.span is None else {"doc": self.span.doc, "file": self.span.file,
                                                "start": self.span.start, "end": self.span.end}
         return {"rule": self.rule, "severity": self.severity, "project_id": self.project_id,
                 "project": self.project, "indicator": self.indicator, "indicator_iri": self.indicator_iri,
-                "subject": self.subject, "section": self.section, "message": self.message,
+                "subject": self.subject, "record": self.record, "section": self.section, "message": self.message,
                 "span": span, "text": self.text}
 
 

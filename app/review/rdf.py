@@ -73,7 +73,7 @@ def review_quads(rv: Review, contexts: list[Context] | None = None, doc_texts: M
             g.link(s, RDF.type, PROV.Entity)
             g.link(s, JX.rule, iris.review_rule_iri(f.rule))
             g.link(s, JX.severity, SEVERITY_IRIS[f.severity])
-            g.link(s, JX.aboutProject, iris.project_iri(f.project_id))
+            g.link(s, JX.aboutProject, f.record or iris.project_iri(f.project_id))
             g.link(s, JX.aboutIndicator, f.indicator_iri)
             _zh(g, s, JX.message, f.message)
             g.add(s, JX.sheetSection, f.section)

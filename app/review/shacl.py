@@ -86,18 +86,21 @@ def reading_quads(g: GraphWriter, contexts: Iterable[Context], defined: set | fr
                 g.link(ctx.indicator_iri(n), JX.reviewLevel2, concept_node(g, 2, l2, defined))
 
 
-def fact_quads(projects: Sequence[Project], doc_texts: Mapping[str, str]) -> list[Quad]:
-    """The projects' graph as ingest writes it, less the provenance nodes the shapes do not read."""
+def fact_quads(projects: Sequence[Project], doc_texts: Mapping[str, str], departments: Sequence = ()) -> list[Quad]:
+    """The records' graph as ingest writes it, less the provenance nodes the shapes do not read."""
     from ingest.graph.build import document_quads
-    by_doc: dict[str, list[Project]] = {}
+    by_doc: dict[str, tuple[list, list]] = {}
     for p in projects:
-        by_doc.setdefault(p.source.doc if p.source else "", []).append(p)
+        by_doc.setdefault(p.source.doc if p.source else "", ([], []))[0].append(p)
+    for d in departments:
+        by_doc.setdefault(d.source.doc if d.source else "", ([], []))[1].append(d)
     skip = {str(PROV.wasDerivedFrom), str(JX.fieldProvenance)}
     out = []
-    for doc, group in by_doc.items():
+    for doc, (group, deps) in by_doc.items():
         text = doc_texts.get(doc) or ""
-        file = group[0].source.file if group[0].source else ""
-        for q in document_quads(doc or "unknown", file, text, group):
+        first = (group or deps)[0]
+        file = first.source.file if first.source else ""
+        for q in document_quads(doc or "unknown", file, text, group, deps):
             s = q.subject.value
             if q.predicate.value in skip or "/span/" in s or "/field/" in s:
                 continue
@@ -256,7 +259,8 @@ def shacl_findings(contexts: Sequence[Context], doc_texts: Mapping[str, str], en
         return
     reading = GraphWriter(iris.REVIEW_GRAPH)
     reading_quads(reading, contexts)
-    quads = fact_quads([c.project for c in contexts], doc_texts) + reading.out()
+    quads = fact_quads([c.project for c in contexts if not c.department], doc_texts,
+                       [c.record for c in contexts if c.department]) + reading.out()
     run = evaluate if engine == "oxigraph" and shapes()[1] else evaluate_pyshacl
     results = run(quads, wanted)
     by_project = {c.iri: c for c in contexts}
