@@ -55,6 +55,7 @@ class Interpreter:
         self.flat_unit: tuple[str, list[Cell]] | None = None
         self.flat_department: tuple[str, list[Cell]] | None = None
         self.flat_context: dict = {}          # fields above a unit's table (部门：…), for each project
+        self.note: bool = False                # the row before was a note (注：1.…), whose items go on
 
     # ---- drafts ------------------------------------------------------------------------------
     def new_draft(self, kind: str | None = None, year: int | None = None, keep_context: bool = False) -> Draft:
@@ -350,9 +351,51 @@ class Interpreter:
             d = self.new_draft(d.kind, d.year, keep_context=True)
             d.table, d.row = t, r
             self.layout, self.heading = None, None
+        if self.section_table(t, r, fresh, state):
+            return
+        note = _note_label(fresh[0])
+        if note is None and self.note and len(fresh) == 1 and _ENUMERATED.match(fresh[0].text):
+            d.touch(fresh)                 # 2.… under 注：1.…: the note goes on
+            return
+        self.note = note
         leftover = read_form_row(t, r, d, state)
         if leftover:
             d.keep_raw(t, r, leftover, "cells with no label the vocabulary knows")
+
+
+    def section_table(self, t: Table, r: int, fresh: list[Cell], state: FormState) -> bool:
+        """A narrative label merged down beside a small table of its own (项目实施进度计划 | 项目实施内容 |
+        开始时间 | 完成时间, then a row per task): the rows under the column labels are the section's
+        text, one line a row. False when the rows beside the label are label | value pairs, or one
+        row of values under its labels (长期目标 | 年度目标 over the two goals)."""
+        head = fresh[0]
+        w = meaning(text_of(head))
+        if head.rowspan < 3 or not w or w[0] != "section" or len(fresh) < 3:
+            return False
+        if not all(meaning(text_of(c)) or VOCABULARY.is_label(text_of(c)) for c in fresh[1:]):
+            return False
+        rows = []
+        for rr in range(r + 1, r + head.rowspan):
+            cells = [c for c in t.row_cells(rr) if c.row == rr and c.col > head.col and c.text]
+            if not cells or any(meaning(text_of(c)) and meaning(text_of(c))[0] != "ignore" for c in cells):
+                return False
+            rows.append(cells)
+        d = self.draft
+        d.touch(fresh)
+        for cells in rows:
+            state.consumed.update(id(c) for c in cells)
+        d.add_section(w[1], text_of(head), "\n".join(" ".join(text_of(c) for c in cells) for cells in rows),
+                      [c for cells in rows for c in cells])
+        return True
+
+
+_ENUMERATED = re.compile(r"^\s*(?:[（(]?\d{1,2}[.．、)）]|[（(][一二三四五六七八九十]+[)）])")
+
+
+def _note_label(c: Cell) -> bool | None:
+    """True for a note's first cell (注：1.…, 说明：…): a label the vocabulary ignores; None otherwise."""
+    pairs = inline_pairs(c.text)
+    return True if pairs and meaning(pairs[0][0]) == ("ignore", "ignore") else None
 
 
 def _missing_categories(indicators) -> list[str]:

@@ -231,8 +231,9 @@ def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> lis
             # a weak label word (其他, 合计) right after a field's label is that field's value
             if nxt and (nxt[0] in STRONG or values or what[0] not in ("field", "section")):
                 break
-            if inline_pairs(fresh[j].text) and len(inline_pairs(fresh[j].text)) > 1:
-                break
+            pairs_j = inline_pairs(fresh[j].text)
+            if pairs_j and (len(pairs_j) > 1 or (what[0] == "group" and meaning(pairs_j[0][0]))):
+                break                      # label：value cells of their own (a group label takes no value)
             values.append(fresh[j])
             j += 1
         if values:

@@ -137,10 +137,17 @@ def _blocks(keyed: list[tuple[Cell, str]]) -> list[Block]:
     return blocks
 
 
+def _heading_like(text: str) -> bool:
+    """A period heading (中期目标（2021-2023年）, 年度指标), not a sentence that happens to say 全年."""
+    t = (text or "").strip()
+    return len(t) <= 30 and not any(p in t for p in "。；;，,")
+
+
 def _assign_periods(table: Table, row: int, blocks: list[Block], others: list[Cell], heading: str | None) -> None:
     """A block's period from a heading over its columns (中期目标（2021-2023年） above the header), a
     group label beside the header (长期绩效指标), or a heading row before it (年度绩效指标)."""
-    above = _row_cells(table, row - 1) if row > 0 else []
+    # a heading is short: a goal's text above the header (全年送戏下乡…) names no period
+    above = [c for c in (_row_cells(table, row - 1) if row > 0 else []) if _heading_like(c.text)]
     for b in blocks:
         a, e = b.cols.get("target", b.cols.get("name", (0, 0)))
         for c in above:

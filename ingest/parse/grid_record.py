@@ -99,6 +99,27 @@ def years_in(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(unicodedata.normalize("NFKC", text or ""))]
 
 
+_BOX = "□☐"
+_TICK = "√☑■✓✔☒▣"
+_MARKED = re.compile(rf"([{_TICK}{_BOX}])\s*([^{_TICK}{_BOX}\s]+)")      # □新增 √延续
+_MARKED_AFTER = re.compile(rf"([^{_TICK}{_BOX}\s]+)\s*([{_TICK}{_BOX}])")  # 新增项目□ 延续项目√
+
+
+def ticked(text: str) -> str:
+    """The option a form's tick boxes mark, when a field prints its choices (``新增项目□ 延续项目√``,
+    ``☑是 □否``); any other text as it is.
+
+    Example: ``ticked("新增项目□ 延续项目√")`` → ``"延续项目"``
+    """
+    if not text or not any(b in text for b in _BOX) or not any(t in text for t in _TICK):
+        return text
+    if text.strip()[0] in _TICK + _BOX:
+        marked = [opt for mark, opt in _MARKED.findall(text) if mark in _TICK]
+    else:
+        marked = [opt for opt, mark in _MARKED_AFTER.findall(text) if mark in _TICK]
+    return marked[0] if len(marked) == 1 else text
+
+
 _FILED = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})(?!\d)")
 
 
@@ -286,7 +307,7 @@ class Draft:
 
     # ---- finishing -------------------------------------------------------------------------
     def field_text(self, key: str) -> str | None:
-        return self.fields.get(key, ("", []))[0] or None
+        return ticked(self.fields.get(key, ("", []))[0]) or None
 
     def _spans(self) -> dict[str, Span]:
         spans = dict(self.spans)

@@ -93,7 +93,8 @@ def realign(table: Table, gaps: bool = False) -> Table:
             budget_cols = None if m[0] != "total_row" else budget_cols
         elif header is not None and row[-1].col + 1 < width and row[0].col == 0:
             second = text_of(row[1]) if len(row) > 1 else ""
-            start = _indicator_start(first, second, header, length, width, row[0].col if flat else None)
+            start = _indicator_start(first, second, header, length, width, row[0].col if flat else None,
+                                     [text_of(c) for c in row])
         elif header is not None and row[0].col > 0:
             # a copy that kept its blank cells is in place; one whose first blank cell was read as
             # the line's opening pipe is one column short
@@ -243,7 +244,7 @@ def _group_above(cover: dict, placed: dict, r: int) -> bool:
 
 
 def _indicator_start(first: str, second: str, header: dict[str, int], length: int, width: int,
-                     keep: int | None) -> int:
+                     keep: int | None, texts: list[str] | None = None) -> int:
     """Where a short indicator row starts: under 一级 when it opens with a 一级 label, under 二级
     with a 二级 label, else under 三级; a label that can be either (成本指标) goes where the row
     then ends under the last column. In a unit's flat table (``keep`` is the row's own start)
@@ -256,6 +257,12 @@ def _indicator_start(first: str, second: str, header: dict[str, int], length: in
             return keep
         candidates.append(header.get("name", 0))
     exact = [c for c in candidates if c + length == width]
+    if not exact and len(candidates) == 2 and texts:
+        # a trailing blank (备注) left no trace: the start under which the cells fit their columns best
+        key_at = {col: key for key, col in header.items()}
+        fits = [(sum(_fit_score(t, key_at.get(c + k), texts[:k]) for k, t in enumerate(texts)), -i, c)
+                for i, c in enumerate(candidates) if c + length <= width]
+        exact = [max(fits)[2]] if fits and max(fits)[0] != _NEVER else []
     start = exact[0] if exact else candidates[0]
     if start + length > width:
         start = max(0, width - length)

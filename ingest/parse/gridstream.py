@@ -70,7 +70,8 @@ def _heading(c: Cell | None) -> bool:
 def _period_head(c: Cell | None) -> bool:
     """A period heading inside an indicator header (中期指标, 年度指标), not a form label."""
     t = _text(c)
-    return bool(t) and len(t) <= 30 and VOCABULARY.period_of(t) is not None and not _ind(c) and not meaning(t)
+    return (bool(t) and len(t) <= 30 and not any(p in t for p in "。；;，,") and VOCABULARY.period_of(t) is not None
+            and not _ind(c) and not meaning(t))
 
 
 class _Out:
@@ -99,8 +100,13 @@ def reflow(table: Table) -> Table:
             i += 1
             continue
         run = _label_run(s, i)
+        block = _header_block(s, i) if _label(c) and not _ind(c) else None
         if sum(1 for x in run if _ind(x)) >= 3:
             i = _indicators(s, i, len(run), out)
+        elif block is not None:
+            i, rows = block
+            for row in rows:
+                out.add(row)
         elif _heading(c) and not _ind(c) and not (_label(c) and _next(s, i) is not None and not _label(_next(s, i))):
             out.add([(0, c)])            # a heading, unless it is a label with its value after it
             i += 1
@@ -112,6 +118,35 @@ def reflow(table: Table) -> Table:
             out.add([(0, c)])
             i += 1
     return out.table(table.source)
+
+
+def _header_block(s: list, i: int) -> tuple[int, list] | None:
+    """Narrative labels over their texts (项目绩效目标 | 长期目标 | 年度目标 | text | text), or a narrative
+    label over a small table of its own (项目实施进度计划 | 项目实施内容 | 开始时间 | 完成时间, then three
+    cells a task): where the stream goes on and the rows (a header row and the rows under it); None
+    for anything else."""
+    labels: list[Cell] = []
+    j = i
+    while j < len(s) and s[j] is not None and _label(s[j]) and not _ind(s[j]) and not inline_pairs(s[j].text):
+        labels.append(s[j])
+        j += 1
+    values: list[Cell] = []
+    while j < len(s) and s[j] is not None and not _label(s[j]) and not _ind(s[j]) and not _heading(s[j]):
+        values.append(s[j])
+        j += 1
+    kinds = [(meaning(_text(x)) or ("",))[0] for x in labels]
+    if len(labels) < 2 or not values or kinds[0] not in ("section", "group"):
+        return None
+    if len(values) <= len(labels) and all(k in ("section", "group") for k in kinds) and \
+            any(_heading(x) for x in labels):
+        return j, [[(k, c) for k, c in enumerate(labels)],          # the texts under the last labels
+                   [(len(labels) - len(values) + k, c) for k, c in enumerate(values)]]
+    width = len(labels) - 1
+    if kinds[0] == "section" and width >= 2 and len(values) >= 2 * width and len(values) % width == 0:
+        rows = [[(k, c) for k, c in enumerate(labels)]]         # one row a task under the column labels
+        rows += [[(1 + k, c) for k, c in enumerate(values[r:r + width])] for r in range(0, len(values), width)]
+        return j, rows
+    return None
 
 
 def _label_run(s: list, i: int) -> list[Cell]:

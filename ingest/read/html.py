@@ -50,6 +50,8 @@ _LINK_START, _LINK_END = "\x01", "\x02"      # around link text in page text (ne
 #: Words of a performance-target form: a page without a data table that prints them is passed
 #: on as text (the form typed as paragraphs); one without them is no form ("详见附件").
 _FORM_WORDS = re.compile(r"项目名称|绩效目标|绩效指标|三级指标|指标值|部门名称")
+#: Words of the lines a form prints under its table (who filled it in, when, who checked it).
+_SIGNED = re.compile(r"填报人|填表人|填报日期|填报时间|填表日期|负责人|审核人|联系电话|盖章|签字|报送日期")
 
 
 def read_html(data: bytes, name: str) -> Document:
@@ -321,7 +323,16 @@ class _Walk:
             for line in self.pending:
                 self.g.add_heading(line)
         else:
-            self.dropped += self.pending
+            # the form's own lines right under the last table (填报人：…  填报日期：…) stay, as the titles
+            # above it do; the site's footer after them does not
+            under = []
+            for ln in self.pending if self.n else []:
+                if len(ln) > HEADING_MAX_CHARS or not _SIGNED.search(ln) or len(under) == HEADING_LINES:
+                    break
+                under.append(ln)
+            for line in under:
+                self.g.add_heading(line)
+            self.dropped += [ln for ln in self.pending if ln not in under]
         self.pending = []
 
     def _flush(self) -> None:
