@@ -59,14 +59,19 @@ def assert_clean(page: Page, data_dir: Path) -> None:
         assert str(path) not in text
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, focus: str | None = None) -> None:
+    """The whole page to var/screenshots; with JIXIAO_DOCS_SCREENSHOTS=1 also one screen of it (from
+    the element ``focus`` when given) to docs/screenshots, small."""
     page.wait_idle()
     page.screenshot(name)
     if env_flag("JIXIAO_DOCS_SCREENSHOTS"):
         from PIL import Image
 
         DOCS.mkdir(parents=True, exist_ok=True)
-        page.driver.save_screenshot(str(DOCS / f"{name}.png"))  # the first screen, not the whole page
+        if focus:
+            page.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'center'});", focus)
+            time.sleep(0.5)
+        page.driver.save_screenshot(str(DOCS / f"{name}.png"))  # one screen, not the whole page
         image = Image.open(DOCS / f"{name}.png").convert("RGB")
         image = image.resize((1100, round(image.height * 1100 / image.width)), Image.LANCZOS)
         image.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(DOCS / f"{name}.png", optimize=True)
@@ -199,7 +204,7 @@ def test_trace_diagram_is_readable(ui):
     assert sizes and sorted(sizes)[len(sizes) // 2] >= 12  # the median label is at least 12 px tall
     assert "纳入全国信用信息共享平台" in page.main_text()  # the quote beside its basis
     assert_clean(page, data_dir)
-    shoot(page, "trace")
+    shoot(page, "trace", focus='[data-testid="stGraphVizChart"]')
 
 
 def test_projects_row_click_opens_the_card(ui):
