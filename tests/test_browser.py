@@ -120,6 +120,19 @@ def test_search_by_typing_then_the_card_and_the_shared_link(ui):
     assert_clean(page, data_dir)
     shoot(page, "search")
     shared = page.driver.current_url
+    # the copy-link button copies this address (the clipboard or, without one, the selection)
+    from selenium.webdriver.common.by import By
+    frame = page.wait_element("iframe", where=lambda f: "copy" in (f.get_attribute("srcdoc") or ""))
+    page.driver.switch_to.frame(frame)
+    try:
+        assert page.driver.find_element(By.ID, "copy").get_attribute("data-url").startswith(page.server.url + "/search")
+        page.driver.find_element(By.ID, "copy").click()
+        deadline = time.monotonic() + 5
+        while "已复制" not in page.driver.find_element(By.ID, "done").text and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "已复制" in page.driver.find_element(By.ID, "done").text
+    finally:
+        page.driver.switch_to.default_content()
     # the hit links to its project card
     from selenium.webdriver.common.by import By
     page.driver.find_elements(By.PARTIAL_LINK_TEXT, "打开项目卡片")[0].click()
