@@ -59,12 +59,39 @@ def budget_sources_mismatch(ctx: Context) -> None:
     tolerance = Decimal(str(ctx.rules.rule("budget_sources_mismatch").threshold("tolerance_yuan")))
     for column, label in COLUMNS.items():
         want = getattr(total, column)
-        got = [getattr(x, column) for x in parts if getattr(x, column) is not None]
+        values = [getattr(x, column) for x in parts]
+        got = [v for v in values if v is not None]
         if want is None or not got:
             continue
-        if abs(sum(got) - want) > tolerance:
+        # flat, or with 其中 lines taken out (a sum that matches either way adds up)
+        if abs(sum(got) - want) > tolerance and abs(sum(top_level(values, tolerance)) - want) > tolerance:
             ctx.fire("budget_sources_mismatch", span=total.spans.get(column), column=label, sum=_yuan(sum(got)),
                      total=_yuan(want), detail=column)
+
+
+def top_level(values: list[Decimal | None], tolerance: Decimal = Decimal(0)) -> list[Decimal]:
+    """The amounts of the lines that are not a 其中 of the line above them: a line followed by two or
+    more lines that add up to it (财政拨款 80 = 上级财政资金 50 + 本级财政 30) keeps its amount and
+    its sub-lines drop out.
+
+    Example: ``top_level([Decimal(80), Decimal(50), Decimal(30), Decimal(6)])`` → ``[80, 6]``
+    """
+    out, i = [], 0
+    while i < len(values):
+        v = values[i]
+        i += 1
+        if v is None:
+            continue
+        out.append(v)
+        run = Decimal(0)
+        for j in range(i, len(values)):
+            run += values[j] or 0
+            if j > i and abs(run - v) <= tolerance and v != 0:
+                i = j + 1          # values[i..j] are its 其中
+                break
+            if run > v + tolerance:
+                break
+    return out
 
 
 @check("execution_rate_low")

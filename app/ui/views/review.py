@@ -120,7 +120,8 @@ if pid is not None and pid in by_id:
         bases = "、".join(f"《{b['title']}》" if b.get("title") else (b.get("doc_number") or "") for b in p.bases) or "无具体依据"
         st.caption(" · ".join(ui.escape(x) for x in (p.unit or "", f"{p.year or '—'} 年", p.kind, p.framework_label)))
         st.markdown(f"**立项依据 Bases**：{ui.escape(bases)}")
-        st.markdown(f"[项目卡片 Project card]({link('projects', {'project': pid})})")
+        if p.kind != "整体支出":      # a department's table has no project card
+            st.markdown(f"[项目卡片 Project card]({link('projects', {'project': pid})})")
         counts = p.counts()
         st.markdown(" · ".join(f"{SEVERITY_LABELS[s]} {counts[s]}" for s in SEVERITIES))
         for k, section in enumerate(SECTIONS):
