@@ -684,8 +684,10 @@ def trace(ctx, indicator, project, as_json, dot_file):
 @kb_options
 @click.pass_context
 def gaps(ctx, as_json):
-    """Findings for reviewers: indicators whose project cites no concrete legal basis (only a
-    budget rule), and 立项依据 that merely repeat 项目设立的必要性 or another section.
+    """The review's grounding findings seen from the indicators: indicators whose project cites no
+    concrete legal basis (only budget rules or the unit's own rules), and 立项依据 that merely repeat
+    项目设立的必要性 or another section, or leave the concrete bases to other sections.
+    `jixiao review` gives the whole review.
 
     \b
     Example:
@@ -753,7 +755,7 @@ def review(ctx, project, as_json, fmt, output):
 @cli.group("eval")
 @kb_options
 def evaluate():
-    """Measure search and trace quality on the judged sets in tests/eval/.
+    """Measure search, trace, ask and review quality on the judged sets in tests/eval/.
 
     \b
     Example:
