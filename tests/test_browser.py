@@ -96,14 +96,17 @@ def click_button(page: Page, label: str) -> None:
     buttons[0].click()
 
 
-def workers() -> list[str]:
+def workers(parent: int) -> list[int]:
+    """The SPARQL worker processes the UI server (``parent``) started that are still alive."""
     out = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for proc in Path("/proc").glob("[0-9]*"):
         try:
-            if b"ingest.graph.worker" in cmdline.read_bytes():
-                out.append(cmdline.parent.name)
-        except OSError:
-            pass
+            cmdline = (proc / "cmdline").read_bytes()
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"ingest.graph.worker" in cmdline and ppid == parent:
+            out.append(int(proc.name))
     return out
 
 
@@ -196,13 +199,14 @@ def test_sparql_typed_and_run_with_ctrl_enter_then_a_long_query_cancelled(ui):
     # a query that would run for minutes: cancel stops its process
     editor_type("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
     page.wait_text("运行中 running")
-    assert workers()
+    server = page.server.process.pid
+    assert workers(server)
     click_button(page, "取消 Cancel")
     page.wait_text("已取消")
     deadline = time.monotonic() + 5
-    while workers() and time.monotonic() < deadline:
+    while workers(server) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert workers() == []
+    assert workers(server) == []
     assert_clean(page, data_dir)
 
 
