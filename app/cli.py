@@ -205,6 +205,10 @@ def ingest(ctx, paths, quiet, verbose):
     """
     from tqdm import tqdm
     kb = _kb(ctx)
+    if kb.settings.encoder == "auto" and paths:      # the encoder follows the corpus size (README: Search and models)
+        from ingest.pipeline import expand_paths
+        from ingest.search.static import expected_passages
+        kb.expected_passages = expected_passages(expand_paths(paths))
     progress = None if quiet else (lambda files: tqdm(files, desc="ingest", unit="file", file=sys.stderr))
     bar = {}
 

