@@ -9,7 +9,7 @@ writing undoes what it can and leaves the rest to healing (``ingest.sync``), so 
 either whole everywhere or as it was. What was stored before stays stored.
 
 Also checked per file: numbers outside sane bounds (flagged and left out,
-``ingest.parse.bounds``), the same project (unit, year and name) found with other values in
+``ingest.parse.bounds``), records without a name or budget unit (left out), the same project (unit, year and name) found with other values in
 another document (an error naming both files; the first version stays), and, in a folder,
 symbolic links leading out of it (not followed). At most :data:`MAX_ERRORS` errors and
 :data:`MAX_WARNINGS` warnings are kept per file; a last one says how many more there were.
@@ -230,6 +230,30 @@ def _clip(text: str, n: int = 30) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
+def check_required(doc: Document, result: ParseResult) -> tuple[ParseResult, list[IngestError]]:
+    """``result`` without the records that lack what every table names (a project's name and
+    budget unit, a department's name): whatever a parser made of a layout, the graph keeps its
+    shapes (``ontology/shapes.ttl`` requires them). An error for each record left out."""
+    errors: list[IngestError] = []
+
+    def blank(v: Any) -> bool:
+        return v is None or not str(v).strip()
+
+    def keep(r: Any) -> bool:
+        missing = [(field, label) for field, label in (("name", "名称 (name)"), ("unit", "申报单位 (budget unit)"))
+                   if (isinstance(r, Project) or field == "name") and blank(getattr(r, field, None))]
+        if missing:
+            errors.append(IngestError(f"a table names no {' and no '.join(label for _, label in missing)}: "
+                                      "it was not stored", file=doc.path, line=_line(doc, r), field=missing[0][0],
+                                      hint="the cell is blank, or the table's layout was not understood"))
+        return not missing
+    projects = [p for p in result.projects if keep(p)]
+    departments = [d for d in result.departments if keep(d)]
+    if not errors:
+        return result, []
+    return dataclasses.replace(result, projects=projects, departments=departments), errors
+
+
 def check_conflicts(doc: Document, result: ParseResult, stored: StoredProjects | None,
                     replaced: str | None) -> tuple[ParseResult, list[IngestError]]:
     """``result`` without the projects (and departments) that another stored document, or this one
@@ -296,6 +320,8 @@ def _ingest_file(path: Path, store: RecordStore, sinks: list[Sink], stored: Stor
     try:
         result, flagged = check_bounds(result, doc.text, doc.path)
         report.warnings += flagged
+        result, incomplete = check_required(doc, result)
+        report.errors += incomplete
         replaced = store.replaced_by(doc)
         result, conflicts = check_conflicts(doc, result, stored, replaced)
         report.errors += conflicts

@@ -321,3 +321,14 @@ def test_the_same_project_in_two_documents_keeps_the_graph_valid(tmp_path, seed_
     assert not kb.ingest([changed], index=False).failed
     assert {p.budget.prev_year_executed for p in kb.projects() if p.name.startswith("“互联网")} == {126917}
     kb.close()
+
+
+def test_a_table_without_a_unit_is_an_error_and_the_graph_keeps_its_shapes(seed_doc, seed_result):
+    """Whatever a parser makes of a layout, a record without its budget unit is not stored."""
+    import dataclasses
+    from ingest.pipeline import check_required
+    broken = dataclasses.replace(seed_result, projects=[dataclasses.replace(seed_result.projects[1], unit=" ")])
+    kept, [err] = check_required(seed_doc, broken)
+    assert kept.projects == [] and err.field == "unit" and err.line == 89
+    assert "names no 申报单位 (budget unit): it was not stored" in err.message
+    assert check_required(seed_doc, seed_result) == (seed_result, [])
