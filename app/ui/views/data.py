@@ -104,6 +104,7 @@ else:
     ui.table([{"id": doc_id, "文件 file": ui.rel_path(d["file"]), "项目 projects": d["projects"],
                "导入时间 ingested": d["ingested"]} for doc_id, d in documents.items()])
     doomed = st.multiselect("选择要删除的文档 Documents to remove", list(documents), key="data_remove",
+                            placeholder="选择文档 Choose documents",
                             format_func=lambda d: f"{ui.rel_path(documents[d]['file'])}（{documents[d]['projects']} 个项目）")
     if st.button("删除所选 Remove", disabled=not doomed):
         removed = []
