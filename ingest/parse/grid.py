@@ -228,7 +228,8 @@ class Interpreter:
         layout = find_header(t, r, self.heading)
         if layout is not None:
             self.start_layout(layout)
-            d.touch(fresh)
+            d.touch(fresh + layout.sub_header)
+            state.consumed.update(id(c) for c in layout.sub_header)   # read with the header above them
             return
         if len(distinct) == 1 and VOCABULARY.is_heading(text_of(fresh[0])) and \
                 (meaning(text_of(fresh[0])) or ("group",))[0] in ("group", "section"):

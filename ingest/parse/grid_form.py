@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from ingest.parse.grid_record import Draft, amount, rate, text_of, to_decimal
+from ingest.parse.indicators import join_name
 from ingest.parse.vocabulary import MONEY_UNIT_LINE, VOCABULARY, normalize
 from ingest.read.grid import Cell, Table
 from ingest.records import (KIND_APPLICATION, KIND_APPROVAL, KIND_DEPARTMENT, KIND_REPLY, KIND_SELF_EVAL,
@@ -228,8 +229,8 @@ def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> lis
         values: list[Cell] = []
         while j < len(fresh):
             nxt = meaning(text_of(fresh[j]))
-            # a weak label word (其他, 合计) right after a field's label is that field's value
-            if nxt and (nxt[0] in STRONG or values or what[0] not in ("field", "section")):
+            # a weak label word (其他, 合计, 一般公共预算) right after a field's label is that field's value
+            if nxt and (nxt[0] in STRONG or values or what[0] not in ("field", "section", "ignore")):
                 break
             pairs_j = inline_pairs(fresh[j].text)
             if pairs_j and (len(pairs_j) > 1 or (what[0] == "group" and meaning(pairs_j[0][0]))):
@@ -242,7 +243,8 @@ def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> lis
             below = _below(table, c, state) if what[0] not in ("group", "ignore") else None
             if below is not None:
                 state.consumed.add(id(below))
-                assign(draft, table, row, c, c.text, what, [below], text_of(below), cells, state)
+                assign(draft, table, row, c, c.text, what, [below],
+                       narrative_text(below) if what[0] == "section" else text_of(below), cells, state)
             else:
                 draft.touch([c])           # a group label or an empty column header
         i = j
@@ -263,7 +265,34 @@ def value_part(c: Cell, value: str, after: int = 0) -> Cell:
     return replace(c, text=value, start=c.start + at, end=c.start + at + len(value))
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:目标|任务|指标)?\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[:：.．、)）]|^\s*[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]|^\s*[①-⑩]")
+
+
+#: A numbered goal run into the line before it (``…基本药物。 目标2：…``, a copy that lost its line breaks).
+_ITEM_IN_LINE = re.compile(r"(?:(?<=[。；;！!])\s*|\s+)(?=(?:目标|任务)\s*\d{1,2}\s*[:：])")
+
+
+def narrative_text(cell: Cell) -> str:
+    """A narrative cell's text: wrapped lines joined (as ``text_of``), but a line that starts a list
+    item (目标2：…, 2.…, （二）…, ②…) stays on a line of its own, and so does a numbered goal run into
+    the sentence before it.
+
+    Example: ``narrative_text(Cell(0, 0, "目标1：a\n目标2：b"))`` → ``"目标1：a\n目标2：b"``
+    """
+    text = _ITEM_IN_LINE.sub("\n", cell.text or "")
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    parts: list[list[str]] = []
+    for ln in lines:
+        if not parts or _LIST_ITEM.match(ln):
+            parts.append([ln])
+        else:
+            parts[-1].append(ln)
+    return "\n".join(join_name(p) for p in parts)
+
+
 def _join(values: list[Cell], category: str) -> str:
+    if category == "section":
+        return "\n".join(t for t in (narrative_text(v) for v in values) if t)
     texts = [text_of(v) for v in values if text_of(v)]
     return ("\n" if category == "section" else " ").join(texts)
 

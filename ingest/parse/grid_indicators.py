@@ -27,6 +27,7 @@ from ingest.read.grid import Cell, Table
 from ingest.records import Indicator
 
 VALUE_KEYS = ("target", "operator", "unit", "weight", "score", "actual", "deviation", "direction", "standard",
+              "level1_weight", "level2_weight",
               "explanation", "remark")
 # A template's unfilled row (指标1：, ……, …) or a numbering prefix before a real name.
 _PLACEHOLDER = re.compile(r"^(?:(?:指标|目标)\s*\d{0,2}\s*[:：、.]?|[…\.。·、\-—_*~～/]+|无|略)$")
@@ -59,6 +60,7 @@ class Layout:
     claimed: frozenset[int]
     first_col: int
     project_labels: dict[tuple[str, str], str] = field(default_factory=dict)   # the header's printed labels
+    sub_header: list[Cell] = field(default_factory=list)   # labels of a second header row read with it
 
     @property
     def flat(self) -> bool:
@@ -97,11 +99,31 @@ def find_header(table: Table, row: int, heading: str | None = None) -> Layout | 
         return None
     if any(_looks_like_value(c.text) for c in others):
         return None
+    sub = _sub_header(table, row, others)
+    if sub:
+        keyed = sorted(keyed + sub, key=lambda x: x[0].col)
+        others = [o for o in others if not any(o.col <= c.col < o.col + o.colspan for c, _ in sub)]
     blocks = _blocks(keyed)
     _assign_periods(table, row, blocks, others, heading)
     claimed = frozenset(a for b in blocks for a, _ in b.cols.values()) | frozenset(a for a, _ in project.values())
     first = min([a for b in blocks for a, _ in b.cols.values()] + [a for a, _ in project.values()])
-    return Layout(table, row, blocks, project, claimed, first, labels)
+    return Layout(table, row, blocks, project, claimed, first, labels, [c for c, _ in sub])
+
+
+def _sub_header(table: Table, row: int, others: list[Cell]) -> list[tuple[Cell, str]]:
+    """Column labels in the row under a header cell that groups them (采集数据 over 实际完成值 | 得分):
+    part of the header, the other header cells being merged down beside them."""
+    out = []
+    last = max((c.col for c in _row_cells(table, row)), default=-1)
+    for o in others:
+        if row + 1 >= table.n_rows or (o.colspan < 2 and o.col != last):
+            continue
+        end = o.col + o.colspan if o.colspan >= 2 else table.n_cols   # a copy lost the span of the last one
+        under = [c for c in _row_cells(table, row + 1) if c.row == row + 1 and o.col <= c.col < end]
+        keys = [VOCABULARY.lookup(c.text).get("indicator_column") for c in under]
+        if under and all(keys):
+            out += list(zip(under, keys))
+    return out
 
 
 def _looks_like_value(text: str) -> bool:
@@ -111,9 +133,13 @@ def _looks_like_value(text: str) -> bool:
 def _blocks(keyed: list[tuple[Cell, str]]) -> list[Block]:
     blocks = [Block({})]
     names = sum(1 for _, k in keyed if k == "name")
+    prev = None
     for c, key in keyed:
         span = (c.col, c.col + c.colspan)
         cur = blocks[-1]
+        if key == "weight" and prev in ("level1", "level2"):
+            key = prev + "_weight"          # 一级指标 | 权重 | 二级指标 | 分值: each level's own points
+        prev = key
         if key in cur.cols:
             if key == "target" and names <= 1:
                 shared = {k: v for k, v in cur.cols.items() if k in ("level1", "level2", "name")}
@@ -286,6 +312,8 @@ def _indicator(layout: Layout, b: Block, row: int, name: str, name_cells: list[C
                vals: dict[str, tuple[str, list[Cell]]], ctx: Context) -> Indicator:
     l1, w1 = strip_score(b.level1) if b.level1 else (None, None)
     l2, w2 = strip_score(b.level2) if b.level2 else (None, None)
+    w1 = w1 if w1 is not None else to_decimal(vals["level1_weight"][0])
+    w2 = w2 if w2 is not None else to_decimal(vals["level2_weight"][0])
     unit_text = vals["unit"][0]
     target_raw, qualitative = _target_raw(vals["target"][0], vals["operator"][0], unit_text)
     target = parse_target(target_raw) if target_raw else parse_target("")

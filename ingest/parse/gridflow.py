@@ -56,6 +56,7 @@ def realign(table: Table, gaps: bool = False) -> Table:
     width = 0
     budget_cols: list[int] | None = None
     prev: list[tuple[int, Cell]] = []
+    prev_was_header = False
     for r, row in enumerate(rows):
         row = sorted(row, key=lambda c: c.col)
         if not row:
@@ -68,7 +69,14 @@ def realign(table: Table, gaps: bool = False) -> Table:
         bkeys = [c for c in row if VOCABULARY.lookup(c.text).get("budget_column")]
         length = row[-1].col - row[0].col + 1
         start = row[0].col
-        if len(keys) >= 3:
+        group_over = _grouping_cell(prev) if header is not None and prev_was_header else None
+        if group_over is not None and keys and len(keys) == len(row) and row[0].col == 0:
+            # 实际完成值 | 得分 under the 采集数据 that groups them in the header row above
+            start = group_over
+            for k, c in enumerate(row):
+                header.setdefault(VOCABULARY.lookup(c.text)["indicator_column"], start + k)
+            width = max(width, start + len(row))
+        elif len(keys) >= 3:
             if prev and "level1" not in keys:
                 # the second row of a two-row header: it starts after the 一级指标 merged down beside it
                 above = [col for col, c in prev if VOCABULARY.lookup(c.text).get("indicator_column") == "level1"]
@@ -123,6 +131,7 @@ def realign(table: Table, gaps: bool = False) -> Table:
                     cover[(r, col)] = k
                 elif k is not None and (r, col) in cover:
                     pass
+        prev_was_header = len(keys) >= 3
         now = []
         for n, c in enumerate(row):
             col = fitted[n] if fitted else c.col + max(shift, 0)
@@ -223,6 +232,15 @@ def cover_left(table: Table) -> Table:
                 placed[k][2] += 1
                 cover[(r, col)] = k
     return Table.of([replace(c, rowspan=span) for _, _, span, c in placed.values()], table.source)
+
+
+def _grouping_cell(prev: list[tuple[int, Cell]]) -> int | None:
+    """The column of the last cell of a header row when it is no column label (采集数据): the labels
+    of the row below stand under it."""
+    if not prev:
+        return None
+    col, c = prev[-1]
+    return col if not VOCABULARY.lookup(c.text).get("indicator_column") and not meaning(text_of(c)) else None
 
 
 def _level_columns(first: str, header: dict[str, int]) -> list[int]:

@@ -94,11 +94,13 @@ def reflow(table: Table) -> Table:
     s = _stream(table)
     out = _Out()
     i = 0
+    group_open = False          # the rows after 项目资金（万元）| 年度资金总额 | … stand beside the group label
     while i < len(s):
         c = s[i]
         if c is None:
             i += 1
             continue
+        group_open = group_open and (meaning(_text(c)) or ("",))[0] in ("source", "amount")
         run = _label_run(s, i)
         block = _header_block(s, i) if _label(c) and not _ind(c) else None
         if sum(1 for x in run if _ind(x)) >= 3:
@@ -113,7 +115,11 @@ def reflow(table: Table) -> Table:
         elif _bud(c) or (_label(c) and sum(1 for x in s[i + 1:i + 5] if _bud(x)) >= 2):
             i = _budget(s, i, out)
         elif _label(c):
-            i = _form(s, i, out)
+            kind = (meaning(_text(c)) or ("",))[0]
+            indent = 1 if group_open and kind in ("source", "amount") else 0
+            i = _form(s, i, out, indent)
+            group_open = kind == "group" or bool(indent)
+            continue
         else:
             out.add([(0, c)])
             i += 1
@@ -150,12 +156,22 @@ def _header_block(s: list, i: int) -> tuple[int, list] | None:
 
 
 def _label_run(s: list, i: int) -> list[Cell]:
-    """The labels from ``s[i]`` on, up to the first value or empty cell."""
+    """The labels from ``s[i]`` on, up to the first value or empty cell; a cell grouping the column
+    labels after it (采集数据 over 实际完成值 | 得分) counts with them."""
     run = []
-    while i < len(s) and s[i] is not None and (_ind(s[i]) or _label(s[i]) or _period_head(s[i])):
+    while i < len(s) and s[i] is not None and (_ind(s[i]) or _label(s[i]) or _period_head(s[i])
+                                               or _grouping(s, i, run)):
         run.append(s[i])
         i += 1
     return run
+
+
+def _grouping(s: list, i: int, run: list) -> bool:
+    """A short heading inside an indicator header that only groups the labels after it (采集数据)."""
+    t = _text(s[i])
+    return (s[i] is not None and not _ind(s[i]) and not _label(s[i]) and sum(1 for x in run if _ind(x)) >= 3
+            and 0 < len(t) <= 8 and not any(ch.isdigit() for ch in t)
+            and i + 1 < len(s) and _ind(s[i + 1]) is not None)
 
 
 def _next(s, i):
@@ -165,8 +181,8 @@ def _next(s, i):
     return s[j] if j < len(s) else None
 
 
-def _form(s: list, i: int, out: _Out) -> int:
-    """A run of labels and the values after it."""
+def _form(s: list, i: int, out: _Out, indent: int = 0) -> int:
+    """A run of labels and the values after it; ``indent`` columns to their left (a group label's)."""
     labels = []
     while i < len(s) and s[i] is not None and _label(s[i]) and not _ind(s[i]) and not (labels and _heading(s[i])):
         labels.append(s[i])
@@ -174,12 +190,15 @@ def _form(s: list, i: int, out: _Out) -> int:
         if inline_pairs(labels[-1].text):
             break
     values = []
-    while i < len(s) and (s[i] is None or not (_label(s[i]) or _ind(s[i]) or _heading(s[i]))):
+    while i < len(s) and (s[i] is None or not (_label(s[i]) or _heading(s[i]) or _header_starts(s, i))):
         values.append(s[i])
         i += 1
     while values and values[-1] is None:
         values.pop()
-    if len(labels) > 1 and 0 < len(values) <= len(labels):
+    if len(labels) == 2 and values and (meaning(_text(labels[0])) or ("",))[0] == "group" and \
+            (meaning(_text(labels[1])) or ("",))[0] in ("source", "amount"):
+        out.add([(0, labels[0]), (1, labels[1])] + [(2 + k, c) for k, c in enumerate(values)])   # 项目资金 | 总额 | 1.0
+    elif len(labels) > 1 and 0 < len(values) <= len(labels):
         out.add([(k, c) for k, c in enumerate(labels)])          # column headers, values below
         first = len(labels) - len(values)
         out.add([(first + k, c) for k, c in enumerate(values)])
@@ -188,8 +207,17 @@ def _form(s: list, i: int, out: _Out) -> int:
             out.add([(0, c)])
         out.add([(0, labels[-1])] + [(1 + k, c) for k, c in enumerate(values)])
     else:
-        out.add([(0, labels[0])] + [(1 + k, c) for k, c in enumerate(values)])
+        out.add([(indent, labels[0])] + [(indent + 1 + k, c) for k, c in enumerate(values)])
     return i
+
+
+def _header_starts(s: list, i: int) -> bool:
+    """True where an indicator or budget header starts: a column label among others (一级指标 | 二级指标 |
+    …), not a lone 分值 among a row's values (年度预算执行率 | 100% | 分值 | 10分)."""
+    if not (_ind(s[i]) or _bud(s[i])):
+        return False
+    run = _label_run(s, i)
+    return sum(1 for x in run if _ind(x)) >= 3 or sum(1 for x in s[i:i + 5] if _bud(x)) >= 2
 
 
 def _budget(s: list, i: int, out: _Out) -> int:
@@ -241,6 +269,7 @@ def _indicators(s: list, i: int, n: int, out: _Out) -> int:
     """The indicator header ``s[i:i + n]`` and the rows after it."""
     run = s[i:i + n]
     i += n
+    run = [c for k, c in enumerate(run) if not _grouping(run, k, run[:k])]   # 采集数据 spans no column
     heads = [k for k, c in enumerate(run) if _period_head(c)]
     if heads and heads[-1] + 1 < len(run):
         # 一级指标 | 中期指标 | 年度指标 over 二级 | 三级 | 指标值 | 二级 | 三级 | 指标值
@@ -257,6 +286,9 @@ def _indicators(s: list, i: int, n: int, out: _Out) -> int:
             cols[_ind(c)] = col
     out.add(header)
     width = max(col for col, _ in header) + 1
+    while i < len(s) and s[i] is None:       # empty header cells: a blank column every row prints too
+        width += 1
+        i += 1
     flat = any((meaning(_text(c)) or ("",))[0] in ("field", "amount") for _, c in header)
     while i < len(s):
         c = s[i]

@@ -7,7 +7,8 @@ The shapes found in real copies, and how each is read:
   ``|---|---|`` separator rows; box-drawing copies (``│ a │ b │`` between ``├──┼──┤`` rules,
   ASCII ``+---+`` grids) and the full-width ``｜`` are read the same way. One line is one row;
   an empty segment is an empty position. A row that opens with ``|`` but does not close
-  with one continues on the next lines until a line that does (a cell with line breaks).
+  with one continues on the next lines until a line that does (a cell with line breaks); so does
+  a row that does not close in a block whose rows close with one (``a | b |``).
   Blank lines between pipe rows do not end the table. A block needs two rows of two or more
   cells (or one such row under a separator row). Where some row of a block starts without a
   pipe (``a | b |``, as a web page's table pastes), no row has an opening pipe: a line that
@@ -170,8 +171,10 @@ def _pipe_block(text, lines, kinds, i):
         start, end, line = lines[j]
         stop = j
         s = line.strip()
-        if _PIPE.match(s[0]) and not _PIPE.match(s[-1]):
-            # a cell with line breaks: the row goes on to the next line that closes it
+        closing = bool(rows) and all(_PIPE.match(text[a:b].strip()[-1:] or " ") for a, b in rows)
+        if (_PIPE.match(s[0]) or closing) and not _PIPE.match(s[-1]):
+            # a cell with line breaks: the row goes on to the next line that closes it (in a block whose
+            # rows all close with a pipe, a row that does not close goes on too)
             for n in range(j + 1, min(j + 1 + MAX_CELL_LINES, len(lines))):
                 t = lines[n][2].strip()
                 if not t or _PIPE.match(t[0]):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 from html import escape
+
+_SAME_CELL_BR = "<br style='mso-data-placement:same-cell'/>"
 from pathlib import Path
 
 from render.spec import Spec, is_number_text, line_text
@@ -107,7 +109,8 @@ def write_xls_html(spec: Spec, path: Path) -> Path:
                 cls = classes.setdefault(fmt, f"xl{65 + len(classes)}")
                 tds.append(f"<td class={cls}{attrs} x:num=\"{value}\">{escape(text)}</td>")
             else:
-                tds.append(f"<td{attrs}>{escape(text)}</td>")
+                # Excel writes a line break inside a cell so
+                tds.append(f"<td{attrs}>{escape(text).replace(chr(10), _SAME_CELL_BR)}</td>")
         trs.append("<tr height=19>" + "".join(tds) + "</tr>")
     css = "\n".join(f'.{cls} {{mso-number-format:"{fmt.replace(".", chr(92) + ".")}";}}' for fmt, cls in classes.items())
     enc = spec.html_encoding

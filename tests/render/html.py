@@ -21,7 +21,8 @@ def table_html(spec: Spec) -> str:
         tds = []
         for p in spec.grid.row_cells(r):
             attrs = (f' rowspan="{p.rs}"' if p.rs > 1 else "") + (f' colspan="{p.cs}"' if p.cs > 1 else "")
-            tds.append(f"<td{attrs}>{escape(p.text)}</td>")
+            # a line break inside a cell is a <br>, as Word and web editors write it
+            tds.append(f"<td{attrs}>{escape(p.text).replace(chr(10), '<br>')}</td>")
         rows.append("  <tr>" + "".join(tds) + "</tr>")
     return '<table border="1" cellspacing="0" cellpadding="4" class="MsoTableGrid">\n' + "\n".join(rows) + "\n</table>"
 

@@ -69,7 +69,8 @@ def _story(spec: Spec, name: str, size: float, width: float) -> list:
     style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
              ("FONTNAME", (0, 0), (-1, -1), name)]
     for p in g.cells:
-        data[p.row][p.col] = Paragraph(escape(p.text), body) if p.text else ""
+        # a line break inside a cell is a <br/> (reportlab reads a bare newline as a space)
+        data[p.row][p.col] = Paragraph(escape(p.text).replace("\n", "<br/>"), body) if p.text else ""
         if p.rs > 1 or p.cs > 1:
             style.append(("SPAN", (p.col, p.row), (p.col + p.cs - 1, p.row + p.rs - 1)))
     story.append(Table(data, colWidths=_widths(spec, width, size), style=TableStyle(style),

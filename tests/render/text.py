@@ -39,8 +39,8 @@ def render_text(spec: Spec, fmt: str) -> str:
         return _tsv(spec, before, rows, after)
     elif fmt == "spaces":
         body = [" ".join(t for t in r if t) for r in rows]
-    elif fmt == "oneline":
-        body = [" ".join(f"{c.text} |" if c.text else "|"
+    elif fmt == "oneline":   # the line breaks inside a cell are lost too
+        body = [" ".join(f"{' '.join(c.text.split(chr(10)))} |" if c.text else "|"
                          for r in range(spec.grid.n_rows) for c in spec.grid.row_cells(r))]
     else:
         raise ValueError(f"unknown text format {fmt!r}")
