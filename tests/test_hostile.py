@@ -146,9 +146,13 @@ def test_after_all_that_the_views_agree_and_the_graph_is_valid(hostile):
 
 def test_the_cli_says_the_same_without_a_traceback(hostile, tmp_path):
     _, _, _, _, base = hostile
-    r = subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(tmp_path / "kb"), "ingest", "-q",
-                        str(base / "in")], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    files = [str(base / "in" / n) for n in ("gb18030-damaged.txt", "headers.txt", "pipe.txt", "zip-bomb.xlsx",
+                                             "binary.txt")]
+    r = subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(tmp_path / "kb"), "ingest", "-q", *files],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert r.returncode == 1, r.stderr[-2000:]
     assert "Traceback" not in r.stderr
     assert "gb18030-damaged.txt:26: cannot decode byte 0xff at byte 500" in r.stderr
     assert r.stderr.count("headers.txt") == 21
+    assert "not a regular file" in r.stderr and "zip bomb" in r.stderr
+    assert "5 files, 0 projects" in r.stdout
