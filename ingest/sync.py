@@ -33,7 +33,10 @@ _DOC_GRAPH = re.compile(re.escape(iris.graph_iri("")) + r"([0-9a-f]{16})(/inferr
 @dataclass
 class DerivedGraphs:
     """The quads of one document version: graph IRI → quads (the document graph, and its
-    ``…/inferred`` graph when support links were computed)."""
+    ``…/inferred`` graph when support links were computed).
+
+    Example: ``derive_graphs(doc.doc_id, doc.name, doc.text, projects).support`` → ``False``
+    """
 
     doc_id: str
     graphs: dict[str, list]
@@ -88,7 +91,10 @@ def derive_from_records(records: RecordStore, doc_id: str, encoder: Any = None) 
 @dataclass
 class HealReport:
     """What healing did: documents derived again, documents dropped, default-graph triples fixed,
-    the review graph written again (by the knowledge base, which owns it)."""
+    the review graph written again (by the knowledge base, which owns it).
+
+    Example: ``HealReport(derived=["33c4abcdc6cea628"]).summary()`` → ``"healed the graph: 1 document(s) derived again"``
+    """
 
     derived: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
@@ -118,6 +124,8 @@ class GraphView:
     query URL for an endpoint); ``owned`` is True when every jixiao graph in the store belongs to
     this data directory (the embedded store), so graphs no record names may be dropped. On a
     shared endpoint only the graphs this directory wrote are touched.
+
+    Example: ``GraphView(kb.graph, kb.views, "graph").drop("33c4abcdc6cea628")``
     """
 
     def __init__(self, store: Any, state: ViewState, location: str, owned: bool = True):
@@ -143,11 +151,6 @@ class GraphView:
             docs = self.observed()
             self.state.set_graph_docs(self.location, docs)
         return docs
-
-    def agrees(self, records: RecordStore) -> bool:
-        """True when the view state lists exactly the stored documents (cheap: two small files)."""
-        docs = self.state.graph_docs(self.location)
-        return docs is not None and set(docs) == set(records.version())
 
     def write(self, derived: DerivedGraphs) -> None:
         """Make both graphs of ``derived`` the document's graphs; listed only once both are written."""
@@ -232,7 +235,10 @@ class PendingGraphs:
 class PassageSink:
     """The search passages as an ingest sink: ``prepare`` cuts the document's passages (so a file
     that cannot be indexed fails alone, before anything is written); the index itself is rebuilt
-    once after the batch, from the records."""
+    once after the batch, from the records.
+
+    Example: ``ingest_paths(["data/"], records, [GraphSink(view, encoder), PassageSink()])``
+    """
 
     def prepare(self, doc: Any, result: Any) -> "NoWrite":
         from ingest.search.passages import build_passages
