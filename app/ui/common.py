@@ -108,11 +108,38 @@ def projects() -> list:
     """Every ingested project, read from the records once per change of the documents (not on
     every rerun of every page). Example: ``len(projects())`` → 8 on the seed"""
     kb = knowledge_base()
-    stamp = tuple(sorted((d, v.get("ingested"), v.get("projects")) for d, v in kb.records.documents().items()))
+    stamp = _stamp(kb)
     key = str(kb.data_dir)
     if key not in _PROJECTS or _PROJECTS[key][0] != stamp:
         _PROJECTS[key] = (stamp, kb.projects())
     return _PROJECTS[key][1]
+
+
+_MEMO: dict[tuple, Any] = {}  # (data dir, documents stamp, what, arguments) → answer
+MEMO_SIZE = 512
+
+
+def _stamp(kb: KnowledgeBase) -> tuple:
+    return tuple(sorted((d, v.get("ingested"), v.get("projects")) for d, v in kb.records.documents().items()))
+
+
+def memo(what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """``call(fn, *args, **kwargs)`` remembered for the documents as they are now: the same trace,
+    search or question asked again (a reload, a shared link, another person) is answered at once;
+    any ingest or remove changes the stamp and so the key. Errors are not remembered.
+
+    Example: ``result = memo("trace", kb.trace, "预算执行率", None)``
+    """
+    kb = knowledge_base()
+    key = (str(kb.data_dir), _stamp(kb), what, args, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+    if key in _MEMO:
+        return _MEMO[key]
+    result = call(fn, *args, **kwargs)
+    if result is not None:
+        if len(_MEMO) >= MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = result
+    return result
 
 
 def project_index() -> dict:

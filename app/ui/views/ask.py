@@ -41,7 +41,7 @@ url.publish(q=question)
 
 if question:
     if hasattr(kb, "ask"):
-        answer = as_answer(ui.call(kb.ask, question))
+        answer = as_answer(ui.memo("ask", kb.ask, question))
         if answer:
             show_answer(kb, answer, question, on_suggestion=ask)
     else:

@@ -79,7 +79,8 @@ if query.strip():
     # the query's own conditions become filters, question words do not count, weak hits are held
     # back, and a question gets its ask answer (app.search, shared with the CLI)
     from app.search import understood_search
-    result = ui.call(understood_search, kb, query.strip(), k=k, mode=mode, filters=applied, include_weak=weak_too)
+    result = ui.memo("search", understood_search, kb, query.strip(), k=k, mode=mode, filters=applied,
+                     include_weak=weak_too)
 shown = [f"{FILTERS[f][1].split(' ')[0]} = " + (ui.yuan(v) if FILTERS[f][2] is None else ui.escape(str(v)))
          for f, v in applied.items()]
 if result is not None:

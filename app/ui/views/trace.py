@@ -84,14 +84,14 @@ project = st.selectbox("项目 Project (optional)", [None] + list(by_id), key="t
 url.publish(indicator=name.strip(), project=project)
 if not projects:
     st.info("还没有项目：请在「数据 Data」页上传文件，或在首页导入自带数据。No projects yet: upload files on the Data page.")
-result = ui.call(kb.trace, name.strip(), project) if name.strip() and projects else None
+result = ui.memo("trace", kb.trace, name.strip(), project) if name.strip() and projects else None
 if isinstance(result, Ambiguous):
     st.info(f"“{ui.escape(result.query)}” 出现在 {len(result.candidates)} 个指标中，请选一个。"
             f"It names {len(result.candidates)} indicators: pick one.")
     pick = st.radio("候选 Candidates", result.candidates, index=None,
                     format_func=lambda c: f"{c.project} / {c.indicator}（{ui.text(c.target, '—')}）")
     # the candidate's IRI names exactly one indicator; the link keeps it
-    result = ui.call(kb.trace, pick.iri) if pick else None
+    result = ui.memo("trace", kb.trace, pick.iri, None) if pick else None
     if pick:
         url.publish(indicator=pick.iri, project=None)
 if result is not None:
@@ -101,7 +101,7 @@ st.header("依据缺口 Gaps")
 st.caption("依据不具体的指标，以及重复其他栏目或只作描述的立项依据。点击一行查看该指标的溯源。"
            "Indicators whose project cites no concrete basis, and 立项依据 that repeat or describe instead of citing. "
            "Click a row to trace it.")
-findings = ui.call(kb.gaps) or []
+findings = ui.memo("gaps", kb.gaps) or []
 picked = ui.table([{"类型 kind": FINDING_KINDS.get(f.kind, f.kind), "项目 project": f.project, "指标 indicator": f.indicator,
                     "说明 message": f.message, "出处 source": ui.where(f.span)} for f in findings],
                   key="trace_gaps", on_select="rerun", selection_mode="single-row")
