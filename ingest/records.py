@@ -167,13 +167,14 @@ class RawRow:
     """A table row the interpreter could not place, kept as printed rather than dropped.
 
     ``cells`` are the row's texts left to right; ``reason`` says why it was not read;
-    ``table`` is where the table was (``sheet 1``, ``page 3``) and ``row`` its 0-based row.
+    ``table`` is where the table was (``sheet 1``, ``page 3``) and ``row`` its 0-based row: like the
+    span, where the row stands in one rendering, so they take no part in comparing records.
     """
 
     cells: tuple[str, ...]
     reason: str
-    table: str = ""
-    row: int | None = None
+    table: str = field(default="", compare=False)
+    row: int | None = field(default=None, compare=False)
     span: Span | None = field(default=None, compare=False, repr=False)
 
 

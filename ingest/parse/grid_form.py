@@ -154,6 +154,10 @@ def assign(draft: Draft, table: Table, row: int, label_cell: Cell | None, label_
             return
         draft.set_field(key, value_text, values or cells, weak=weak)
     elif cat == "amount":
+        if not _amount_like(value_text):
+            # 项目预算 beside a table of its own (成本构成 | 金额 | …): no amount; the cells are kept as printed
+            draft.keep_raw(table, row, values, f"{base}: these cells hold no amount")
+            return
         period = VOCABULARY.period_of(base)
         if label_cell is not None:
             state.money_cols.append((label_cell.col, period))
@@ -182,6 +186,13 @@ def assign(draft: Draft, table: Table, row: int, label_cell: Cell | None, label_
         if used:
             draft.scales.append(used)
         draft.add_line(base, "合计", "total", "planned", value, values[0] if values else label_cell)
+
+
+def _amount_like(text: str) -> bool:
+    """True for a printed amount (``85.60``, ``300万``, ``1,234.56``, a blank); False for text that only
+    holds a number inside it (``成本构成 金额 … 2020年实际执行数``)."""
+    t = unicodedata.normalize("NFKC", text or "").strip()
+    return not t or t in ("/", "-", "—") or bool(re.match(r"^[-+]?\d", t)) and not re.match(r"^(?:19|20)\d\d\s*年", t)
 
 
 def _repeats_after_midterm(draft: Draft, base: str) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ingest.parse.grid_record import Context, Draft, text_of, to_decimal
 from ingest.parse.indicators import Row, parse_target, row_flags
-from ingest.parse.vocabulary import VOCABULARY, strip_score
+from ingest.parse.vocabulary import VOCABULARY, strip_score, two_level_columns
 from ingest.read.grid import Cell, Table
 from ingest.records import Indicator
 
@@ -95,6 +95,10 @@ def find_header(table: Table, row: int, heading: str | None = None) -> Layout | 
         elif c.text:
             others.append(c)
     keys = {k for _, k in keyed}
+    shift = two_level_columns(keys)          # 一级指标 | 二级指标 | 指标值: the 二级 column names the indicator
+    if shift:
+        keyed = [(c, shift.get(k, k)) for c, k in keyed]
+        keys = {k for _, k in keyed}
     if len(keys) < 3 or not ({"name", "target"} & keys) or not ({"level1", "level2", "name"} & keys):
         return None
     if any(_looks_like_value(c.text) for c in others):

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from ingest.parse.grid_form import inline_pairs, is_number, meaning
 from ingest.parse.grid_record import text_of
-from ingest.parse.vocabulary import VOCABULARY
+from ingest.parse.vocabulary import VOCABULARY, two_level_columns
 from ingest.read.grid import Cell, Table
 
 
@@ -91,6 +91,8 @@ def realign(table: Table, gaps: bool = False) -> Table:
                 k = VOCABULARY.lookup(c.text).get("indicator_column")
                 if k and k not in header:
                     header[k] = col               # 一级指标 merged down beside the second header row
+            shift = two_level_columns(header)
+            header = {shift.get(k, k): col for k, col in header.items()}
             width, budget_cols = row[-1].col + 1 + (start - row[0].col), None
             flat = any(meaning(text_of(c)) and meaning(text_of(c))[0] in ("field", "amount") for c in row)
         elif len(bkeys) >= 2 and not any(is_number(c.text) for c in row):

@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from ingest.parse.grid_form import inline_pairs, is_number, is_title, meaning
 from ingest.parse.grid_record import text_of
-from ingest.parse.vocabulary import VOCABULARY
+from ingest.parse.vocabulary import VOCABULARY, two_level_columns
 from ingest.read.grid import Cell, Table
 
 _STOP = ("field", "amount", "section", "ignore", "total_row")
@@ -284,6 +284,8 @@ def _indicators(s: list, i: int, n: int, out: _Out) -> int:
     for col, c in header:
         if _ind(c) and _ind(c) not in cols:
             cols[_ind(c)] = col
+    shift = two_level_columns(cols)
+    cols = {shift.get(k, k): col for k, col in cols.items()}
     out.add(header)
     width = max(col for col, _ in header) + 1
     while i < len(s) and s[i] is None:       # empty header cells: a blank column every row prints too

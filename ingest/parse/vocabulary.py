@@ -157,6 +157,19 @@ class Vocabulary:
         return _canonical(label, self.level2)
 
 
+def two_level_columns(keys) -> dict[str, str]:
+    """How an indicator header of two levels only reads (一级指标 | 二级指标 | … | 指标值, no 三级指标): the
+    deepest level column names the indicator and the one before it holds the 二级 names (数量指标 …).
+    {} for any other header.
+
+    Example: ``two_level_columns({"level1", "level2", "target"})`` → ``{"level2": "name", "level1": "level2"}``
+    """
+    keys = set(keys)
+    if "name" not in keys and "level2" in keys and "target" in keys:
+        return {"level2": "name", "level1": "level2"}
+    return {}
+
+
 def _canonical(label: str | None, table: dict[str, str]) -> str | None:
     if not label:
         return None
