@@ -324,6 +324,8 @@ def _indicator(layout: Layout, b: Block, row: int, name: str, name_cells: list[C
     if qualitative and target.value is None and target_raw:
         target = type(target)(None, None, None, target_raw)
     flags = ("no_level1",) if l1 is None else ()
+    if l1 is None and VOCABULARY.implied_level1(l2):
+        l1, flags = VOCABULARY.implied_level1(l2), ("level1_implied",)   # a table of two levels prints no 一级
     target, flags = row_flags(Row(l1, l2, name, target_raw, None, flags), target)
     actual_raw = vals["actual"][0] or None
     actual = parse_target(actual_raw) if actual_raw else None

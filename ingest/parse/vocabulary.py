@@ -98,6 +98,7 @@ class Vocabulary:
     level1: dict[str, str] = field(default_factory=dict)
     level2: dict[str, str] = field(default_factory=dict)
     periods: dict[str, list[str]] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)      # 二级 framework name → its 一级 label
     headings: list[re.Pattern] = field(default_factory=list)
 
     @classmethod
@@ -117,6 +118,7 @@ class Vocabulary:
                 for variant in variants:
                     table.setdefault(variant, canonical)
         v.periods = {k: list(words) for k, words in data.get("period", {}).items()}
+        v.parents = {child: parent for parent, children in data.get("framework", {}).items() for child in children}
         v.headings = [re.compile(p) for p in data.get("heading", {}).get("patterns", [])]
         return v
 
@@ -155,6 +157,10 @@ class Vocabulary:
     def canonical_level2(self, label: str | None) -> str | None:
         """The framework name of a printed 二级 label: ``数量指标(或建筑规模指标)`` → 数量."""
         return _canonical(label, self.level2)
+
+    def implied_level1(self, level2: str | None) -> str | None:
+        """The 一级 a 二级 label belongs to in the framework, as its label: ``质量指标`` → ``产出指标``."""
+        return self.parents.get(self.canonical_level2(level2) or "")
 
 
 def two_level_columns(keys) -> dict[str, str]:
