@@ -323,6 +323,50 @@ def test_a_file_with_neither_tables_nor_text_of_a_form_is_one_clear_error(tmp_pa
     assert str(path) in str(error) and "nor in its text" in str(error) and error.hint
 
 
+# ---- one form laid out otherwise ---------------------------------------------------------------
+
+def _parts(name: str):
+    """A fixture's rows before its indicator header and from it on (the header row starts with the
+    group label merged down the indicator block, so both parts tile)."""
+    rows = list(SPECS[name].module.ROWS)
+    k = next(i for i, r in enumerate(rows) if any(getattr(c, "text", c) == "一级指标" for c in r))
+    return rows[:k], rows[k:]
+
+
+@pytest.mark.parametrize("name", ["shenbao_wanyuan", "quyu_zhuanyi", "ziping_xianjie"])
+def test_a_form_split_over_two_sheets(tmp_path, parsed, name):
+    """The header part on one sheet and the indicator block on the next (no title repeated): one
+    project, the same as from the one-sheet workbook."""
+    import dataclasses
+
+    from render.office import write_xlsx_many
+    from render.spec import Grid
+
+    spec = SPECS[name]
+    head, indicators = _parts(name)
+    first = dataclasses.replace(spec, grid=Grid.of(head), footer=[])
+    second = dataclasses.replace(spec, title="", preamble=[], grid=Grid.of(indicators))
+    result = parse(read_path(write_xlsx_many([first, second], tmp_path / f"{name}.xlsx")))
+    assert result.errors == []
+    assert result.projects == parsed(name, "xlsx")[1].projects
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx", "html", "pipe"])
+def test_a_form_whose_indicator_block_comes_first(tmp_path, parsed, fmt):
+    """The indicator block printed above the project's fields: the same project."""
+    import dataclasses
+
+    from render.spec import Grid
+
+    spec = SPECS["quyu_zhuanyi"]
+    head, indicators = _parts("quyu_zhuanyi")
+    moved = dataclasses.replace(spec, name="quyu_zhuanyi_first", grid=Grid.of(indicators + head))
+    result = parse(read_path(render(moved, fmt, tmp_path)))
+    assert result.errors == []
+    found = problems(result, spec.expected)
+    assert not found, "\n".join(found)
+
+
 # ---- many documents, many units ------------------------------------------------------------
 
 def test_one_table_in_three_formats_is_one_project(tmp_path, rendered):
