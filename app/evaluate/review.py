@@ -2,11 +2,11 @@
 
 ``tests/eval/review_cases.jsonl`` holds one JSON object a line::
 
-    {"source": "seed", "project": "<project name>", "rule": "<rule id>", "fires": true, "why": "…"}
+    {"source": "seed", "project": "<project name>", "year": 2020, "rule": "<rule id>", "fires": true, "why": "…"}
 
 ``fires`` says whether the rule should fire on the project (at least one finding), as worked out
-by reading the table. A case about a project that is not ingested is skipped and counted; a
-rule's precision is None when it never fired on a judged project, its recall None when no case
+by reading the table; ``year`` (optional) tells apart projects of one name in several years. A
+case about a project that is not ingested is skipped and counted; a rule's precision is None when it never fired on a judged project, its recall None when no case
 expects it to fire.
 
 Example: ``evaluate_review(kb.review(), "tests/eval/review_cases.jsonl")["rules"]["rate_over_100"]``
@@ -45,20 +45,33 @@ def evaluate_review(rv, path: str | os.PathLike) -> dict[str, Any]:
         first = next(c for c in cases if c["rule"] in unknown)
         raise ReviewCaseError(f"no rule {first['rule']!r} in the rule book", file=str(path), line=first["line"],
                               hint="rule ids are the [rules.…] tables of app/review/rules.toml")
-    present = {p.project for p in rv.projects}
+    present = {(p.project, p.year) for p in rv.projects}
+    names = {p.project for p in rv.projects}
     fired = rv.fired()
-    judged = [c for c in cases if c["project"] in present]
+
+    def key(c):   # (name, year) of the project a case is about; year None matches any
+        return c["project"], c.get("year")
+
+    def is_present(c):
+        return (key(c) in present) if c.get("year") is not None else c["project"] in names
+
+    def got(c):
+        return any(f[0] == c["project"] and f[2] == c["rule"] and (c.get("year") is None or f[1] == c["year"])
+                   for f in fired)
+
+    judged = [c for c in cases if is_present(c)]
     rules: dict[str, dict[str, Any]] = {r: {"tp": 0, "fp": 0, "fn": 0, "tn": 0} for r in rv.rules.ids()}
     wrong = []
     for c in judged:
-        got = (c["project"], c["rule"]) in fired
-        cell = "tp" if got and c["fires"] else "fp" if got else "fn" if c["fires"] else "tn"
+        hit = got(c)
+        cell = "tp" if hit and c["fires"] else "fp" if hit else "fn" if c["fires"] else "tn"
         rules[c["rule"]][cell] += 1
         if cell in ("fp", "fn"):
-            wrong.append({"project": c["project"], "rule": c["rule"], "expected": c["fires"], "got": got,
-                          "why": c.get("why", ""), "line": c["line"]})
-    judged_pairs = {(c["project"], c["rule"]) for c in judged}
-    unjudged = sorted(pair for pair in fired if pair not in judged_pairs and pair[0] in {c["project"] for c in judged})
+            wrong.append({"project": c["project"], "year": c.get("year"), "rule": c["rule"], "expected": c["fires"],
+                          "got": hit, "why": c.get("why", ""), "line": c["line"]})
+    judged_keys = {(c["project"], c["rule"]) for c in judged}
+    judged_names = {c["project"] for c in judged}
+    unjudged = sorted({(f[0], f[2]) for f in fired if f[0] in judged_names and (f[0], f[2]) not in judged_keys})
     for r in rules.values():
         r["precision"] = _ratio(r["tp"], r["tp"] + r["fp"])
         r["recall"] = _ratio(r["tp"], r["tp"] + r["fn"])
@@ -66,7 +79,7 @@ def evaluate_review(rv, path: str | os.PathLike) -> dict[str, Any]:
     fp = sum(r["fp"] for r in rules.values())
     fn = sum(r["fn"] for r in rules.values())
     return {"cases": len(cases), "judged": len(judged), "skipped": len(cases) - len(judged),
-            "projects": len({c["project"] for c in judged}), "precision": _ratio(tp, tp + fp),
+            "projects": len({key(c) for c in judged}), "precision": _ratio(tp, tp + fp),
             "recall": _ratio(tp, tp + fn), "rules": rules, "wrong": wrong, "unjudged": unjudged}
 
 
