@@ -6,8 +6,8 @@
 
 ``fires`` says whether the rule should fire on the project (at least one finding), as worked out
 by reading the table; ``year`` (optional) tells apart projects of one name in several years. A
-case about a project that is not ingested is skipped and counted; a rule's precision is None when it never fired on a judged project, its recall None when no case
-expects it to fire.
+case about a project that is not ingested is skipped and counted; a rule's precision is None
+when it never fired on a judged project, its recall None when no case expects it to fire.
 
 Example: ``evaluate_review(kb.review(), "tests/eval/review_cases.jsonl")["rules"]["rate_over_100"]``
 """
