@@ -279,8 +279,10 @@ def value_part(c: Cell, value: str, after: int = 0) -> Cell:
 _LIST_ITEM = re.compile(r"^\s*(?:目标|任务|指标)?\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[:：.．、)）]|^\s*[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]|^\s*[①-⑩]")
 
 
-#: A numbered goal run into the line before it (``…基本药物。 目标2：…``, a copy that lost its line breaks).
-_ITEM_IN_LINE = re.compile(r"(?:(?<=[。；;！!])\s*|\s+)(?=(?:目标|任务)\s*\d{1,2}\s*[:：])")
+#: A numbered goal or item run into the line before it (``…基本药物。 目标2：…``, ``…调查。 2.编制…``: a copy
+#: that lost its line breaks).
+_ITEM_IN_LINE = re.compile(r"(?:(?<=[。；;！!])\s*|\s+)(?=(?:目标|任务)\s*\d{1,2}\s*[:：])"
+                           r"|(?<=[。；;！!])\s+(?=\d{1,2}[.．、](?!\d))")
 
 
 def narrative_text(cell: Cell) -> str:

@@ -465,15 +465,19 @@ class Draft:
         amounts = {k: v for k, (v, _) in self.amounts.items()}
         lines = self._lines()
 
+        def year_amount(x: BudgetLine) -> Decimal | None:
+            # the year's budget, as for a project: the adjusted one (全年预算数) where a self-evaluation prints it
+            return x.adjusted if x.adjusted is not None else x.planned
+
         def purpose_total(purpose: str) -> Decimal | None:
             for x in lines:
                 if x.purpose == purpose and x.source_key in ("total", None):
-                    return x.planned if x.planned is not None else x.adjusted
+                    return year_amount(x)
             return None
 
         spans = self._spans()
         spans.update({k: s for k, (_, cells) in self.amounts.items() if (s := self.ctx.span(cells))})
-        total_line = next((x.planned for x in lines if x.purpose is None and x.source_key == "total"), None)
+        total_line = next((year_amount(x) for x in lines if x.purpose is None and x.source_key == "total"), None)
         total = amounts.get("current_year") or amounts.get("total") or purpose_total("资金总额") or total_line
         return Department(
             id=department_id(code, year, name), year=year, name=name, code=code,

@@ -101,6 +101,8 @@ def realign(table: Table, gaps: bool = False) -> Table:
                 budget_cols and m[0] in ("amount",)):
             header = None if m[0] != "total_row" else header
             budget_cols = None if m[0] != "total_row" else budget_cols
+            if m[0] == "total_row" and budget_cols is not None and row[0].col == 0:
+                start = budget_cols[0] - 1          # 合计 | figures: a row of the budget block
         elif header is not None and row[-1].col + 1 < width and row[0].col == 0:
             second = text_of(row[1]) if len(row) > 1 else ""
             start = _indicator_start(first, second, header, length, width, row[0].col if flat else None,
