@@ -801,3 +801,52 @@ def test_the_year_from_the_filing_date_when_no_other_is_printed(title, above, be
     doc = Document(path="a.txt", text=text, encoding="utf-8", kind="text", tables=tuple(text_tables(text, "a.txt")))
     [p] = parse_grids(doc).projects
     assert (p.name, p.year) == ("送戏下乡", year)
+
+
+# Labels as printed on published forms of several provinces (studied for issue 9), and what they mean.
+PUBLISHED_WORDING = [
+    ("项目资金申请(万元)", ("group", "group")), ("资金总数", ("amount", "current_year")),
+    ("其中：当年财政拨款", ("source", "fiscal")), ("其中：本年财政拨款", ("source", "fiscal")),
+    ("其中：中央、省、市补助县级资金", ("source", "superior")), ("其它资金", ("source", "other")),
+    ("地方资金", ("source", "fiscal")), ("中央补助", ("source", "superior")),
+    ("当年年度预算", ("amount", "current_year")), ("项目总预算", ("amount", "total")),
+    ("上年度预算安排资金", ("amount", "prev_year_budget")),
+    ("专项资金名称", ("field", "name")), ("转移支付（项目）名称", ("field", "name")),
+    ("业务主管部门", ("field", "department")), ("县级主管部门", ("field", "department")),
+    ("地方主管部门", ("field", "department")), ("资金使用单位", ("field", "unit")),
+    ("编制单位（盖章）", ("field", "filer")), ("建设周期", ("field", "term")),
+    ("项目计划实施时间", ("field", "term")), ("填报日期", ("field", "filed_date")),
+    ("项目总体概况", ("section", "overview")), ("年度主要目标和成果", ("section", "annual_goal")),
+    ("项目年度绩效目标", ("section", "annual_goal")), ("项目总体绩效目标（长期目标）", ("section", "goals")),
+    ("年度总体目标完成情况综述", ("section", "summary")),
+    ("年度部门总体运行情况及取得的成绩", ("section", "summary")),
+    ("保障绩效目标实现措施", ("section", "safeguards")),
+    ("项目申请原因（包括设立依据、可行性及必要性）", ("section", "necessity")),
+    ("区域绩效目标", ("group", "group")), ("项目资金预算执行（10分）", ("group", "group")),
+    ("财政资金科目代码", ("ignore", "ignore")), ("第三方机构审核意见", ("ignore", "ignore")),
+    ("负责人及电话", ("ignore", "ignore")), ("注", ("ignore", "ignore")),
+]
+
+
+@pytest.mark.parametrize("label,meant", PUBLISHED_WORDING)
+def test_wording_of_published_forms(label, meant):
+    from ingest.parse.grid_form import meaning
+    assert meaning(label) == meant
+
+
+@pytest.mark.parametrize("label,column", [
+    ("当年预期实现值", "target"), ("全年完成值", "actual"), ("全年实际值（B）", "actual"),
+    ("未完成原因及拟采取的改进措施", "deviation"), ("未完成原因和改进措施", "deviation"),
+    ("目标值(标准)", "target"), ("计量单位", "unit"), ("指标内容", "name"), ("绩效标准", "standard"),
+])
+def test_indicator_columns_of_published_forms(label, column):
+    assert VOCABULARY.lookup(label).get("indicator_column") == column
+
+
+def test_a_ticked_choice_is_the_field():
+    """项目属性 / 项目类别 printed as tick boxes: the ticked option, without its number."""
+    from ingest.parse.grid_record import ticked
+    assert ticked("新增项目□ 延续项目√") == "延续项目"
+    assert ticked("□新增 ☑延续") == "延续"
+    assert ticked("1.重大课题（规划）□ 2.网络运行维护□ 11.设备购置√ 19.其他□") == "设备购置"
+    assert ticked("☑是 □否") == "是" and ticked("√是 √否") == "√是 √否" and ticked("延续项目") == "延续项目"

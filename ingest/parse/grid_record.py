@@ -117,7 +117,8 @@ def ticked(text: str) -> str:
         marked = [opt for mark, opt in _MARKED.findall(text) if mark in _TICK]
     else:
         marked = [opt for opt, mark in _MARKED_AFTER.findall(text) if mark in _TICK]
-    return marked[0] if len(marked) == 1 else text
+    # the option without its number (11.设备购置 → 设备购置)
+    return re.sub(r"^\d{1,2}\s*[.．、]\s*", "", marked[0]) if len(marked) == 1 else text
 
 
 _FILED = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})(?!\d)")
