@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Sequence, TypeVar
 
 from ingest.errors import IngestError
+from ingest.read.document import Document
 from ingest.read.grid import GridText, RawCell, Table, clean_cell
 
 #: Sheet names that say nothing about the table (not written as a heading).
@@ -131,3 +132,34 @@ def check_size(n_rows: int, n_cells: int, name: str, where: str) -> None:
 def no_table(name: str, what: str, hint: str) -> IngestError:
     """The error for a readable file that holds no table."""
     return IngestError(f"no table found: {what}", file=name, hint=hint)
+
+
+class Workbook:
+    """The sheets of one spreadsheet (.xlsx, .xls, Excel XML) laid out as one document.
+
+    Each format walks its own sheets; this keeps what they share: the running cell count
+    under the workbook's cap, a named sheet's name as the heading of its table (项目1,
+    某县水利局 say which table this is; ``Sheet1`` says nothing), and the refusal of a
+    workbook with no table in it.
+
+    Example: ``wb = Workbook("a.xlsx", "xlsx"); wb.add("项目1", cells); doc = wb.document()``
+    """
+
+    def __init__(self, name: str, fmt: str):
+        self.name, self.fmt = name, fmt
+        self.g = GridText()
+        self.total = 0
+
+    def add(self, title: str, cells: Sequence[RawCell]) -> None:
+        self.total += len(cells)
+        check_size(0, self.total, self.name, "the workbook")
+        if title and not DEFAULT_SHEET_NAME.match(title.strip()):
+            self.g.add_heading(title)
+        lay_out(self.g, cells, f"sheet {title}")
+
+    def document(self) -> Document:
+        if not self.g.tables:
+            raise no_table(self.name, "every sheet is empty or holds only single lines of text",
+                           "is this the right file? The table must be in cells of a visible sheet")
+        return Document(path=self.name, text=self.g.text, encoding=self.fmt, kind=self.fmt,
+                        tables=tuple(self.g.tables))

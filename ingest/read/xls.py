@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from ingest.errors import IngestError
 from ingest.read.archive import empty_error, encrypted_error, sniff
-from ingest.read.cells import DEFAULT_SHEET_NAME, MAX_ROWS, check_size, lay_out, no_table
+from ingest.read.cells import MAX_ROWS, Workbook, check_size
 from ingest.read.document import Document
-from ingest.read.grid import GridText, RawCell
+from ingest.read.grid import RawCell
 from ingest.read.numfmt import format_value
 
 _CONVERT = "libreoffice --headless --convert-to xlsx {}"
@@ -36,22 +36,13 @@ def read_xls(data: bytes, name: str) -> Document:
     if not data:
         raise empty_error(name)
     book = _open(data, name)
-    g = GridText()
-    total = 0
+    wb = Workbook(name, "xls")
     for sheet in book.sheets():
         if sheet.visibility:               # 1 hidden, 2 very hidden
             continue
         check_size(sheet.nrows, 0, name, f"sheet {sheet.name}")
-        cells = list(sheet_cells(book, sheet))
-        total += len(cells)
-        check_size(0, total, name, "the workbook")
-        if not DEFAULT_SHEET_NAME.match(sheet.name.strip()):
-            g.add_heading(sheet.name)
-        lay_out(g, cells, f"sheet {sheet.name}")
-    if not g.tables:
-        raise no_table(name, "every sheet is empty or holds only single lines of text",
-                       "is this the right file? The table must be in cells of a visible sheet")
-    return Document(path=name, text=g.text, encoding="xls", kind="xls", tables=tuple(g.tables))
+        wb.add(sheet.name, list(sheet_cells(book, sheet)))
+    return wb.document()
 
 
 def _open(data: bytes, name: str):

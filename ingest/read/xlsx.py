@@ -21,9 +21,9 @@ import warnings
 
 from ingest.errors import IngestError
 from ingest.read.archive import encrypted_error, open_zip, sniff
-from ingest.read.cells import DEFAULT_SHEET_NAME, MAX_CELLS, MAX_ROWS, check_size, lay_out, no_table
+from ingest.read.cells import MAX_CELLS, MAX_ROWS, Workbook, check_size
 from ingest.read.document import Document
-from ingest.read.grid import GridText, RawCell
+from ingest.read.grid import RawCell
 from ingest.read.numfmt import format_value
 
 
@@ -51,21 +51,11 @@ def read_xlsx(data: bytes, name: str) -> Document:
                           "a performance-target table", file=name,
                           hint=f"keep only the sheets to ingest (limit {MAX_SHEET_XML // 2**20} MB of sheet data)")
     book = _load(data, name)
-    g = GridText()
-    total = 0
+    wb = Workbook(name, "xlsx")
     for ws in book.worksheets:
-        if ws.sheet_state != "visible":
-            continue
-        cells = list(sheet_cells(ws, name))
-        total += len(cells)
-        check_size(0, total, name, "the workbook")
-        if not DEFAULT_SHEET_NAME.match(ws.title.strip()):
-            g.add_heading(ws.title)
-        lay_out(g, cells, f"sheet {ws.title}")
-    if not g.tables:
-        raise no_table(name, "every sheet is empty or holds only single lines of text",
-                       "is this the right file? The table must be in cells of a visible sheet")
-    return Document(path=name, text=g.text, encoding="xlsx", kind="xlsx", tables=tuple(g.tables))
+        if ws.sheet_state == "visible":
+            wb.add(ws.title, list(sheet_cells(ws, name)))
+    return wb.document()
 
 
 def _load(data: bytes, name: str):

@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from ingest.errors import IngestError
-from ingest.read.cells import DEFAULT_SHEET_NAME, MAX_ROWS, check_size, lay_out, no_table
+from ingest.read.cells import MAX_ROWS, Workbook, check_size
 from ingest.read.document import Document
-from ingest.read.grid import GridText, RawCell
+from ingest.read.grid import RawCell
 from ingest.read.numfmt import format_value
 
 SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
@@ -39,21 +39,15 @@ def read_xmlss(data: bytes, name: str) -> Document:
     """
     root = _parse(data, name)
     formats = _formats(root)
-    g = GridText()
+    wb = Workbook(name, "xmlss")
     for ws in root.iter(SS + "Worksheet"):
         if (ws.findtext(f"{X}WorksheetOptions/{X}Visible") or "").strip().lower() in ("sheethidden",
                                                                                      "sheetveryhidden"):
             continue
         title = ws.get(SS + "Name", "")
         table = ws.find(SS + "Table")
-        cells = list(sheet_cells(table, formats, name, title)) if table is not None else []
-        if title and not DEFAULT_SHEET_NAME.match(title.strip()):
-            g.add_heading(title)
-        lay_out(g, cells, f"sheet {title}")
-    if not g.tables:
-        raise no_table(name, "every worksheet is empty or holds only single lines of text",
-                       "is this the right file? The table must be in cells of a visible worksheet")
-    return Document(path=name, text=g.text, encoding="xmlss", kind="xmlss", tables=tuple(g.tables))
+        wb.add(title, list(sheet_cells(table, formats, name, title)) if table is not None else [])
+    return wb.document()
 
 
 def _parse(data: bytes, name: str):
