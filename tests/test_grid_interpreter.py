@@ -850,3 +850,15 @@ def test_a_ticked_choice_is_the_field():
     assert ticked("□新增 ☑延续") == "延续"
     assert ticked("1.重大课题（规划）□ 2.网络运行维护□ 11.设备购置√ 19.其他□") == "设备购置"
     assert ticked("☑是 □否") == "是" and ticked("√是 √否") == "√是 √否" and ticked("延续项目") == "延续项目"
+
+
+@pytest.mark.parametrize("printed,operator,value,unit", [
+    ("≥９５％", ">=", "95", "%"), ("不低于90％", ">=", "90", "%"), ("＞350人", ">", "350", "人"),
+    ("大于等于95%", ">=", "95", "%"), ("小于或等于3天", "<=", "3", "天"), ("≥95％（含）", ">=", "95", "%"),
+    ("95%以上", ">=", "95", "%"), ("≤3个月", "<=", "3", "个月"), ("不少于12.3万元", ">=", "12.3", "万元"),
+    ("≥1,234.5万元", ">=", "1234.5", "万元"), ("达到100%", ">=", "100", "%"), ("100％", None, "100", "%"),
+])
+def test_targets_in_the_wordings_of_published_forms(printed, operator, value, unit):
+    from ingest.parse.indicators import parse_target
+    t = parse_target(printed)
+    assert (t.operator, t.value, t.unit) == (operator, D(value), unit)

@@ -32,7 +32,9 @@ _LEVEL2 = re.compile(
 
 _OPERATORS = {
     ">=": ">=", "≥": ">=", "≧": ">=", "不低于": ">=", "不少于": ">=", "不小于": ">=", "至少": ">=", "达到": ">=",
+    "大于等于": ">=", "大于或等于": ">=", "高于或等于": ">=",
     "<=": "<=", "≤": "<=", "≦": "<=", "不高于": "<=", "不超过": "<=", "不多于": "<=", "至多": "<=",
+    "小于等于": "<=", "小于或等于": "<=", "低于或等于": "<=", "不大于": "<=",
     ">": ">", "大于": ">", "高于": ">", "超过": ">", "多于": ">",
     "<": "<", "小于": "<", "低于": "<", "少于": "<",
     "=": "=", "等于": "=", "==": "=",
@@ -42,6 +44,7 @@ _OP_RE = "|".join(sorted(map(re.escape, _OPERATORS), key=len, reverse=True))
 _TARGET = re.compile(
     rf"^(?P<op>{_OP_RE})?\s*(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(?P<unit>[^\d\s]{{0,6}}?)\s*"
     r"(?P<suffix>及以上|以上|及以下|以下|以内)?$")
+_INCLUSIVE = re.compile(r"\s*\(\s*含\s*\)\s*$")
 _UNIT_IN_NAME = re.compile(r"[（(]\s*(%|％|[\u4e00-\u9fff]{1,3})\s*[)）]$")
 _LOOKS_NUMERIC = re.compile(rf"^(?:{_OP_RE})?\s*\d")
 
@@ -64,6 +67,7 @@ def parse_target(raw: str) -> Target:
         ('>=', '健全')
     """
     text = unicodedata.normalize("NFKC", raw).strip()
+    text = _INCLUSIVE.sub("", text)      # ≥95%（含）: the bound is included, as ≥ says
     m = _TARGET.match(text)
     if not m:
         return Target(None, None, None, raw.strip() or None)
