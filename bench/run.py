@@ -291,14 +291,19 @@ def bulk_graph(files: list[Path], store_dir: Path, batch: int = 50) -> dict:
     return {"projects": projects, "quads": quads, "build_s": t_build, "load_s": t_load, "disk": du(store_dir)}
 
 
-def instrumented_ingest(kb, files: list[Path]) -> tuple[dict, object]:
-    """``kb.ingest(files)`` with the encoder and the index build timed from the inside."""
+def instrumented_ingest(kb, files: list[Path], skip_review: bool = False) -> tuple[dict, object]:
+    """``kb.ingest(files)`` with the encoder and the index build timed from the inside; with
+    ``skip_review`` the review of every stored project that ends an ingest is left out."""
     import ingest.search.index as index_mod
     timer = Timer()
+    if skip_review and hasattr(kb, "_store_review"):
+        kb._store_review = lambda *a, **k: None
     enc = kb.encoder                     # CachedEncoder(inner)
     inner = enc.inner
     inner.encode_passages = timer.wrap("encode", inner.encode_passages, count=lambda texts: len(texts))
     inner.encode_query = timer.wrap("encode", inner.encode_query, count=lambda text: 1)
+    if hasattr(kb, "_store_review"):        # the review of every stored project after the files
+        kb._store_review = timer.wrap("review", kb._store_review)
     original = index_mod.SearchIndex.build.__func__
     index_mod.SearchIndex.build = classmethod(timer.wrap("index", lambda cls, *a, **k: original(cls, *a, **k)))
     try:
@@ -310,6 +315,7 @@ def instrumented_ingest(kb, files: list[Path]) -> tuple[dict, object]:
         index_mod.SearchIndex.build = classmethod(original)
     return {"total": total, "encode": timer.seconds.get("encode", 0.0), "index_with_encode": timer.seconds.get("index", 0.0),
             "encode_in_index": timer.seconds.get("encode in index", 0.0),
+            "review": timer.seconds.get("review", 0.0), "encode_in_review": timer.seconds.get("encode in review", 0.0),
             "words_to_e5": getattr(inner, "words_encoded", None),
             "encoded_items": timer.items.get("encode", 0), "encode_calls": timer.calls.get("encode", 0)}, report
 
@@ -435,7 +441,8 @@ def report(args, figures: dict) -> str:
     ing = f["ingest"]
     parse_s = f["parse_s"]
     index_s = max(0.0, ing["index_with_encode"] - ing["encode_in_index"])
-    graph_s = max(ing["total"] - parse_s - ing["encode"] - index_s, 0.0)
+    review_s = max(0.0, ing.get("review", 0.0) - ing.get("encode_in_review", 0.0))
+    graph_s = max(ing["total"] - parse_s - ing["encode"] - index_s - review_s, 0.0)
     n = f["projects"]
     lines = [f"## {n:,} projects ({f['docs']:,} documents), encoder {args.encoder} — "
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit()}", "",
@@ -445,7 +452,11 @@ def report(args, figures: dict) -> str:
              "### Ingest (`KnowledgeBase.ingest`)", "",
              "| phase | seconds | throughput | peak RSS |", "| --- | ---: | ---: | ---: |",
              f"| parse (read + parse, own pass) | {parse_s:,.1f} | {n / parse_s:,.0f} projects/s | {mib(f['rss'].get('parse', 0))} |",
-             f"| graph (records, graph, support links, review) | {graph_s:,.1f} | {n / graph_s if graph_s else 0:,.1f} projects/s | {mib(f['rss'].get('graph', 0))} |",
+             f"| graph (records, graph writes, support links) | {graph_s:,.1f} | {n / graph_s if graph_s else 0:,.1f} projects/s | {mib(f['rss'].get('graph', 0))} |",
+             (f"| review (every stored project reviewed into jxd:graph/review) | not run (--skip-review) | | |"
+              if ing.get("review_skipped") else
+              f"| review (every stored project reviewed into jxd:graph/review) | {review_s:,.1f} | "
+              f"{n / review_s if review_s else 0:,.1f} projects/s | {mib(f['rss'].get('review', 0))} |"),
              f"| encode ({ing['encoded_items']:,} texts in {ing['encode_calls']:,} calls"
              + (f"; {ing['words_to_e5']:,} new words sent to e5" if ing.get("words_to_e5") is not None else "")
              + f") | {ing['encode']:,.1f} | "
@@ -499,6 +510,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rdflib-max-triples", type=int, default=300_000)
     ap.add_argument("--e5-sample", type=int, default=48, help="fresh passages to time e5 on")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--skip-review", action="store_true",
+                    help="leave out the review of every stored project that ends kb.ingest (app/review)")
     ap.add_argument("--parse-and-bulk-only", action="store_true",
                     help="only generate, parse and bulk-load the graph (a corpus too large to ingest in the time)")
     args = ap.parse_args(argv)
@@ -543,7 +556,8 @@ def main(argv: list[str] | None = None) -> None:
     from app.core import KnowledgeBase
     shutil.rmtree(data_dir, ignore_errors=True)
     kb = KnowledgeBase.open(data_dir)
-    ing, rep = instrumented_ingest(kb, files)
+    ing, rep = instrumented_ingest(kb, files, args.skip_review)
+    ing["review_skipped"] = args.skip_review
     figures["ingest"] = ing
     figures["ingest_errors"] = sum(len(fr.errors) for fr in rep.files)
     print(f"ingest: {ing['total']:.1f} s ({ing}) errors {figures['ingest_errors']}", flush=True)
