@@ -306,6 +306,12 @@ class Interpreter:
         name, name_cells = region(layout, r, layout.project_cols[("field", "name")])
         if is_number(name):
             name, name_cells = "", []          # a subtotal's figure slid under 项目名称 (its blanks lost)
+        if name and name_cells and name_cells[0].row == r and self._alone(t, r, name_cells) and \
+                "单位" in layout.project_labels.get(("field", "name"), ""):
+            # 单位名称、项目名称 with nothing else on the row: the unit of the projects under it
+            self.flat_unit, self.flat_name = (name, name_cells), None
+            self.draft.touch(name_cells)
+            return False
         unit_span = layout.project_cols.get(("field", "unit"))
         unit, unit_cells = region(layout, r, unit_span) if unit_span else ("", [])
         new_unit = bool(unit and unit_cells and unit_cells[0].row == r
@@ -333,7 +339,14 @@ class Interpreter:
                 assign(d, t, r, None, layout.project_labels.get((cat, key), key), (cat, key), cells, text, [], state)
         if self.flat_department:
             d.set_field("department", *self.flat_department, weak=True)
+        if unit_span is None and self.flat_unit:
+            d.set_field("unit", *self.flat_unit)      # the unit's own row above its projects
         return True
+
+    @staticmethod
+    def _alone(t: Table, r: int, cells: list[Cell]) -> bool:
+        """True when ``cells`` are all that is printed on row ``r``."""
+        return all(c in cells for c in t.row_cells(r) if c.text and c.row == r)
 
     def subtotal_or_raw(self, t: Table, r: int, fresh: list[Cell]) -> bool:
         """A row of a flat table with no project name and no indicator: a subtotal line

@@ -95,6 +95,11 @@ def find_header(table: Table, row: int, heading: str | None = None) -> Layout | 
         elif c.text:
             others.append(c)
     keys = {k for _, k in keyed}
+    names = [k for _, k in keyed].count("name")
+    if names > 1 and [k for _, k in keyed].count("target") == 1:
+        # 三级指标 … 指标内容 beside one target: the later column says what the indicator shows
+        first = next(i for i, (_, k) in enumerate(keyed) if k == "name")
+        keyed = [(c, "explanation" if k == "name" and i > first else k) for i, (c, k) in enumerate(keyed)]
     shift = two_level_columns(keys)          # 一级指标 | 二级指标 | 指标值: the 二级 column names the indicator
     if shift:
         keyed = [(c, shift.get(k, k)) for c, k in keyed]
@@ -103,6 +108,10 @@ def find_header(table: Table, row: int, heading: str | None = None) -> Layout | 
         return None
     if any(_looks_like_value(c.text) for c in others):
         return None
+    if ("field", "unit_or_name") in project and ("field", "name") not in project:
+        # 单位名称、项目名称: the projects' names, and a unit on a row of its own above them
+        project[("field", "name")] = project.pop(("field", "unit_or_name"))
+        labels[("field", "name")] = labels.pop(("field", "unit_or_name"))
     sub = _sub_header(table, row, others)
     if sub:
         keyed = sorted(keyed + sub, key=lambda x: x[0].col)

@@ -151,27 +151,27 @@ _OPERATOR_CELL = {"=", "＝", "≥", "≤", ">", "<", "＞", "＜", ">=", "<=", 
                   "等于", "大于等于", "小于等于", "不低于", "不高于", "不少于", "不超过", "不小于", "不大于", "达到",
                   "/", "-", "—"}
 _DIRECTION_CELL = {"正向", "反向", "中性", "正向指标", "反向指标", "越大越好", "越小越好"}
-_NEVER = float("-inf")
+NEVER = float("-inf")
 
 
-def _fit_score(text: str, key: str | None, earlier: list[str]) -> float:
+def fit_score(text: str, key: str | None, earlier: list[str]) -> float:
     """How well a cell's text fits a column (``-inf``: it cannot stand there); ``earlier`` are
     the texts before it in the row (a text printed again is an actual value equal to its target)."""
     t = text.strip()
     number = is_number(t)
     if t in _DIRECTION_CELL:
-        return 3 if key == "direction" else _NEVER if key in ("operator", "unit", "weight", "score") else 0
+        return 3 if key == "direction" else NEVER if key in ("operator", "unit", "weight", "score") else 0
     if key == "operator":
-        return 3 if t in _OPERATOR_CELL else _NEVER
+        return 3 if t in _OPERATOR_CELL else NEVER
     if key in ("weight", "score"):
-        return 2 if number else _NEVER
+        return 2 if number else NEVER
     if key == "direction":
-        return _NEVER
+        return NEVER
     if key == "unit":
-        return _NEVER if number or len(t) > 8 or t in _OPERATOR_CELL or t in earlier else 1
+        return NEVER if number or len(t) > 8 or t in _OPERATOR_CELL or t in earlier else 1
     if key in ("level1", "level2"):
         ok = VOCABULARY.canonical_level1(t) if key == "level1" else VOCABULARY.canonical_level2(t)
-        return 2 if ok and not number else _NEVER
+        return 2 if ok and not number else NEVER
     if key == "actual":
         return 2 if t in earlier else 1
     if key in ("target", "name"):
@@ -200,19 +200,19 @@ def fit_gaps(texts: list[str], start: int, header: dict[str, int], width: int) -
         if i == n:
             return 0.0, []
         if len(cols) - j < n - i:
-            return _NEVER, []
+            return NEVER, []
         if (i, j) not in memo:
-            fit = _fit_score(texts[i], key_at.get(cols[j]), texts[:i]) if i else 0.0
-            here = (_NEVER, [])
-            if fit != _NEVER:
+            fit = fit_score(texts[i], key_at.get(cols[j]), texts[:i]) if i else 0.0
+            here = (NEVER, [])
+            if fit != NEVER:
                 rest = best(i + 1, j + 1)
                 here = (fit + rest[0], [cols[j]] + rest[1])
-            skip = best(i, j + 1) if i else (_NEVER, [])
+            skip = best(i, j + 1) if i else (NEVER, [])
             memo[i, j] = here if here[0] >= skip[0] else skip
         return memo[i, j]
 
     score, placed = best(0, 0)
-    return placed if score != _NEVER and len(placed) == n else None
+    return placed if score != NEVER and len(placed) == n else None
 
 
 def cover_left(table: Table) -> Table:
@@ -276,15 +276,23 @@ def _indicator_start(first: str, second: str, header: dict[str, int], length: in
         return candidates[0]                  # 满意度指标 | 服务对象满意度指标 …: a 一级 before its 二级
     if not candidates:
         if keep is not None:
+            # its other rows print their blank cells; but under a project merged down (a copy prints it
+            # once) the row starts under 三级: the start under which its cells fit their columns
+            if texts and "name" in header and header["name"] != keep and header["name"] + length <= width:
+                key_at = {col: key for key, col in header.items()}
+                fit = {c: sum(fit_score(t, key_at.get(c + k), texts[:k]) for k, t in enumerate(texts))
+                       for c in (keep, header["name"])}
+                if fit[keep] == NEVER and fit[header["name"]] != NEVER:
+                    return header["name"]
             return keep
         candidates.append(header.get("name", 0))
     exact = [c for c in candidates if c + length == width]
     if not exact and len(candidates) == 2 and texts:
         # a trailing blank (备注) left no trace: the start under which the cells fit their columns best
         key_at = {col: key for key, col in header.items()}
-        fits = [(sum(_fit_score(t, key_at.get(c + k), texts[:k]) for k, t in enumerate(texts)), -i, c)
+        fits = [(sum(fit_score(t, key_at.get(c + k), texts[:k]) for k, t in enumerate(texts)), -i, c)
                 for i, c in enumerate(candidates) if c + length <= width]
-        exact = [max(fits)[2]] if fits and max(fits)[0] != _NEVER else []
+        exact = [max(fits)[2]] if fits and max(fits)[0] != NEVER else []
     start = exact[0] if exact else candidates[0]
     if start + length > width:
         start = max(0, width - length)

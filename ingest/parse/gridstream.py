@@ -25,6 +25,7 @@ from dataclasses import replace
 
 from ingest.parse.grid_form import inline_pairs, is_number, is_title, meaning
 from ingest.parse.grid_record import text_of
+from ingest.parse.gridflow import NEVER, cover_left, fit_score
 from ingest.parse.vocabulary import VOCABULARY, two_level_columns
 from ingest.read.grid import Cell, Table
 
@@ -84,7 +85,6 @@ class _Out:
             self.rows.append(placed)
 
     def table(self, source: str) -> Table:
-        from ingest.parse.gridflow import cover_left
         return cover_left(Table.of([replace(c, row=r, col=col, rowspan=1, colspan=1)
                                     for r, row in enumerate(self.rows) for col, c in row], source))
 
@@ -327,7 +327,15 @@ def _row_start(s: list, i: int, cols: dict, width: int, flat: bool) -> int:
     else:
         first = [l1] if is1 else [l2] if is2 else [0] if flat else [name]
     if flat and not (is1 or is2):
-        return 0                      # a unit's table prints its blank cells: the row is whole
+        # a unit's table prints its blank cells: the row is whole, unless a project merged down its rows
+        # was printed once (the row then starts under 三级: the start under which its cells fit)
+        key_at = {col: key for key, col in cols.items()}
+
+        def fit(start: int) -> float:
+            cells = s[i:i + width - start]
+            return sum(fit_score(_text(x), key_at.get(start + k), [_text(y) for y in cells[:k] if y is not None])
+                       for k, x in enumerate(cells) if x is not None)
+        return name if name and fit(0) == NEVER and fit(name) != NEVER else 0
     candidates = first + [c for c in (name, l2, l1) if c is not None and c not in first]
 
     def fits(start: int) -> int:
