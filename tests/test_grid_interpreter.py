@@ -862,3 +862,21 @@ def test_targets_in_the_wordings_of_published_forms(printed, operator, value, un
     from ingest.parse.indicators import parse_target
     t = parse_target(printed)
     assert (t.operator, t.value, t.unit) == (operator, D(value), unit)
+
+
+@pytest.mark.parametrize("row", [
+    "项目资金申请（万元） | 资金总额： | 50 | 财政拨款： | 45 | 自有资金： |  | 其他： | 5 |",
+    "项目资金申请（万元） | 资金总额:50 | 财政拨款:45 | 自有资金: | 其他:5 |",
+])
+def test_money_as_label_colon_cells_with_an_empty_one(row):
+    """The 2016 form's 项目资金申请 row: labels ending in a colon, their figures beside them or in the same
+    cell (ASCII colons too); an empty one (自有资金：) takes no other label's figure."""
+    from ingest.read.textgrid import text_tables
+    text = (f"财政支出项目绩效目标申报表（2023年度）\n项目名称 | 某项目 |\n实施单位 | 某单位 |\n{row}\n"
+            "一级指标 | 二级指标 | 三级指标 | 指标值 |\n产出指标 | 数量指标 | 某数量 | 10个 |\n"
+            "效益指标 | 社会效益指标 | 某效益 | 提升 |\n")
+    doc = Document(path="a.txt", text=text, encoding="utf-8", kind="text", tables=tuple(text_tables(text, "a.txt")))
+    [p] = parse_grids(doc).projects
+    assert p.budget.current_year == D(500000)
+    assert [(b.source_key, b.planned) for b in p.budget.sources] == [
+        ("total", D(500000)), ("fiscal", D(450000)), ("other", D(50000))]

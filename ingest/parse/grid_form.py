@@ -244,8 +244,8 @@ def read_form_row(table: Table, row: int, draft: Draft, state: FormState) -> lis
             if nxt and (nxt[0] in STRONG or values or what[0] not in ("field", "section", "ignore")):
                 break
             pairs_j = inline_pairs(fresh[j].text)
-            if pairs_j and (len(pairs_j) > 1 or (what[0] == "group" and meaning(pairs_j[0][0]))):
-                break                      # label：value cells of their own (a group label takes no value)
+            if pairs_j and (len(pairs_j) > 1 or meaning(pairs_j[0][0])):
+                break                      # a label：value cell of its own (自有资金： | 其他：5): not this label's value
             values.append(fresh[j])
             j += 1
         if values:
