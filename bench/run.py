@@ -313,6 +313,9 @@ def instrumented_ingest(kb, files: list[Path], skip_review: bool = False) -> tup
         total = time.perf_counter() - t
     finally:
         index_mod.SearchIndex.build = classmethod(original)
+    if skip_review:
+        # claim the review view current, or the next KnowledgeBase.open (a cold search) heals it by reviewing
+        kb.views.set_derived_docs("review", set(kb.records.version()))
     return {"total": total, "encode": timer.seconds.get("encode", 0.0), "index_with_encode": timer.seconds.get("index", 0.0),
             "encode_in_index": timer.seconds.get("encode in index", 0.0),
             "review": timer.seconds.get("review", 0.0), "encode_in_review": timer.seconds.get("encode in review", 0.0),
@@ -468,8 +471,8 @@ def report(args, figures: dict) -> str:
              "### Encoders (fresh, no vector cache, on this corpus' passages)", "",
              "| encoder | passages | seconds | passages/s |", "| --- | ---: | ---: | ---: |"]
     for name, e in f["encoders"].items():
-        lines.append(f"| {name} | {e['passages']:,} | {e['seconds']:,.1f} | {e['per_s']:,.1f} |"
-                     + (f" ({e['words_encoded']:,} new words sent to e5)" if "words_encoded" in e else ""))
+        words = f" ({e['words_encoded']:,} new words sent to e5)" if "words_encoded" in e else ""
+        lines.append(f"| {name}{words} | {e['passages']:,} | {e['seconds']:,.1f} | {e['per_s']:,.1f} |")
     lines += ["", "### SPARQL (ms; ratio = ours / raw pyoxigraph on the same store)", "",
               "| saved query | rows | p50 | p95 | raw p50 | raw p95 | ratio p50 | rdflib (once) |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
