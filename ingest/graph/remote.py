@@ -54,6 +54,7 @@ ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/tu
 # graphs (Virtuoso): load it there, e.g. with the bulk loader (ld_dir + rdf_loader_run).
 DEFAULT_GRAPH = f"{BASE}graph/default"
 # Virtuoso's own graphs, which GRAPH ?g would otherwise match.
+VIRTUOSO_INSERT_CHUNK = 1000     # triples per INSERT DATA request (its parser's memory limit)
 VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
                           "http://localuriqaserver/sparql")
 
@@ -248,7 +249,9 @@ class RemoteStore(GraphStore):
 
     def update(self, sparql: str) -> None:
         if self.dialect == "virtuoso":
-            self._request("POST", self.endpoints.update, sparql=sparql, data={"update": self._dialect_text(sparql)})
+            # as written: updates name their graphs (forget_orphans keeps GRAPH ?h off DEFAULT_GRAPH),
+            # and the GRAPH <iri> rewrite would turn INSERT DATA templates into variables
+            self._request("POST", self.endpoints.update, sparql=sparql, data={"update": sparql})
             return
         self._request("POST", self.endpoints.update, sparql=sparql, data=sparql.encode("utf-8"),
                       headers={"Content-Type": "application/sparql-update; charset=utf-8"})
@@ -270,6 +273,16 @@ class RemoteStore(GraphStore):
             self._request("PUT", self.endpoints.graph_store, params={"graph": graph_iri},
                           data=body.encode("utf-8"), headers={"Content-Type": "application/n-triples"})
             self.update(f"INSERT DATA {{\n{body}}}")
+        elif self.dialect == "virtuoso":
+            # the merged default graph is DEFAULT_GRAPH there; Virtuoso's SPARQL parser runs out of
+            # memory past a few thousand triples in one INSERT DATA, so the data goes in chunks (not
+            # one atomic request: a failure part-way is repaired by replacing the document again)
+            d = self.default_graph
+            self.update(f"{forget_orphans(graph_iri, d)} ;\nDROP SILENT GRAPH <{graph_iri}>")
+            lines = body.splitlines(keepends=True)
+            for i in range(0, len(lines), VIRTUOSO_INSERT_CHUNK):
+                chunk = "".join(lines[i:i + VIRTUOSO_INSERT_CHUNK])
+                self.update(f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{chunk}}} GRAPH <{d}> {{\n{chunk}}} }}")
         else:
             self.update(f"{forget_orphans(graph_iri)} ;\nDROP SILENT GRAPH <{graph_iri}> ;\n"
                         f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body}}} }} ;\nINSERT DATA {{\n{body}}}")
@@ -282,13 +295,17 @@ class RemoteStore(GraphStore):
             self._request("DELETE", self.endpoints.graph_store, params={"graph": graph_iri},
                           ok_statuses=(404,))
         else:
-            self.update(f"{forget_orphans(graph_iri)} ;\nDROP SILENT GRAPH <{graph_iri}>")
+            into = self.default_graph if self.dialect == "virtuoso" else None
+            self.update(f"{forget_orphans(graph_iri, into)} ;\nDROP SILENT GRAPH <{graph_iri}>")
 
     def close(self) -> None:
         self._session.close()
 
 
-def forget_orphans(graph_iri: str) -> str:
-    """SPARQL Update removing from the default graph what only ``graph_iri`` holds."""
-    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} "
-            f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h != <{graph_iri}>) }} }}")
+def forget_orphans(graph_iri: str, default_graph: str | None = None) -> str:
+    """SPARQL Update removing from the default graph (or the graph ``default_graph`` that stands for
+    it, on Virtuoso) what only ``graph_iri`` holds."""
+    target = f"GRAPH <{default_graph}> {{ ?s ?p ?o }}" if default_graph else "?s ?p ?o"
+    others = f"?h != <{graph_iri}>" + (f" && ?h != <{default_graph}>" if default_graph else "")
+    return (f"DELETE {{ {target} }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER ({others}) }} }}")
