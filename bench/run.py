@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import shutil
 import statistics
@@ -386,7 +387,8 @@ def rdflib_baseline(raw, texts: dict[str, str], max_triples: int, budget: float)
             list(g.query(text))
             out[name] = time.perf_counter() - t
         except Exception as e:  # noqa: BLE001 - a query rdflib cannot run is reported, not fatal
-            out[name] = "n/a (GRAPH: a Graph has no named graphs)" if "GRAPH" in text else f"error: {type(e).__name__}"
+            graphs = re.search(r"\bGRAPH\s*[?$<]", text)
+            out[name] = "n/a (GRAPH: a Graph has no named graphs)" if graphs else f"error: {str(e)[:60]}"
         if time.perf_counter() - t > budget * 4:
             out["_note"] += f"; stopped after {name} (over {budget * 4:.0f} s)"
             break
