@@ -596,8 +596,8 @@ def main(argv: list[str] | None = None) -> None:
     text = report(args, figures)
     (args.work / f"figures-{args.projects}.json").write_text(json.dumps(figures, default=str, indent=1), "utf-8")
     if not args.out.exists():
-        args.out.write_text("# Benchmark results\n\nAppended by `bench/run.py` (one section per run, newest last).\n\n",
-                            "utf-8")
+        args.out.write_text("# Benchmark results\n\nAppended by `python bench/run.py --projects N` (one section per run, "
+                            "newest last).\n\n", "utf-8")
     with open(args.out, "a", encoding="utf-8") as out:
         out.write("\n" + text)
     print(text)
