@@ -11,7 +11,8 @@ One mechanism for every front end (the CLI, the ``KnowledgeBase``, the UI and th
 3. against a remote endpoint the request runs in a thread and is abandoned at the limit (the
    endpoint jixiao starts kills its own worker when the client goes away);
 4. at most ``row_cap`` rows come back; ``QueryResult.truncated`` says when there were more;
-5. a worker may use ``memory_mb`` of address space; a query that needs more ends its process.
+5. a worker may grow by ``memory_mb`` of address space beyond its open store; a query that
+   needs more ends its process.
 
 The endpoint starts worker processes before they are needed (:class:`WorkerPool`), so a query
 there pays for opening the store (~50 ms), not for starting Python (~100 ms more).
@@ -35,7 +36,7 @@ from ingest.graph.guard import QueryRefused, check_query
 from ingest.graph.results import QueryError, QueryResult, query_error, result_from_oxigraph
 
 UI_TIMEOUT = 10.0        # seconds: the UI's default limit
-MEMORY_MB = 2048         # address space of one query's worker; the seed's queries need < 512 MB
+MEMORY_MB = 2048         # address space one query may add to its worker; the seed's queries need < 512 MB
 CLI_TIMEOUT = 30.0       # seconds: the CLI's and the endpoint's default limit
 ROW_CAP = 10_000         # rows kept from one answer
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]

@@ -58,12 +58,13 @@ def _vanished(error: BaseException) -> bool:
 
 
 def answer(store_dir: str | None, query: str, row_cap: int, allow_service: bool = False,
-           attempts: int = 5) -> tuple[dict, bytes]:
-    """(header, payload) for one query; errors are a header with ``error`` and ``message``."""
+           attempts: int = 5, store: ox.Store | None = None) -> tuple[dict, bytes]:
+    """(header, payload) for one query; errors are a header with ``error`` and ``message``.
+    ``store`` is a view already opened on ``store_dir``, used for the first attempt."""
     import time
 
     for attempt in range(attempts):
-        header, payload = _answer(store_dir, query, row_cap, allow_service)
+        header, payload = _answer(store_dir, query, row_cap, allow_service, store if attempt == 0 else None)
         if header.get("error") not in ("io", "other") or not header.get("vanished") or attempt == attempts - 1:
             header.pop("vanished", None)
             return header, payload
@@ -71,10 +72,11 @@ def answer(store_dir: str | None, query: str, row_cap: int, allow_service: bool 
     return header, payload
 
 
-def _answer(store_dir: str | None, query: str, row_cap: int, allow_service: bool) -> tuple[dict, bytes]:
+def _answer(store_dir: str | None, query: str, row_cap: int, allow_service: bool,
+            store: ox.Store | None = None) -> tuple[dict, bytes]:
     try:
         check_query(query, allow_service=allow_service)   # the caller checked; a second look is cheap
-        result = _open(store_dir).query(query)
+        result = (store if store is not None else _open(store_dir)).query(query)
         if isinstance(result, ox.QueryBoolean):
             return {"kind": "ask", "boolean": bool(result)}, b""
         if isinstance(result, ox.QuerySolutions):
@@ -108,13 +110,27 @@ def _answer(store_dir: str | None, query: str, row_cap: int, allow_service: bool
         return {"error": "other", "message": f"{type(e).__name__}: {e}", "vanished": _vanished(e)}, b""
 
 
+def address_space() -> int:
+    """This process's address space in bytes (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as f:
+            import os
+
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def limit_memory(mb: int) -> None:
-    """Cap this process's address space at ``mb`` MB: a query that needs more ends this process
-    (the allocator aborts), not the server's memory."""
+    """Let this process grow by at most ``mb`` MB of address space: a query that needs more ends
+    this process (the allocator aborts), not the server's memory. The cap is counted from what
+    the process holds now, with its store open, because RocksDB reserves address space per
+    core (about 400 MB on 2 cores): an absolute cap would mean less on a bigger machine."""
     import resource
 
     if mb > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (mb * 2**20, mb * 2**20))
+        cap = address_space() + mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
 def main() -> int:
@@ -122,9 +138,13 @@ def main() -> int:
     if not line.strip():
         return 0                               # the parent went away before sending a query
     request = json.loads(line)
+    try:
+        store = _open(request.get("store"))
+    except OSError:
+        store = None                           # answer() reports it, with its retries
     limit_memory(int(request.get("memory_mb") or 0))
     header, payload = answer(request.get("store"), request["query"], int(request.get("row_cap", 10_000)),
-                             bool(request.get("allow_service")))
+                             bool(request.get("allow_service")), store=store)
     sys.stdout.buffer.write(json.dumps(header).encode("utf-8") + b"\n" + payload)
     sys.stdout.buffer.flush()
     return 0
