@@ -24,16 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-PAGES = {  # page → (query parameters, the text that says its main content is there)
-    "": ({}, "怎么用 How to use"),  # home: the default page lives at / (/home redirects there)
-    "ask": ({"q": "2020年信息化建设工程类项目总预算是多少"}, "SPARQL"),
-    "search": ({"q": "能耗在线监测"}, "1. 国能中心"),
-    "sparql": ({"sparql": "PREFIX jx: <https://w3id.org/jixiao/ontology#>\n"
-                          "SELECT ?name ?total WHERE { ?p jx:name ?name ; jx:hasBudget/jx:total ?total }"}, "行 rows ·"),
-    "trace": ({"indicator": "能耗数据异常故障修复率"}, "溯源图 Trace diagram"),
-    "projects": ({}, "预算图表 Budget charts"),
-    "data": ({}, "下载图谱 Download the graph"),
-}
 SEARCHES = ["能耗在线监测", "时频实验室", "信息化建设", "计量检定", "网上政务大厅"]
 
 
@@ -46,7 +36,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from app.core import KnowledgeBase
-    from uibrowser import Page, UiServer, browser_available, chromium
+    from uibrowser import MAIN as PAGES, Page, UiServer, browser_available, chromium
 
     if not browser_available():
         print("needs /usr/bin/chromium and /usr/bin/chromedriver (make browser)", file=sys.stderr)

@@ -21,7 +21,7 @@ import pytest
 
 from app.core import KnowledgeBase
 from app.settings import REPO_ROOT
-from uibrowser import Page, UiServer, browser_available, chromium, env_flag
+from uibrowser import MAIN, Page, UiServer, browser_available, chromium, env_flag, workers
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not browser_available(), reason="needs /usr/bin/chromium and /usr/bin/chromedriver")]
@@ -29,16 +29,6 @@ pytestmark = [pytest.mark.slow,
 SHOTS = REPO_ROOT / "var" / "screenshots"
 HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>对口援助二期"
 DOCS = REPO_ROOT / "docs" / "screenshots"
-MAIN = {  # page → (query parameters, the text that says its main content is there)
-    "": ({}, "怎么用 How to use"),  # home: the default page lives at / (/home redirects there)
-    "ask": ({"q": "2020年信息化建设工程类项目总预算是多少"}, "SPARQL"),
-    "search": ({"q": "能耗在线监测"}, "1. 国能中心"),
-    "sparql": ({"sparql": "PREFIX jx: <https://w3id.org/jixiao/ontology#>\n"
-                          "SELECT ?name ?total WHERE { ?p jx:name ?name ; jx:hasBudget/jx:total ?total }"}, "行 rows ·"),
-    "trace": ({"indicator": "能耗数据异常故障修复率"}, "溯源图 Trace diagram"),
-    "projects": ({}, "预算图表 Budget charts"),
-    "data": ({}, "下载图谱 Download the graph"),
-}
 
 
 @pytest.fixture(scope="module")
@@ -94,20 +84,6 @@ def click_button(page: Page, label: str) -> None:
     buttons = [b for b in page.driver.find_elements(By.CSS_SELECTOR, "button") if label in b.text]
     assert buttons, f"no button {label!r}"
     buttons[0].click()
-
-
-def workers(parent: int) -> list[int]:
-    """The SPARQL worker processes the UI server (``parent``) started that are still alive."""
-    out = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"ingest.graph.worker" in cmdline and ppid == parent:
-            out.append(int(proc.name))
-    return out
 
 
 # -- the tour --------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ graph store's lock does not outlive the tests. Expected values come from reading
 from __future__ import annotations
 
 import html
-import os
 import re
 import sys
 import time
@@ -24,6 +23,7 @@ from app.settings import REPO_ROOT
 from app.trace import trace
 from app.ui import common, main_script, sparql_run, ui_command
 from app.ui.upload import safe_name
+from uibrowser import workers
 
 SEED_FILE = "data/000_33c4abcdc6cea628.txt"
 TIMEOUT = 120  # the first run loads the encoder; later runs take well under a second
@@ -107,22 +107,6 @@ def assert_clean(at: AppTest, *paths: Path) -> None:
 
 def ingest_buttons(at: AppTest) -> list:
     return [b for b in at.button if "Ingest" in b.label]
-
-
-def workers(parent: int | None = None) -> list[int]:
-    """The SPARQL worker processes (``ingest.graph.worker``) that ``parent`` (this process) started
-    and that are still alive, read from /proc; the core keeps no spares, so each is a running query."""
-    parent = os.getpid() if parent is None else parent
-    out = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"ingest.graph.worker" in cmdline and ppid == parent:
-            out.append(int(proc.name))
-    return out
 
 
 # -- home ---------------------------------------------------------------------------------------

@@ -213,3 +213,34 @@ class Page:
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false", "no")
+
+
+# The page tour the browser test and bench/bench_ui.py both take: page → (query parameters,
+# the text that says its main content is there).
+MAIN = {  # page → (query parameters, the text that says its main content is there)
+    "": ({}, "怎么用 How to use"),  # home: the default page lives at / (/home redirects there)
+    "ask": ({"q": "2020年信息化建设工程类项目总预算是多少"}, "SPARQL"),
+    "search": ({"q": "能耗在线监测"}, "1. 国能中心"),
+    "sparql": ({"sparql": "PREFIX jx: <https://w3id.org/jixiao/ontology#>\n"
+                          "SELECT ?name ?total WHERE { ?p jx:name ?name ; jx:hasBudget/jx:total ?total }"}, "行 rows ·"),
+    "trace": ({"indicator": "能耗数据异常故障修复率"}, "溯源图 Trace diagram"),
+    "projects": ({}, "预算图表 Budget charts"),
+    "data": ({}, "下载图谱 Download the graph"),
+}
+
+
+def workers(parent: int | None = None) -> list[int]:
+    """The SPARQL worker processes (``ingest.graph.worker``) that ``parent`` (this process, or the
+    UI server's pid) started and that are still alive, read from /proc; the core keeps no spares,
+    so each is a running query."""
+    parent = os.getpid() if parent is None else parent
+    out = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"ingest.graph.worker" in cmdline and ppid == parent:
+            out.append(int(proc.name))
+    return out
