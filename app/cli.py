@@ -184,8 +184,12 @@ def cli(ctx: click.Context, data_dir, endpoint):
 @kb_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings, only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help=f"List every warning, not only the first {WARNINGS_SHOWN}.")
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Read, parse and build the graph on a Dask cluster: tcp://HOST:PORT of a running scheduler "
+                   "(every worker has the same jixiao install and sees the input files by the same path), "
+                   "or local:N for N worker processes on this machine. Needs pip install 'jixiao[cluster]'.")
 @click.pass_context
-def ingest(ctx, paths, quiet, verbose):
+def ingest(ctx, paths, quiet, verbose, cluster):
     """Ingest .txt/.pdf performance-target tables: files or folders (default: the bundled data/).
 
     Builds the records, the graph (with the ranked support links) and the search
@@ -196,12 +200,15 @@ def ingest(ctx, paths, quiet, verbose):
     Example:
       jixiao ingest
       jixiao ingest tables/ 2021年度项目支出绩效目标表.pdf -v
+      jixiao ingest --cluster tcp://10.0.0.5:8786 /shared/tables/
+      jixiao ingest --cluster local:2 tables/
 
     \b
     Exit codes:
       0  every file ingested
       1  some file could not be read (the others are ingested)
-      2  a bad argument, or the data directory or graph store cannot be used
+      2  a bad argument, the data directory or graph store cannot be used,
+         or the --cluster scheduler cannot be reached or its workers lack jixiao
     """
     from tqdm import tqdm
     kb = _kb(ctx)
@@ -217,7 +224,13 @@ def ingest(ctx, paths, quiet, verbose):
             bar["bar"] = tqdm(total=total, desc="encode passages", unit="passage", file=sys.stderr)
         bar["bar"].update(done - bar["bar"].n)
 
-    report = kb.ingest(list(paths) or None, progress=progress, encode_progress=None if quiet else encoding)
+    if cluster:
+        from ingest.cluster import cluster_executor
+        with cluster_executor(cluster) as executor:
+            report = kb.ingest(list(paths) or None, progress=progress,
+                               encode_progress=None if quiet else encoding, executor=executor)
+    else:
+        report = kb.ingest(list(paths) or None, progress=progress, encode_progress=None if quiet else encoding)
     if "bar" in bar:
         bar["bar"].close()
     if not quiet:
