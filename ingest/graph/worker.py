@@ -52,6 +52,14 @@ def _open(store_dir: str | None) -> ox.Store:
         raise
 
 
+def _opened(store_dir: str | None) -> ox.Store | None:
+    """The store opened before the memory cap is set (None: answer() reports why, with its retries)."""
+    try:
+        return _open(store_dir)
+    except Exception:  # noqa: BLE001 - a view the writer just replaced (RuntimeError: Corruption), unreadable files
+        return None
+
+
 def _vanished(error: BaseException) -> bool:
     """The error of a read-only view whose files the writer has just replaced (open it again)."""
     return "No such file" in str(error) or "Corruption" in str(error)
@@ -64,7 +72,8 @@ def answer(store_dir: str | None, query: str, row_cap: int, allow_service: bool 
     import time
 
     for attempt in range(attempts):
-        header, payload = _answer(store_dir, query, row_cap, allow_service, store if attempt == 0 else None)
+        header, payload = _answer(store_dir, query, row_cap, allow_service, store)
+        store = None   # a retry opens a fresh view; this one goes, or each view's reservation would add up
         if header.get("error") not in ("io", "other") or not header.get("vanished") or attempt == attempts - 1:
             header.pop("vanished", None)
             return header, payload
@@ -138,13 +147,10 @@ def main() -> int:
     if not line.strip():
         return 0                               # the parent went away before sending a query
     request = json.loads(line)
-    try:
-        store = _open(request.get("store"))
-    except OSError:
-        store = None                           # answer() reports it, with its retries
+    views = [_opened(request.get("store"))]    # held by answer() alone, so a retry can let it go
     limit_memory(int(request.get("memory_mb") or 0))
     header, payload = answer(request.get("store"), request["query"], int(request.get("row_cap", 10_000)),
-                             bool(request.get("allow_service")), store=store)
+                             bool(request.get("allow_service")), store=views.pop())
     sys.stdout.buffer.write(json.dumps(header).encode("utf-8") + b"\n" + payload)
     sys.stdout.buffer.flush()
     return 0
