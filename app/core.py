@@ -255,14 +255,17 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ ingest
 
     def ingest(self, paths: Iterable[str | Path] | None = None, progress: Callable | None = None,
-               index: bool = True, encode_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+               index: bool = True, encode_progress: Callable[[int, int], None] | None = None,
+               executor: Any = None) -> IngestReport:
         """Ingest files or folders (default: the bundled ``data/`` inputs), then update the search index.
 
         The write lock is taken and the store opened first, so a locked or unreachable store fails
         before anything is written. Each document is stored in every view or not at all; a file that
         fails is reported and the batch goes on (``ingest.pipeline``). ``progress`` wraps the list of
         files (e.g. ``tqdm``); ``encode_progress(done, total)`` is told how far the encoding of new
-        passages has got.
+        passages has got. ``executor`` (a ``concurrent.futures.Executor``: a Dask client's, a process
+        pool) reads, parses and builds each file's graph; by default a process pool does for more than
+        a few files (``ingest.batch``), and this process writes.
         """
         from ingest.sync import GraphSink
         paths = list(paths) if paths else [BUNDLED_DATA]
@@ -273,7 +276,7 @@ class KnowledgeBase:
             if index:
                 from ingest.sync import PassageSink
                 sinks.append(PassageSink())
-            report = ingest_paths(paths, self.records, sinks, progress=progress)
+            report = ingest_paths(paths, self.records, sinks, progress=progress, executor=executor)
             if index and (any(f.projects for f in report.files) or not self._search_fresh()):
                 self._rebuild_search(report)
             self._store_review(view, report)
@@ -333,8 +336,18 @@ class KnowledgeBase:
             return True
 
     def projects(self) -> list[Project]:
-        """Every ingested project, in document order."""
+        """Every ingested project, in document order (kept in memory per document version by the
+        records store: only documents changed since the last call are read)."""
         return self.records.projects()
+
+    def catalog(self):
+        """Every ingested project as a catalog entry (id, name, unit, year, document, indicator names):
+        what finding one needs, without reading the records (``ingest.storage.catalog``)."""
+        return self.records.catalog()
+
+    def project(self, project_id: str) -> Project | None:
+        """One ingested project by id, reading only the document that holds it."""
+        return self.records.project(project_id)
 
     def require_projects(self) -> list[Project]:
         """Every ingested project; a :class:`KnowledgeBaseError` saying how to ingest when nothing is."""
@@ -453,7 +466,11 @@ class KnowledgeBase:
         ``project`` does not narrow it.
         """
         from app.trace import trace
-        return trace(self.require_projects(), query, project, store=self.reader(), doc_text_fn=self.records.text)
+        if not self.records.documents():
+            raise KnowledgeBaseError(f"nothing is ingested in {self.data_dir} yet", hint=INGEST_HINT)
+        # found in the catalog (names only), then only the indicator's document is read
+        return trace(self.records.catalog(), query, project, store=self.reader(), doc_text_fn=self.records.text,
+                     document_projects=self.records.projects)
 
     def review(self, project: str | None = None):
         """The performance-target review (绩效目标审核) of every project, or of one (its name, a unique
@@ -476,7 +493,18 @@ class KnowledgeBase:
     def gaps(self):
         """Findings for reviewers: indicators without a concrete basis, 立项依据 that repeat other sections."""
         from app.gaps import gaps
-        return gaps(self.require_projects())
+        projects = self.require_projects()
+        # a project's findings depend on that project alone: remembered per project version
+        memo = self.__dict__.setdefault("_gaps_memo", {})
+        out, fresh = [], {}
+        for p in projects:
+            found = memo.get(p.id)
+            if found is None or found[0] is not p:
+                found = (p, gaps([p]))
+            fresh[p.id] = found
+            out.extend(found[1])
+        self._gaps_memo = fresh
+        return out
 
     def evaluate_trace(self, path: str | Path | None = None) -> dict[str, Any]:
         """top-1/top-3/MRR of the support ranking on judged pairs; scores afresh with the encoder

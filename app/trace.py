@@ -19,8 +19,10 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from ingest import identifiers as iris
@@ -153,6 +155,7 @@ class Ambiguous:
 
 
 # -- finding the indicator ---------------------------------------------------------------
+@lru_cache(maxsize=1 << 16)   # indicator names repeat across projects: each is folded once
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
@@ -174,6 +177,42 @@ def _project_matches(p: Project, wanted: str) -> bool:
     return w in (_norm(p.name), p.id, _norm(iris.project_iri(p.id))) or (len(w) >= 2 and w in _norm(p.name))
 
 
+class _NameIndex:
+    """The indicators of a list of projects by folded name, and the projects by id: a lookup reads the
+    rows of one name, not every indicator of the corpus. Built once per list (the records store hands
+    out the same catalog list until a document changes)."""
+
+    def __init__(self, projects: Sequence[Project]):
+        self.by_name: dict[str, list[tuple[int, int]]] = {}   # folded name → (project position, row)
+        self.by_id: dict[str, int] = {}
+        self.names: set[str] = set()                              # every name as printed
+        for pos, p in enumerate(projects):
+            self.by_id.setdefault(p.id, pos)
+            for n, ind in enumerate(p.indicators, start=1):
+                self.by_name.setdefault(_norm(ind.name), []).append((pos, n))
+                self.names.add(ind.name)
+
+    def rows(self, q: str, scope: set[int] | None) -> list[tuple[int, int]]:
+        """(position, row) of the indicators named ``q`` exactly, else of those whose name contains it."""
+        def keep(hits):
+            return [h for h in hits if scope is None or h[0] in scope]
+        exact = keep(self.by_name.get(q, ()))
+        if exact or not q:
+            return exact
+        return sorted(h for name, hits in self.by_name.items() if q in name for h in keep(hits))
+
+
+_INDEX: list = [None, None]     # [the projects list it was built from, its _NameIndex]
+_INDEX_LOCK = threading.Lock()
+
+
+def _name_index(projects: Sequence[Project]) -> _NameIndex:
+    with _INDEX_LOCK:
+        if _INDEX[0] is not projects:
+            _INDEX[:] = [projects, _NameIndex(projects)]
+        return _INDEX[1]
+
+
 def find_indicator(projects: Sequence[Project], query: str, project: str | None = None
                    ) -> tuple[Project, int] | Ambiguous:
     """The (project, 1-based row) an indicator name or IRI names, or :class:`Ambiguous`.
@@ -183,22 +222,25 @@ def find_indicator(projects: Sequence[Project], query: str, project: str | None 
     Raises :class:`TraceError` when nothing matches.
     Example: ``find_indicator(projects, "预算执行率", project="技改项目经费")`` → ``(project, 2)``
     """
+    index = _name_index(projects)
     iri = expand_iri(query)
     if iri.startswith(iris.BASE):
-        for p, n, _ in _indicators(projects):
-            if iris.indicator_iri(p.id, n) == iri:
-                return p, n
+        m = re.fullmatch(re.escape(iris.project_iri("")) + r"([^/]+)/indicator/(\d+)", iri)
+        pos = index.by_id.get(m.group(1)) if m else None
+        if pos is not None and 1 <= int(m.group(2)) <= len(projects[pos].indicators) \
+                and iris.indicator_iri(projects[pos].id, int(m.group(2))) == iri:
+            return projects[pos], int(m.group(2))
         raise TraceError(f"no indicator has the IRI {iri}", query=query,
                          hint="an indicator IRI looks like jxd:project/<project id>/indicator/<row>")
-    scope = [p for p in projects if project is None or _project_matches(p, project)]
-    if not scope:
+    scope = None if project is None else {pos for pos, p in enumerate(projects) if _project_matches(p, project)}
+    if scope is not None and not scope:
         raise TraceError(f"no project matches {project!r}", query=query,
                          hint="projects: " + "、".join(p.name for p in projects[:20]))
     q = _norm(query)
-    rows = [(p, n) for p, n, ind in _indicators(scope) if _norm(ind.name) == q] or \
-           [(p, n) for p, n, ind in _indicators(scope) if q and q in _norm(ind.name)]
+    rows = [(projects[pos], n) for pos, n in index.rows(q, scope)]
     if not rows:
-        names = sorted({ind.name for _, _, ind in _indicators(scope)})
+        names = sorted({ind.name for _, _, ind in _indicators([projects[pos] for pos in sorted(scope)])}
+                       if scope is not None else index.names)
         close = difflib.get_close_matches(query, names, n=5, cutoff=0.4)
         raise TraceError(f"no indicator named {query!r}" + (f" in {project!r}" if project else ""), query=query,
                          hint=("did you mean " + "、".join(close) + "?") if close else
@@ -267,7 +309,8 @@ def _with_link(b: Basis, link: SupportLink, clauses: dict[tuple, str | None],
 
 
 def trace(projects: Sequence[Project], query: str, project: str | None = None, store=None,
-          doc_text_fn: DocTextFn | None = None) -> TraceResult | Ambiguous:
+          doc_text_fn: DocTextFn | None = None,
+          document_projects: Callable[[str], Sequence[Project]] | None = None) -> TraceResult | Ambiguous:
     """Trace one indicator (name or IRI) to the bases its project cites, best supported first.
 
     ``store`` is the graph store (``ingest.graph.store.GraphStore``, embedded or remote): the
@@ -275,15 +318,24 @@ def trace(projects: Sequence[Project], query: str, project: str | None = None, s
     document's ``…/inferred`` graph. Without ``store`` the trace is direct: bases in
     citation order, no scores. ``doc_text_fn(doc_id)`` gives a document's normalized
     text, so every span carries its exact source text.
+
+    ``projects`` are records, or catalog entries (``ingest.storage.catalog.ProjectEntry``: names
+    only) with ``document_projects(doc_id)`` giving the records of one document: then only the
+    document of the indicator found is read.
     Example: ``trace(kb.projects(), "能耗数据异常故障修复率", store=kb.graph).bases[0].doc_number``
     """
     found = find_indicator(projects, query, project)
     if isinstance(found, Ambiguous):
         return found
     p, n = found
+    if document_projects is not None and not isinstance(p, Project):
+        # a catalog entry: its document's records (the siblings resolve law titles as the graph did)
+        siblings = list(document_projects(p.doc))
+        p = next(x for x in siblings if x.id == p.id)
+    else:
+        siblings = _same_document(projects, p)
     ind = p.indicators[n - 1]
     ind_iri = iris.indicator_iri(p.id, n)
-    siblings = _same_document(projects, p)
     bases = direct_bases(p, siblings, doc_text_fn)
     if store is not None and bases and p.source is not None:
         by_iri = {link.basis_iri: link for link in stored_links(store, ind_iri, p.source.doc, p.source.file)}

@@ -5,6 +5,7 @@ Layout under ``<data_dir>/records/``::
     manifest.json        {"format": 1, "documents": {doc_id: {...}}, "paths": {path: doc_id}}
     <doc_id>.json        {"doc": ..., "file": ..., "projects": [project_to_dict(full=True)], ...}
     <doc_id>.txt         the normalized text every span refers to
+    <doc_id>.idx.json    the catalog: project ids, names, indicator names (``ingest.storage.catalog``)
 
 A document is keyed by the hash of its normalized text, so ingesting the same
 content twice (even in another encoding) rewrites the same files. Re-ingesting
@@ -18,6 +19,11 @@ looked (``refresh`` notices a newer one), and a document removed under a reader'
 skipped (or a :class:`DocumentGone` error), never a ``FileNotFoundError``. One store object
 may be shared by threads.
 
+Reads follow what they need: a document's parsed records are kept in memory per document version
+(its id and the time it was stored; at most ``cache_projects`` projects, least recently used out),
+so asking again costs nothing, and after an ingest only the new documents are read. Finding one
+project or indicator reads the catalog (names only), then the one document that holds it.
+
 Example: ``RecordStore(Path("var")).projects()``
 """
 from __future__ import annotations
@@ -25,12 +31,15 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ingest.errors import IngestError
 from ingest.storage.atomic import write_json, write_text
+from ingest.storage.catalog import SUFFIX as CATALOG_SUFFIX
+from ingest.storage.catalog import ProjectEntry, catalog_dict, entries_from_catalog, entries_from_payload
 from ingest.storage.codec import department_from_dict, department_to_dict, project_from_dict, project_to_dict
 from ingest.parse.document import ParseResult
 from ingest.read.document import Document
@@ -38,6 +47,7 @@ from ingest.records import Department, Project
 
 FORMAT_VERSION = 1
 READ_ATTEMPTS = 5  # a reader re-reads the manifest this often when a writer replaces documents under it
+CACHE_PROJECTS = 10_000  # parsed projects kept in memory (about 28 KB each: 280 MB at most)
 
 
 class DocumentGone(IngestError):
@@ -50,12 +60,18 @@ class DocumentGone(IngestError):
 class RecordStore:
     """Parsed records of every ingested document, kept in ``<data_dir>/records``."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, cache_projects: int = CACHE_PROJECTS):
         self.dir = Path(data_dir) / "records"
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._stamp: tuple | None = None
         self._manifest = self._load_manifest()
+        self.cache_projects = cache_projects
+        # doc id → (version, value): parsed records (LRU, bounded) and catalog entries (small, all kept)
+        self._parsed: OrderedDict[str, tuple[tuple, tuple[list[Project], list[Department]]]] = OrderedDict()
+        self._parsed_count = 0
+        self._entries: dict[str, tuple[tuple, list[ProjectEntry]]] = {}
+        self._catalog_memo: tuple[tuple, list[ProjectEntry], dict[str, ProjectEntry]] | None = None
 
     def _manifest_stamp(self) -> tuple | None:
         try:
@@ -119,6 +135,7 @@ class RecordStore:
     def _put(self, doc: Document, result: ParseResult) -> str | None:
         key = str(Path(doc.path).resolve())
         replaced = self._manifest["paths"].get(key)
+        self._uncache(doc.doc_id)
         payload = {
             "doc": doc.doc_id, "file": doc.path, "kind": doc.kind, "encoding": doc.encoding,
             "projects": [project_to_dict(p, full=True) for p in result.projects],
@@ -128,6 +145,7 @@ class RecordStore:
         }
         write_text(self.dir / f"{doc.doc_id}.txt", doc.text)
         write_json(self.dir / f"{doc.doc_id}.json", payload, indent=None)
+        write_json(self.dir / f"{doc.doc_id}{CATALOG_SUFFIX}", catalog_dict(result.projects), indent=None)
         self._manifest["documents"][doc.doc_id] = {
             "file": doc.path, "projects": len(result.projects),
             "ingested": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -144,7 +162,8 @@ class RecordStore:
 
     def _forget(self, doc_id: str) -> None:
         """Delete the files of a document the manifest no longer lists."""
-        for suffix in (".json", ".txt"):
+        self._uncache(doc_id)
+        for suffix in (".json", ".txt", CATALOG_SUFFIX):
             (self.dir / f"{doc_id}{suffix}").unlink(missing_ok=True)
 
     def remove(self, doc_id: str) -> bool:
@@ -209,7 +228,7 @@ class RecordStore:
         def read(ids: list[str]) -> list[Project]:
             seen: dict[str, Project] = {}
             for d in ids:
-                for p in self._iter_projects(d):
+                for p in self._records(d)[0]:
                     seen.setdefault(p.id, p)
             return list(seen.values())
         return read([doc_id]) if doc_id else self._consistent(read)
@@ -217,9 +236,109 @@ class RecordStore:
     def _order(self, doc_id: str) -> tuple[str, str]:
         return (self._manifest["documents"][doc_id]["file"], doc_id)
 
-    def _iter_projects(self, doc_id: str) -> Iterator[Project]:
-        for d in self.payload(doc_id)["projects"]:
-            yield project_from_dict(d)
+    def _version(self, doc_id: str) -> tuple:
+        """What identifies the stored version of a document: its id and when it was stored."""
+        with self._lock:
+            entry = self._manifest["documents"].get(doc_id) or {}
+        return (doc_id, entry.get("ingested"), entry.get("file"), entry.get("projects"))
+
+    def _uncache(self, doc_id: str, catalog: bool = True) -> None:
+        """Forget what was read of a document this process rewrites or removes."""
+        with self._lock:
+            old = self._parsed.pop(doc_id, None)
+            if old is not None:
+                self._parsed_count -= len(old[1][0]) + len(old[1][1])
+            if catalog:
+                self._entries.pop(doc_id, None)
+                self._catalog_memo = None
+
+    def _records(self, doc_id: str) -> tuple[list[Project], list[Department]]:
+        """The parsed projects and departments of one document, from memory when this version was read."""
+        version = self._version(doc_id)
+        with self._lock:
+            hit = self._parsed.get(doc_id)
+            if hit is not None and hit[0] == version:
+                self._parsed.move_to_end(doc_id)
+                return hit[1]
+        payload = self.payload(doc_id)
+        value = ([project_from_dict(d) for d in payload["projects"]],
+                 [department_from_dict(x) for x in payload.get("departments", ())])
+        self._uncache(doc_id, catalog=False)
+        with self._lock:
+            size = len(value[0]) + len(value[1])
+            if size <= self.cache_projects:
+                self._parsed[doc_id] = (version, value)
+                self._parsed_count += size
+                while self._parsed_count > self.cache_projects:
+                    _, (_, (ps, ds)) = self._parsed.popitem(last=False)
+                    self._parsed_count -= len(ps) + len(ds)
+        return value
+
+    # -- the catalog: finding one project or indicator without reading every document --------------
+    def _doc_entries(self, doc_id: str) -> list[ProjectEntry]:
+        version = self._version(doc_id)
+        with self._lock:
+            hit = self._entries.get(doc_id)
+            if hit is not None and hit[0] == version:
+                return hit[1]
+        with self._lock:
+            file = (self._manifest["documents"].get(doc_id) or {}).get("file")
+        entries = None
+        try:
+            entries = entries_from_catalog(json.loads(self._read(doc_id, CATALOG_SUFFIX)), doc_id, file)
+        except DocumentGone:
+            pass                       # stored before the catalog existed: derived from the records
+        except ValueError:
+            pass                       # unreadable: derived from the records too
+        if entries is None:
+            entries = entries_from_payload(self.payload(doc_id), doc_id)
+        with self._lock:
+            self._entries[doc_id] = (version, entries)
+        return entries
+
+    def catalog(self) -> list[ProjectEntry]:
+        """Every stored project as a catalog entry (id, name, unit, year, document, indicator names and
+        targets), in document order, each project once (as :meth:`projects`). Reads the small catalog
+        files of documents not read before; the records themselves are not read.
+
+        Example: ``{e.name for e in RecordStore(Path("var")).catalog()}``
+        """
+        return self._catalog()[0]
+
+    def _catalog(self) -> tuple[list[ProjectEntry], dict[str, ProjectEntry]]:
+        def read(ids: list[str]):
+            versions = tuple(self._version(d) for d in ids)
+            with self._lock:
+                memo = self._catalog_memo
+                if memo is not None and memo[0] == versions:
+                    return memo[1], memo[2]
+            seen: dict[str, ProjectEntry] = {}
+            for d in ids:
+                for e in self._doc_entries(d):
+                    seen.setdefault(e.id, e)
+            listed = set(ids)
+            with self._lock:   # entries of documents removed meanwhile go
+                self._entries = {d: v for d, v in self._entries.items() if d in listed}
+                self._catalog_memo = (versions, list(seen.values()), seen)
+            return self._catalog_memo[1], self._catalog_memo[2]
+        return self._consistent(read)
+
+    def project(self, project_id: str) -> Project | None:
+        """One stored project by its id (as :meth:`projects` lists it: from the first document in
+        document order that holds it), reading only that document; None when no document holds it.
+
+        Example: ``RecordStore(Path("var")).project("4be3c2d1a0e9f817").name``
+        """
+        for attempt in range(READ_ATTEMPTS):
+            entry = self._catalog()[1].get(project_id)
+            if entry is None:
+                return None
+            try:
+                return next((p for p in self._records(entry.doc)[0] if p.id == project_id), None)
+            except DocumentGone:
+                if attempt == READ_ATTEMPTS - 1:
+                    raise
+        return None
 
     def departments(self, doc_id: str | None = None) -> list[Department]:
         """Every stored department record (整体支出表), of one document when ``doc_id`` is given;
@@ -227,7 +346,7 @@ class RecordStore:
         def read(ids: list[str]) -> list[Department]:
             seen: dict[str, Department] = {}
             for d in ids:
-                for x in self.payload(d).get("departments", ()):
-                    seen.setdefault(x["id"], department_from_dict(x))
+                for x in self._records(d)[1]:
+                    seen.setdefault(x.id, x)
             return list(seen.values())
         return read([doc_id]) if doc_id else self._consistent(read)
