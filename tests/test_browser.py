@@ -21,7 +21,8 @@ import pytest
 
 from app.core import KnowledgeBase
 from app.settings import REPO_ROOT
-from uibrowser import MAIN, Page, UiServer, browser_available, chromium, env_flag, workers
+from processes import wait_no_workers, workers
+from uibrowser import MAIN, Page, UiServer, browser_available, chromium, env_flag
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not browser_available(), reason="needs /usr/bin/chromium and /usr/bin/chromedriver")]
@@ -179,10 +180,7 @@ def test_sparql_typed_and_run_with_ctrl_enter_then_a_long_query_cancelled(ui):
     assert workers(server)
     click_button(page, "取消 Cancel")
     page.wait_text("已取消")
-    deadline = time.monotonic() + 5
-    while workers(server) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert workers(server) == []
+    assert wait_no_workers(5, server) == []
     assert_clean(page, data_dir)
 
 

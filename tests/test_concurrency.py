@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import json
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from app.queries import QUERIES_DIR
 from app.trace import TraceResult
 from ingest.graph.bounded import Limits
 from ingest.graph.serve import SparqlEndpoint
+from seeded import data_dir, seeded  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -34,22 +34,6 @@ CLIENTS = 16
 SECONDS = 8.0
 PROJECTS = "PREFIX jx: <https://w3id.org/jixiao/ontology#> SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a jx:Project }"
 BUDGETS = (QUERIES_DIR / "budget_by_performance_type.rq").read_text("utf-8")
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory, seed_path) -> Path:
-    d = tmp_path_factory.mktemp("load") / "kb"
-    kb = KnowledgeBase.open(d)
-    assert not kb.ingest([seed_path]).failed
-    kb.close()
-    return d
-
-
-@pytest.fixture()
-def data_dir(seeded, tmp_path) -> Path:
-    d = tmp_path / "kb"
-    shutil.copytree(seeded, d)
-    return d
 
 
 def run_clients(work, seconds: float = SECONDS, clients: int = CLIENTS) -> tuple[Counter, list]:

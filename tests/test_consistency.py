@@ -9,7 +9,6 @@ triple left behind). tests/test_kill.py kills real ingests."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -26,26 +25,10 @@ from ingest.storage.lock import StoreBusy
 from ingest.sync import GraphView, derive_graphs, graph_iris
 
 from oxigraph_server import free_port
+from seeded import data_dir, seeded  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER = Path(__file__).parent / "fixtures" / "other_layout.txt"   # a project of another unit
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory, seed_path):
-    """A data directory with the seed ingested (graph with support links, search index), closed."""
-    d = tmp_path_factory.mktemp("seeded") / "kb"
-    kb = KnowledgeBase.open(d)
-    assert not kb.ingest([seed_path]).failed
-    kb.close()
-    return d
-
-
-@pytest.fixture()
-def data_dir(seeded, tmp_path) -> Path:
-    d = tmp_path / "kb"
-    shutil.copytree(seeded, d, symlinks=True)
-    return d
 
 
 def cli_run(*args: str, env: dict | None = None):
@@ -141,8 +124,8 @@ def test_a_document_whose_graphs_were_lost_is_derived_again_on_open(data_dir, se
         kb.graph.drop_graph(graph_iris(doc)[1])
         kb.views.mark_graph("graph", doc, None)
         kb.close()
-    from ingest.identifiers import REVIEW_GRAPH
-    assert graph_state(kb)[0] == sorted([graph_iris(doc)[0], REVIEW_GRAPH])   # the review's graph stays
+    from ingest.identifiers import REVIEW_GRAPH, review_graph_iri
+    assert graph_state(kb)[0] == sorted([graph_iris(doc)[0], REVIEW_GRAPH, review_graph_iri(doc)])   # the review's stay
     healed = KnowledgeBase.open(data_dir)
     assert healed.heal_note.startswith("healed the graph: 1 document(s) derived again")
     assert graph_state(healed) == before

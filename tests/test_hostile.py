@@ -4,10 +4,8 @@ every file gets its error or warning with its place, nothing reaches a traceback
 fetched, nothing outside the folder is read, the seed is stored whole, and the store stays valid."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,39 +13,11 @@ import pytest
 
 from app.core import KnowledgeBase
 from hostile import make_corpus
+from listener import Listener
 
 pytestmark = pytest.mark.slow   # ~35 s: the corpus, the seed's support links and the index
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Listener:
-    """A TCP listener on loopback that counts who connects (nobody should)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = False
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self):
-        self._stop = True
-        self.thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

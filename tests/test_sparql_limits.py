@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import socket
-import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -25,69 +23,11 @@ from ingest.graph.bounded import Limits, QueryTimeout
 from ingest.graph.guard import QueryRefused
 from ingest.graph.results import QueryError
 from ingest.graph.serve import SparqlEndpoint
+from listener import Listener
+from processes import wait_no_workers, workers
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ORDERED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
-
-
-class Listener:
-    """A loopback TCP listener: counts connections; ``answer=False`` holds them open, silent."""
-
-    def __init__(self, answer: bool = True):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.answer, self.connections, self.held, self._stop = answer, 0, [], False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/sparql"
-
-    def _run(self):
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            if self.answer:
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
-                             b"Content-Length: 60\r\n\r\n" + b'{"head":{"vars":["s"]},"results":{"bindings":[]}}'.ljust(60))
-                conn.close()
-            else:
-                self.held.append(conn)
-
-    def close(self):
-        self._stop = True
-        self.thread.join(2)
-        for c in self.held:
-            c.close()
-        self.sock.close()
-
-
-def my_workers() -> list[int]:
-    """Worker processes of this test process that are alive now."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid() and b"ingest.graph.worker" in cmdline and fields[0] != "Z":
-            out.append(int(stat.parent.name))
-    return out
-
-
-def wait_no_workers(seconds: float = 5.0) -> list[int]:
-    deadline = time.monotonic() + seconds
-    while my_workers() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return my_workers()
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +107,7 @@ def test_the_row_cap_cuts_and_says_so(kb):
 def test_cancel_stops_a_running_query(kb):
     job = kb.start_query(ORDERED, timeout=60)
     time.sleep(0.5)
-    assert my_workers()
+    assert workers()
     job.cancel()
     assert job.wait(3)
     with pytest.raises(QueryTimeout, match="cancelled"):
@@ -253,9 +193,9 @@ def test_the_endpoint_stops_a_query_whose_client_went_away(kb):
         s = socket.create_connection(("127.0.0.1", ep.port))
         s.sendall(f"GET /query?query={quote(ORDERED)} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         deadline = time.monotonic() + 5
-        while not my_workers() and time.monotonic() < deadline:
+        while not workers() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert my_workers()                             # the query is running
+        assert workers()                             # the query is running
         s.close()                                       # the client goes away
         start = time.monotonic()
         assert wait_no_workers(3) == []                 # and so does the work, long before 120 s

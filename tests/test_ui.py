@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import re
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,22 +22,13 @@ from app.settings import REPO_ROOT
 from app.trace import trace
 from app.ui import common, main_script, sparql_run, ui_command
 from app.ui.upload import safe_name
-from uibrowser import workers
+from uiapp import data_dir, run  # noqa: F401 - data_dir is a fixture
+from processes import wait_no_workers, workers
 
 SEED_FILE = "data/000_33c4abcdc6cea628.txt"
-TIMEOUT = 120  # the first run loads the encoder; later runs take well under a second
 HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>*x*"
 
 
-@pytest.fixture(scope="module")
-def data_dir(kb):
-    """The session's ingested seed, shown by the UI (which opens the store itself: ``kb`` lets go of it)."""
-    kb.close()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("JIXIAO_DATA_DIR", str(kb.data_dir))
-    yield kb.data_dir
-    common.reload_knowledge_base()
-    mp.undo()
 
 
 @pytest.fixture()
@@ -53,14 +43,6 @@ def own_dir(tmp_path, seed_path, monkeypatch):
     common.reload_knowledge_base()
 
 
-def run(page: str, **params: str) -> AppTest:
-    """Open ``page`` (``search``, ``sparql`` …) as a link with ``params`` in its query string would."""
-    at = AppTest.from_file(str(main_script()), default_timeout=TIMEOUT)
-    at.switch_page(f"views/{page}.py")
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def charts(at: AppTest, kind: str) -> list:
@@ -278,10 +260,7 @@ def test_sparql_time_limit_stops_the_query_process(data_dir, monkeypatch):
     at = run("sparql", sparql=long)
     assert "ran past the time limit of 1 s and was stopped" in shown(at.error[0].value)
     assert "时间上限 time limit **1 s**" in at.caption[0].value
-    deadline = time.monotonic() + 5  # SIGKILL is delivered, not waited for
-    while workers() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert workers() == []  # the work really stopped
+    assert wait_no_workers(5) == []  # the work really stopped (SIGKILL is delivered, not waited for)
 
 
 # -- trace --------------------------------------------------------------------------------------

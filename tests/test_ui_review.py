@@ -10,33 +10,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.core import KnowledgeBase
-from app.ui import common, main_script
+from uiapp import data_dir, run  # noqa: F401 - data_dir is a fixture
 
-TIMEOUT = 120
 LI = "大型仪器项目经费"
-
-
-@pytest.fixture(scope="module")
-def data_dir(kb):
-    kb.close()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("JIXIAO_DATA_DIR", str(kb.data_dir))
-    yield kb.data_dir
-    common.reload_knowledge_base()
-    mp.undo()
-
-
-def run(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(main_script()), default_timeout=TIMEOUT)
-    at.switch_page(f"views/{page}.py")
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def pid(data_dir, name: str) -> str:

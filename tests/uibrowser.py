@@ -227,20 +227,3 @@ MAIN = {  # page → (query parameters, the text that says its main content is t
     "projects": ({}, "预算图表 Budget charts"),
     "data": ({}, "下载图谱 Download the graph"),
 }
-
-
-def workers(parent: int | None = None) -> list[int]:
-    """The SPARQL worker processes (``ingest.graph.worker``) that ``parent`` (this process, or the
-    UI server's pid) started and that are still alive, read from /proc; the core keeps no spares,
-    so each is a running query."""
-    parent = os.getpid() if parent is None else parent
-    out = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"ingest.graph.worker" in cmdline and ppid == parent:
-            out.append(int(proc.name))
-    return out
