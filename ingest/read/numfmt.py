@@ -97,20 +97,27 @@ def _section(fmt: str, value) -> tuple[str | None, float]:
     return section, value
 
 
+def _quoted(section: str, i: int) -> tuple[str, int] | None:
+    """The literal text that starts at ``i`` (``"元"`` or ``\\元``) and where it ends, or None."""
+    if section[i] == '"':
+        j = section.find('"', i + 1)
+        j = len(section) if j < 0 else j
+        return section[i + 1:j], j + 1
+    if section[i] == "\\" and i + 1 < len(section):
+        return section[i + 1], i + 2
+    return None
+
+
 def _pieces(section: str) -> list[tuple[str, str]]:
     """Split a section into ("lit", text), ("pct", "%") and ("pat", placeholder) pieces."""
     pieces: list[tuple[str, str]] = []
     i = 0
     while i < len(section):
         ch = section[i]
-        if ch == '"':
-            j = section.find('"', i + 1)
-            j = len(section) if j < 0 else j
-            pieces.append(("lit", section[i + 1:j]))
-            i = j + 1
-        elif ch == "\\" and i + 1 < len(section):
-            pieces.append(("lit", section[i + 1]))
-            i += 2
+        quoted = _quoted(section, i)
+        if quoted:
+            pieces.append(("lit", quoted[0]))
+            i = quoted[1]
         elif ch in "_*":
             i += 2                       # _x pads with the width of x, *x repeats x: nothing printed
         elif ch == "%":
@@ -189,15 +196,10 @@ def format_date(value, fmt: str | None) -> str:
     tokens = []
     while i < len(section):
         ch = section[i]
-        if ch == '"':
-            j = section.find('"', i + 1)
-            j = len(section) if j < 0 else j
-            tokens.append(("lit", section[i + 1:j]))
-            i = j + 1
-            continue
-        if ch == "\\" and i + 1 < len(section):
-            tokens.append(("lit", section[i + 1]))
-            i += 2
+        quoted = _quoted(section, i)
+        if quoted:
+            tokens.append(("lit", quoted[0]))
+            i = quoted[1]
             continue
         m = _DATE_TOKEN.match(section, i)
         if m:
