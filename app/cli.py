@@ -226,7 +226,8 @@ def ingest(ctx, paths, quiet, verbose, cluster):
 
     if cluster:
         from ingest.cluster import cluster_executor
-        with cluster_executor(cluster) as executor:
+        from app.settings import BUNDLED_DATA
+        with cluster_executor(cluster, inputs=list(paths) or [BUNDLED_DATA]) as executor:
             report = kb.ingest(list(paths) or None, progress=progress,
                                encode_progress=None if quiet else encoding, executor=executor)
     else:
@@ -629,7 +630,7 @@ def search(ctx, query, k, mode, as_json, unit, year, performance_type, category,
     filters = dict(unit=unit, year=year, performance_type=performance_type, category=category,
                    budget_min=budget_min, budget_max=budget_max)
     kb = _kb(ctx)
-    kb.require_projects()            # a never-ingested data directory says how to ingest
+    kb.require_documents()           # a never-ingested data directory says how to ingest
     result = understood_search(kb, query, k=k, mode=mode, include_weak=show_all,
                                filters={k_: v for k_, v in filters.items() if v is not None})
     if kb.search_note:               # never silently from an index behind the records

@@ -7,12 +7,17 @@ directory and the graph store never leave this machine. What a worker needs:
 
 - **the same jixiao install**, the ``cluster`` extra included (``pip install 'jixiao[cluster]'``):
   tasks name their function by module, so a worker must import it, and a worker running other parser
-  code would build another graph. Both are checked on connecting (:func:`code_fingerprint`): a worker
-  that cannot import jixiao, or runs other code, is an error before anything is submitted;
+  code would build another graph. Both are checked on connecting (:func:`code_manifest`): a worker
+  that cannot import jixiao, or runs other code (the files that differ are named), is an error
+  before anything is submitted;
 - **the input files, by the same path**: a worker reads the file it is given by path, so the
-  folder must be visible to every worker (a shared or synchronised file system). Paths are made
-  absolute in this process before they are handed over; a worker's own working directory does not
-  matter. On one machine that is always so: ``--cluster local:N``.
+  folder must be visible to every worker (a shared or synchronised file system, mounted at the same
+  place). Paths are made absolute in this process before they are handed over, so a worker's own
+  working directory does not matter. The inputs named are checked on every worker on connecting
+  (:func:`check_inputs`): one error for a worker that does not see them, not one per file. On one
+  machine that is always so: ``--cluster local:N``. (Reading here and sending the bytes would spare
+  the shared folder but push every file through this machine's network link and the scheduler;
+  a cluster that ingests a national corpus has the corpus on shared storage anyway.)
 
 Addresses: ``tcp://HOST:PORT`` (or ``HOST:PORT``) of a running scheduler (``dask scheduler`` and
 ``dask worker tcp://HOST:8786`` on each machine), or ``local:N`` for a cluster of N worker processes
@@ -23,13 +28,13 @@ Example: ``with cluster_executor("tcp://10.0.0.5:8786") as ex: kb.ingest(paths, 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ingest.errors import JixiaoError
 
@@ -60,7 +65,6 @@ def local_workers(address: str) -> int | None:
     if m is None:
         return None
     if m.group(1) is None:
-        import os
         return os.cpu_count() or 1
     n = int(m.group(1))
     if n < 1:
@@ -70,9 +74,11 @@ def local_workers(address: str) -> int | None:
 
 
 @contextmanager
-def cluster_executor(address: str, timeout: float = CONNECT_TIMEOUT) -> Iterator[Executor]:
+def cluster_executor(address: str, timeout: float = CONNECT_TIMEOUT,
+                     inputs: Iterable[str | Path] = ()) -> Iterator[Executor]:
     """An Executor over the Dask cluster at ``address`` (or a local one, ``local:N``), checked and
-    closed afterwards: the client always, a local cluster too. Raises :class:`ClusterError`.
+    closed afterwards: the client always, a local cluster too. ``inputs`` (the files and folders to
+    ingest) must be visible to every worker. Raises :class:`ClusterError`.
 
     Example: ``with cluster_executor("local:2") as ex: list(ex.map(len, ["ab", "c"]))`` → ``[2, 1]``
     """
@@ -95,6 +101,7 @@ def cluster_executor(address: str, timeout: float = CONNECT_TIMEOUT) -> Iterator
         client = _connect(distributed, address, timeout)
     try:
         check_workers(client, address, timeout)
+        check_inputs(client, address, inputs)
         # pure=False: a task is not deduplicated by its arguments; the file behind a path may have changed
         yield client.get_executor(pure=False)
     finally:
@@ -126,8 +133,9 @@ def _connect(distributed, address: str, timeout: float):
 
 
 def check_workers(client, address: str, timeout: float = CONNECT_TIMEOUT) -> dict[str, str]:
-    """Wait for a first worker, then ask every worker for its :func:`code_fingerprint`; a worker
-    that cannot import jixiao or runs other code is a :class:`ClusterError`. Returns worker → fingerprint.
+    """Wait for a first worker, then ask every worker for its :func:`code_manifest`; a worker
+    that cannot import jixiao or runs other code (the files that differ are named) is a
+    :class:`ClusterError`. Returns worker → :func:`code_fingerprint`.
 
     Example: ``check_workers(client, "tcp://127.0.0.1:8786")`` → ``{"tcp://127.0.0.1:40123": "3f2a…", …}``
     """
@@ -138,7 +146,7 @@ def check_workers(client, address: str, timeout: float = CONNECT_TIMEOUT) -> dic
                            hint=f"start workers with `dask worker {address}` on each machine") from None
     try:
         # sent by name: a worker without jixiao fails to unpickle it, and says so in its answer
-        found = client.run(code_fingerprint, on_error="return")
+        found = client.run(code_manifest, on_error="return")
     except Exception as e:  # noqa: BLE001 - the scheduler itself failed: one line, no traceback
         raise ClusterError(f"the workers could not be checked ({type(e).__name__}: {e})", file=address,
                            hint=f"install the same jixiao on every worker: {INSTALL_HINT}") from None
@@ -149,13 +157,58 @@ def check_workers(client, address: str, timeout: float = CONNECT_TIMEOUT) -> dic
             else "cannot run jixiao's check"
         raise ClusterError(f"{len(failed)} of {len(found)} workers {cannot} ({w}: {_one_line(r)})", file=address,
                            hint=f"install the same jixiao on every worker and restart them: {INSTALL_HINT}")
-    ours = code_fingerprint()
-    other = sorted(w for w, f in found.items() if f != ours)
+    ours = code_manifest()
+    other = sorted(w for w, m in found.items() if m != ours)
     if other:
+        theirs = found[other[0]]
+        differ = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
         raise ClusterError(f"{len(other)} of {len(found)} workers run other jixiao code than this machine "
-                           f"({', '.join(other[:3])}{' …' if len(other) > 3 else ''}): their graph would differ",
+                           f"({', '.join(other[:3])}{' …' if len(other) > 3 else ''}: {', '.join(differ[:3])}"
+                           f"{f' and {len(differ) - 3} more' if len(differ) > 3 else ''} differ): "
+                           "their graph would differ",
                            file=address, hint="install the same jixiao version on every worker and restart them")
-    return found
+    return {w: _fingerprint(m) for w, m in found.items()}
+
+
+def check_inputs(client, address: str, inputs: Iterable[str | Path]) -> None:
+    """Every worker sees each of ``inputs`` (that exists here; of a folder, a file in it) at the
+    same absolute path, or a :class:`ClusterError` names the first one missing and the workers that miss it.
+
+    Example: ``check_inputs(client, "tcp://10.0.0.5:8786", ["/shared/tables"])``
+    """
+    # a file of each folder, not the folder alone: an unmounted share leaves its empty mount point
+    wanted = sorted({_probe_file(os.path.abspath(p)) for p in inputs if os.path.exists(p)})
+    if not wanted:
+        return
+    try:
+        found = client.run(missing_paths, wanted)
+    except Exception as e:  # noqa: BLE001 - one line, no traceback
+        raise ClusterError(f"the workers could not be asked for the input files ({_one_line(e)})", file=address,
+                           hint="check the workers' logs, or ingest without --cluster") from None
+    blind = sorted(w for w, missing in found.items() if missing)
+    if blind:
+        first = found[blind[0]][0]
+        raise ClusterError(f"{len(blind)} of {len(found)} workers do not see {first} "
+                           f"({', '.join(blind[:3])}{' …' if len(blind) > 3 else ''}): they read the files by path",
+                           file=address, hint="put the folder on a file system every worker mounts at the same path "
+                                              "(NFS, a synchronised folder), or ingest on this machine: --cluster local:2")
+
+
+def _probe_file(path: str) -> str:
+    """``path`` itself, or for a folder the first file found in it (the folder when it holds none)."""
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        if files:
+            return os.path.join(root, min(files))
+    return path
+
+
+def missing_paths(paths: list[str]) -> list[str]:
+    """Those of ``paths`` that this process cannot see (run on each worker by :func:`check_inputs`).
+
+    Example: ``missing_paths(["/", "/no/such/folder"])`` → ``['/no/such/folder']``
+    """
+    return [p for p in paths if not os.path.exists(p)]
 
 
 def _one_line(e: BaseException) -> str:
@@ -165,20 +218,33 @@ def _one_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """A hash of the code and vocabulary an ingest worker runs (the ``ingest`` and ``ontology``
-    packages, their tables included), and of the Python version: equal on two machines when they
-    build the same graph from the same file.
+def code_manifest() -> dict[str, str]:
+    """Each file of the code and vocabulary an ingest worker runs (the ``ingest`` and ``ontology``
+    packages, their tables included) → a hash of its bytes, and ``python`` → the Python version:
+    equal on two machines when they build the same graph from the same file. Read from disk on
+    every call (50–100 ms): a cached one would not tell a worker started after an upgrade.
 
-    Example: ``code_fingerprint()`` → ``'py3.11:5b0c…'``
+    Example: ``code_manifest()["ingest/parse/document.py"]`` → ``'5b0c…'`` (16 hex digits)
     """
     import ingest
     import ontology
 
-    h = hashlib.sha256()
+    out = {"python": f"{sys.version_info.major}.{sys.version_info.minor}"}
     for package in (ingest, ontology):
         root = Path(package.__file__).resolve().parent
         for f in sorted(p for p in root.rglob("*") if p.suffix in _CODE_SUFFIXES and "__pycache__" not in p.parts):
-            h.update(f.relative_to(root.parent).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
-    return f"py{sys.version_info.major}.{sys.version_info.minor}:{h.hexdigest()[:16]}"
+            out[f.relative_to(root.parent).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()[:16]
+    return out
+
+
+def code_fingerprint() -> str:
+    """One hash of :func:`code_manifest`.
+
+    Example: ``code_fingerprint()`` → ``'py3.11:5b0c…'``
+    """
+    return _fingerprint(code_manifest())
+
+
+def _fingerprint(manifest: dict[str, str]) -> str:
+    digest = hashlib.sha256("\n".join(f"{k} {v}" for k, v in sorted(manifest.items())).encode()).hexdigest()
+    return f"py{manifest.get('python', '?')}:{digest[:16]}"
