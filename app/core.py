@@ -331,7 +331,7 @@ class KnowledgeBase:
             view.drop(doc_id)
             self.records.remove(doc_id)
             if index:
-                self.build_search_index()
+                self.build_search_index(changed=[doc_id])   # in place: only its passages go
             self._store_review(view)
             return True
 
@@ -349,6 +349,11 @@ class KnowledgeBase:
         """One ingested project by id, reading only the document that holds it."""
         return self.records.project(project_id)
 
+    def require_documents(self) -> None:
+        """A :class:`KnowledgeBaseError` saying how to ingest when nothing is (reads no record)."""
+        if not self.records.documents():
+            raise KnowledgeBaseError(f"nothing is ingested in {self.data_dir} yet", hint=INGEST_HINT)
+
     def require_projects(self) -> list[Project]:
         """Every ingested project; a :class:`KnowledgeBaseError` saying how to ingest when nothing is."""
         if not self.records.documents():
@@ -361,14 +366,32 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ search
 
-    def build_search_index(self):
-        """(Re)build the search index under the write lock; only passages whose text changed are
-        encoded. ``views.json`` then records the document versions it was built from."""
+    def build_search_index(self, changed: Iterable[str] | None = None):
+        """Bring the search index in line with the records, under the write lock, in place: the
+        documents added or removed since it was saved, and the doc ids in ``changed`` (re-parsed
+        ones), are updated; nothing else is read, tokenized or encoded (``SearchIndex.update``).
+        A missing index, or one of another format or encoder, is built from scratch (vectors
+        reused by text). ``views.json`` then records the document versions it reflects."""
         from ingest.search.index import SearchIndex
+        from ingest.search.vectors import SearchIndexError
         with self.lock.hold("jixiao search index"):
             docs = set(self.records.version())
+            held = self.views.search_docs()
             self.views.set_search_docs(None)     # the old index no longer claims anything
-            index = SearchIndex.build(self.projects(), self.encoder, self.search_dir, doc_texts=self.doc_texts())
+            index = None
+            if held is not None:
+                try:
+                    # a fresh copy: readers in other threads keep the one they have until it is replaced
+                    index = SearchIndex.load(self.search_dir, self.encoder)
+                except SearchIndexError:
+                    index = None
+            if index is None:
+                index = SearchIndex.build(self.projects(), self.encoder, self.search_dir, doc_texts=self.doc_texts())
+            else:
+                removed = {d for d in index.documents if d not in docs and not d.startswith("project:")}
+                redo = (docs - set(index.documents)) | (set(changed or ()) & docs) | (index.shadowing(removed) & docs)
+                index.update({d: self.records.projects(d) for d in sorted(redo)}, removed,
+                             doc_texts={d: self.records.text(d) for d in redo})
             self.views.set_search_docs(docs)
             self._search, self._search_docs, self.search_note = index, docs, None
         return index
@@ -381,7 +404,7 @@ class KnowledgeBase:
         the records (a killed ingest, an ingest with ``index=False``). While another writer holds the
         lock it is not rebuilt: the index there is used and ``search_note`` says it is behind."""
         from ingest.search.index import SearchIndex
-        from ingest.search.vectors import IndexMissingError
+        from ingest.search.vectors import IndexFormatError, IndexMissingError
         current = set(self.records.version())
         with self._parts:
             if self._search is not None and self._search_docs == current:
@@ -391,7 +414,7 @@ class KnowledgeBase:
                     self._search, self._search_docs, self.search_note = \
                         SearchIndex.load(self.search_dir, self.encoder), current, None
                     return self._search
-                except IndexMissingError:
+                except (IndexMissingError, IndexFormatError):   # an older format: rebuilt, nothing re-encoded
                     pass
         try:
             return self.build_search_index()
@@ -414,7 +437,7 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Any = None):
         """The ``k`` best projects for ``query`` with highlighted passages (list of ``SearchHit``)."""
-        self.require_projects()
+        self.require_documents()
         return self.search_index().search(query, k=k, mode=mode, filters=filters)
 
     def evaluate_search(self, path: str | Path | None = None, understood: bool = True) -> dict[str, Any]:

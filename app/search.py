@@ -211,19 +211,26 @@ def _strip_words(run: str, words: set[str]) -> str:
 
 
 def coverage(index, query: str, pid: str) -> float:
-    """Share of the query's content characters that the project's passages match (BM25 terms)."""
+    """Share of the query's content characters that the project's passages match (BM25 terms).
+
+    Reads the postings of each query token once per index and query (memoized on the index), and
+    only the project's own rows: no pass over every passage."""
+    import numpy as np
     tok = index.lexical.tokenizer
     tokens = [t for t in tok.tokens(query) if re.search(r"[\u4e00-\u9fff]", t.text)]
     if not tokens:
         return 1.0
-    positions = set()
-    for t in tokens:
-        positions.update(range(t.start, t.end))
+    memo = index.__dict__.setdefault("_token_rows", {})
+    if len(memo) > 4096:
+        memo.clear()
+    rows = index.project_rows(pid)
     matched = set()
-    rows = [i for i, p in enumerate(index.passages) if p.project_id == pid]
     for t in tokens:
-        scores = index.lexical.scores(t.text)
-        if any(scores[r] > 0 for r in rows):
+        hit = memo.get(t.text)
+        if hit is None:
+            found, scores = index.lexical.matches(t.text)
+            hit = memo[t.text] = found[scores > 0]
+        if len(rows) and np.isin(rows, hit).any():
             matched.update(range(t.start, t.end))
     cjk = [i for i, ch in enumerate(query) if re.match(r"[\u4e00-\u9fff]", ch)]
     return len(matched & set(cjk)) / max(1, len(set(cjk)))
@@ -260,13 +267,9 @@ def dense_floor(index) -> DenseFloor:
     return floor
 
 
-def project_similarity(index, text: str) -> dict[str, float]:
-    """project id → the dense similarity of its best passage to ``text``."""
-    out: dict[str, float] = {}
-    for row, score in index.mode_scores(text, "dense")["dense"].items():
-        pid = index.passages[row].project_id
-        out[pid] = max(out.get(pid, score), score)
-    return out
+def project_similarity(index, text: str, pids) -> dict[str, float]:
+    """project id → the dense similarity of its best passage to ``text``, for the projects ``pids``."""
+    return index.similarity(text, pids)
 
 
 def understood_search(kb, query: str, k: int = 10, mode: str = "hybrid", filters: dict | None = None,
@@ -316,7 +319,7 @@ def understood_search(kb, query: str, k: int = 10, mode: str = "hybrid", filters
         cov = coverage(index, text, h.project_id) if chinese else None
         sim, shown = None, cov is not None and cov >= FLOOR
         if not shown:   # no lexical evidence, or too little: the dense floor decides
-            sims = project_similarity(index, text) if sims is None else sims
+            sims = project_similarity(index, text, [x.project_id for x in hits]) if sims is None else sims
             sim = sims.get(h.project_id)
             floor = dense_floor(index)
             shown = sim is not None and sim >= (floor.rescue if chinese else floor.english)

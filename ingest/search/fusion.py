@@ -187,3 +187,56 @@ def passages_by_project(lists: Mapping[str, Mapping[int, float]], owner: Sequenc
         fused = rrf(per_list) if len(per_list) > 1 else dict(next(iter(per_list.values()), {}))
         out[pid] = [(row, fused[row]) for row in ranked(fused)[:per_project]]
     return out
+
+
+# -- the same over arrays: what a query over a large index uses -------------------------------------
+# Rows and projects are integers; ``owner[row]`` is the row's project number and ``order[p]`` a
+# tie-break rank of project ``p`` (its id's place in sorted order: the same whichever order the
+# rows were added in, so an index changed in place ranks exactly like one built from scratch).
+def project_best(rows, scores, owner):
+    """Each project's best score among ``(rows, scores)``: ``(projects, best)``.
+
+    Example:
+        >>> import numpy as np
+        >>> project_best(np.array([0, 1, 2]), np.array([1., 3., 2.]), np.array([0, 0, 1]))
+        (array([0, 1]), array([3., 2.]))
+    """
+    import numpy as np
+    if not len(rows):
+        return np.zeros(0, np.int64), np.zeros(0, np.float64)
+    by = np.argsort(-np.asarray(scores, np.float64), kind="stable")
+    projects, first = np.unique(owner[rows[by]], return_index=True)
+    return projects, np.asarray(scores, np.float64)[by][first]
+
+
+def rank_order(keys, scores, order):
+    """``keys`` by descending score, ties by ``order[key]``."""
+    import numpy as np
+    return np.asarray(keys)[np.lexsort((order[keys], -np.asarray(scores, np.float64)))]
+
+
+def fuse_arrays(lists, n_projects: int, order, method: str = DEFAULT_FUSION):
+    """Fused project scores of ``{name: (projects, scores)}``: ``(projects, fused)``, unordered.
+
+    The same arithmetic as :func:`fuse` (RRF over ranks, or min-max weighted), on arrays."""
+    import numpy as np
+    lists = {name: v for name, v in lists.items() if len(v[0])}
+    if not lists:
+        return np.zeros(0, np.int64), np.zeros(0, np.float64)
+    if len(lists) == 1:
+        projects, scores = next(iter(lists.values()))
+        return projects, np.asarray(scores, np.float64)
+    fused, seen = np.zeros(n_projects), np.zeros(n_projects, bool)
+    for projects, scores in lists.values():
+        seen[projects] = True
+        if method == "rrf":
+            ranked_ = rank_order(projects, scores, order)
+            fused[ranked_] += 1.0 / (RRF_K + np.arange(1, len(ranked_) + 1))
+        elif method == "weighted":
+            s = np.asarray(scores, np.float64)
+            lo, hi = s.min(), s.max()
+            fused[projects] += (np.ones_like(s) if hi == lo else (s - lo) / (hi - lo)) / len(lists)
+        else:
+            raise ValueError(f"unknown fusion {method!r}; choose one of {', '.join(FUSIONS)}")
+    projects = np.flatnonzero(seen)
+    return projects, fused[projects]

