@@ -87,6 +87,7 @@ class KnowledgeBase:
         self._search_docs: set[str] | None = None
         self.search_note: str | None = None     # why search answered from an index behind the records
         self.heal_note: str | None = None       # why the views could not be healed on open
+        self.review_update = None               # what the last stored-review update did (app.review.stored)
         self._reader: tuple[Any, Any] | None = None
         self._parts = threading.RLock()
 
@@ -282,14 +283,16 @@ class KnowledgeBase:
             self._store_review(view, report)
         return report
 
-    def _store_review(self, view, report: IngestReport | None = None) -> None:
-        """Review every stored project again into the named graph ``jxd:graph/review`` (history and
-        peers change with every document); a failure is the batch's error, the documents stay stored."""
+    def _store_review(self, view, report: IngestReport | None = None, changed: Iterable[str] = ()) -> None:
+        """Bring the stored review up to date: each document's in ``jxd:graph/review/{doc_id}``, only
+        the documents the batch (``changed``, and what the review's summary and the records disagree
+        on) added, removed or can move (history, peers; ``app/review/stored.py``); a failure is the
+        batch's error, the documents stay stored."""
         from app.review.kb import store_review
         try:
             docs = set(self.records.version())
             self.views.set_derived_docs("review", None)   # claims nothing while it is rewritten
-            store_review(self, view.store)
+            self.review_update = store_review(self, view.store, changed)
             self.views.set_derived_docs("review", docs)
         except Exception as e:  # noqa: BLE001 - the records and graph are stored; the next write reviews again
             if report is None:

@@ -171,7 +171,17 @@ def unplaced_row_iri(record_iri: str, n: int) -> str:
 
 
 # -- the review (app/review): findings about tables, kept in a named graph of their own -----------
-REVIEW_GRAPH = BASE + "graph/review"   # every finding of the latest review run, apart from the documents
+REVIEW_GRAPH = BASE + "graph/review"   # the review's rules; each document's findings in review_graph_iri(doc)
+
+
+def review_graph_iri(doc_id: str) -> str:
+    """The named graph of one document's review (its run, what it read, its findings).
+
+    Example:
+        >>> review_graph_iri("33c4abcdc6cea628")
+        'https://w3id.org/jixiao/id/graph/review/33c4abcdc6cea628'
+    """
+    return f"{REVIEW_GRAPH}/{doc_id}"
 
 
 def review_rule_iri(rule_id: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.core import KnowledgeBase
-from ingest.identifiers import REVIEW_GRAPH
+from ingest.identifiers import REVIEW_GRAPH, review_graph_iri
 from ingest.sync import GraphView, graph_iris
 
 pytestmark = pytest.mark.slow
@@ -78,7 +78,8 @@ def assert_views_agree(data_dir: Path) -> None:
     assert set(kb.views.graph_docs("graph")) == docs
     observed = GraphView(kb.reader(), kb.views, "graph").observed()
     assert observed == {d: {"support": True} for d in docs}          # both named graphs of each document
-    assert set(kb.reader().graphs()) == {g for d in docs for g in graph_iris(d)} | ({REVIEW_GRAPH} if docs else set())
+    assert set(kb.reader().graphs()) == {g for d in docs for g in (*graph_iris(d), review_graph_iri(d))} | (
+        {REVIEW_GRAPH} if docs else set())
     assert (kb.views.derived_docs("review") or set()) == docs
     kb.search_index()
     assert kb.views.search_docs() == docs and kb.search_note is None

@@ -283,7 +283,8 @@ def test_findings_are_grouped_like_the_review_sheet(seed_review):
 
 # -- findings as data: the review graph, the export ------------------------------------------------
 def test_findings_are_a_named_graph_generated_by_the_run(kb, seed_review):
-    g = f"<{iris.REVIEW_GRAPH}>"
+    (doc,) = kb.records.documents()
+    g = f"<{iris.review_graph_iri(doc)}>"             # the document's review; the rules in jxd:graph/review
     rows = kb.sparql(f"""PREFIX jx: <https://w3id.org/jixiao/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT (COUNT(DISTINCT ?f) AS ?n) (COUNT(DISTINCT ?run) AS ?runs) WHERE {{
           GRAPH {g} {{ ?f a jx:Finding ; prov:wasGeneratedBy ?run . ?run a jx:ReviewRun }} }}""").rows
@@ -297,7 +298,6 @@ def test_findings_are_a_named_graph_generated_by_the_run(kb, seed_review):
                                                    prov:wasDerivedFrom ?span }}
                                       GRAPH ?where {{ ?span oa:hasSelector/oa:exact ?exact }} }}""").rows
     # the indicator row's span node, as the document graph states it (not written twice)
-    (doc,) = kb.records.documents()
     assert spans == [("数量 设备检验合格率（%） >400", iris.graph_iri(doc))]
     # a span no record has (the 产出 rows a missing cost indicator points at) is written in the review graph
     block = kb.sparql(f"""PREFIX jx: <https://w3id.org/jixiao/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>

@@ -1,5 +1,6 @@
 """What a check sees of one project: the record, its framework, each indicator's framework levels,
-the text its spans point into, the other projects (history and peers), and a helper that makes
+the text its spans point into, the other projects (the same document's, and the corpus summary
+that history and peers read), and a helper that makes
 findings with the right IRI, section, span and cell text.
 
 Example: ``ctx = Context.of(project, rules, doc_text=text); ctx.levels[0]`` → ``('投入与管理', '投入管理')``
@@ -7,7 +8,7 @@ Example: ``ctx = Context.of(project, rules, doc_text=text); ctx.levels[0]`` → 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from ingest import identifiers as iris
 from ingest.records import Budget, Department, Indicator, Project, Span
@@ -52,14 +53,19 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     department: bool = False          # a 部门整体支出 table (``as_project`` of a Department)
     record: Project | Department | None = None   # the record as read (the Department itself)
+    summary: Any = None               # the corpus as history and peers read it (``summary.CorpusSummary``)
 
     @classmethod
     def of(cls, project: Project | Department, rules: RuleBook, doc_text: str | None = None,
-           corpus: Sequence[Project] = (), support: Mapping[str, Sequence[Support]] | None = None) -> "Context":
+           corpus: Sequence[Project] = (), support: Mapping[str, Sequence[Support]] | None = None,
+           summary: Any = None) -> "Context":
         department = isinstance(project, Department)
         record = as_project(project) if department else project
+        if summary is None:
+            from app.review.summary import CorpusSummary
+            summary = CorpusSummary.of(corpus)
         return cls(record, rules, detect(record.indicators), [levels(i) for i in record.indicators],
-                   doc_text, corpus, support, department=department, record=project)
+                   doc_text, corpus, support, department=department, record=project, summary=summary)
 
     # -- reading -----------------------------------------------------------------------------
     @property

@@ -19,6 +19,7 @@ from app.review.checks import CHECKS
 from app.review.context import Context, Support
 from app.review.model import SECTIONS, SEVERITIES, ProjectReview, Review, RuleBook, RuleBookError, load_rules
 from app.review.shacl import shacl_findings
+from app.review.summary import CorpusSummary
 
 
 log = logging.getLogger("jixiao.review")
@@ -26,20 +27,24 @@ log = logging.getLogger("jixiao.review")
 
 def review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None = None, rules: RuleBook | None = None,
            support: Mapping[str, Sequence[Support]] | None = None, corpus: Iterable[Project] | None = None,
-           departments: Sequence[Department] = ()) -> Review:
+           departments: Sequence[Department] = (), summary: CorpusSummary | None = None) -> Review:
     """Review ``projects`` (and ``departments``, 整体支出 tables) with ``rules`` (default: the shipped
     or configured rule book). See :func:`run_review` for the arguments."""
-    return run_review(projects, doc_texts, rules, support, corpus, departments)[0]
+    return run_review(projects, doc_texts, rules, support, corpus, departments, summary)[0]
 
 
 def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None = None, rules: RuleBook | None = None,
                support: Mapping[str, Sequence[Support]] | None = None, corpus: Iterable[Project] | None = None,
-               departments: Sequence[Department] = ()) -> tuple[Review, list[Context]]:
+               departments: Sequence[Department] = (), summary: CorpusSummary | None = None,
+               ) -> tuple[Review, list[Context]]:
     """The review of ``projects``, and what it read of each (the contexts, for the review graph).
 
     ``doc_texts`` (doc id → normalized text) gives each finding its cell's text and the SHACL
     rules the graph ingest writes; ``support`` (indicator IRI → stored support links) enables
-    ``indicator_support_low``; ``corpus`` (default ``projects``) is where history and peers are found.
+    ``indicator_support_low``; ``corpus`` (default ``projects``) is where history and peers are found,
+    and the same document's projects (by which ingest keys the bases); ``summary`` is the corpus as
+    history and peers read it (default: a summary of ``corpus``; the stored review passes the
+    knowledge base's, and as ``corpus`` only the document's own projects).
     """
     rules = rules or load_rules()
     doc_texts = doc_texts or {}
@@ -49,7 +54,8 @@ def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None 
         raise RuleBookError(f"the rules file names Python checks that do not exist: {', '.join(missing)}",
                             file=rules.path, hint="a python rule's id must be a check in app/review (checks.py …); "
                                                   "or make it a SHACL rule with a shape in ontology/review.ttl")
-    contexts = [Context.of(p, rules, doc_texts.get(p.source.doc) if p.source else None, corpus, support)
+    summary = summary if summary is not None else CorpusSummary.of(corpus)
+    contexts = [Context.of(p, rules, doc_texts.get(p.source.doc) if p.source else None, corpus, support, summary)
                 for p in [*projects, *departments]]
     failures: list[str] = []
     for ctx in contexts:

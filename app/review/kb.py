@@ -1,20 +1,19 @@
 """The review over a knowledge base: every stored project, the documents' texts, the support
-links ingest stored; stored as the named graph ``jxd:graph/review`` after every ingest and removal.
+links ingest stored (:func:`review_knowledge_base`, in memory, for the CLI and the UI); stored per
+document in ``jxd:graph/review/{doc_id}`` after every ingest and removal (:func:`store_review`).
 
 Example: ``review_knowledge_base(kb, "对口援助").projects[0].counts()``
 """
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, Iterable
 
-from ingest import identifiers as iris
 from ingest.errors import JixiaoError
 
 from app.review.context import Support
 from app.review.engine import run_review
 from app.review.model import Review
-from app.review.rdf import review_quads
 
 SUPPORT_QUERY = """PREFIX jx: <https://w3id.org/jixiao/ontology#>
 SELECT ?indicator ?basis ?semantic ?lexical WHERE {
@@ -83,13 +82,10 @@ def review_knowledge_base(kb, project: str | None = None) -> Review:
                       hint="give the whole name, or the project id from `jixiao review --json`")
 
 
-def store_review(kb, store: Any) -> int:
-    """Review every stored project and make the result the graph ``jxd:graph/review`` of ``store``
-    (a writable store, inside ``kb.writing``). Returns the number of findings."""
-    projects, departments, texts, support = _inputs(kb, store)
-    if not projects and not departments:
-        store.drop_graph(iris.REVIEW_GRAPH)
-        return 0
-    rv, contexts = run_review(projects, texts, support=support, departments=departments)
-    store.replace_graph(iris.REVIEW_GRAPH, review_quads(rv, contexts, texts))
-    return len(rv.findings)
+def store_review(kb, store: Any, changed: Iterable[str] = ()):
+    """Bring the stored review of ``kb`` up to date in ``store`` (a writable store, inside
+    ``kb.writing``): each document's review in ``jxd:graph/review/{doc_id}``, reviewed again only
+    when the batch (``changed``, and whatever the records and the review's summary disagree on)
+    can move its findings (``app/review/stored.py``). Returns a ``stored.ReviewUpdate``."""
+    from app.review.stored import update
+    return update(kb, store, changed)

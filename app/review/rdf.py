@@ -1,4 +1,6 @@
-"""A review as RDF: the named graph ``jxd:graph/review``, apart from what the documents state.
+"""A review as RDF: a named graph apart from what the documents state (``jxd:graph/review`` for an
+in-memory review; a knowledge base stores the rules there and each document's review in
+``jxd:graph/review/{doc_id}``, ``app/review/stored.py``).
 
 It holds the run (a ``jx:ReviewRun``, ``prov:Activity``), every rule (``jx:ReviewRule``: id,
 title, severity as the SHACL severity IRI, group, sources, clause), what the review read from
@@ -22,7 +24,7 @@ from ingest import identifiers as iris
 from ingest.graph.nodes import GraphWriter, add_span
 
 from app.review.context import Context
-from app.review.model import Review
+from app.review.model import Review, RuleBook
 from app.review.shacl import SH, reading_quads
 
 SEVERITY_IRIS = {"error": SH + "Violation", "warning": SH + "Warning", "info": SH + "Info"}
@@ -33,11 +35,37 @@ def _zh(g: GraphWriter, s: str, p, text: str | None) -> None:
         g.quads[Quad(NamedNode(s), NamedNode(str(p)), Literal(text, language="zh"), g.graph)] = None
 
 
-def review_quads(rv: Review, contexts: list[Context] | None = None, doc_texts: Mapping[str, str] | None = None,
-                 started: datetime | None = None) -> list[Quad]:
-    """Every quad of the review graph for ``rv`` (``contexts``: what the review read, for the
-    framework and level triples; ``doc_texts``: the documents, for the cells' span nodes)."""
+def rule_quads(g: GraphWriter, rules: RuleBook, only: set[str] | None = None) -> None:
+    """Every rule of the rule book (or those in ``only``): id, title, severity, group, clause, sources."""
+    for rule in rules.rules.values():
+        if only is not None and rule.id not in only:
+            continue
+        r = iris.review_rule_iri(rule.id)
+        g.link(r, RDF.type, JX.ReviewRule)
+        g.add(r, DCTERMS.identifier, rule.id)
+        _zh(g, r, DCTERMS.title, rule.title)
+        g.link(r, JX.severity, SEVERITY_IRIS[rule.severity])
+        g.add(r, JX.ruleGroup, rule.group)
+        g.add(r, JX.clause, rule.clause)
+        for source in rule.sources:
+            g.add(r, DCTERMS.source, source.citation)
+
+
+def rulebook_quads(rules: RuleBook) -> list[Quad]:
+    """The graph ``jxd:graph/review`` of a stored review: the rules the documents' reviews name."""
     g = GraphWriter(iris.REVIEW_GRAPH)
+    rule_quads(g, rules)
+    return g.out()
+
+
+def review_quads(rv: Review, contexts: list[Context] | None = None, doc_texts: Mapping[str, str] | None = None,
+                 started: datetime | None = None, graph: str = iris.REVIEW_GRAPH, rules: bool = True) -> list[Quad]:
+    """Every quad of the review graph for ``rv`` (``contexts``: what the review read, for the
+    framework and level triples; ``doc_texts``: the documents, for the cells' span nodes) in
+    ``graph``; ``rules`` False keeps only the rules that fired (a stored review keeps every rule in
+    ``jxd:graph/review``, each document's review in ``jxd:graph/review/{doc_id}`` with the rules its
+    findings name, so a query reads a finding and its rule in one graph)."""
+    g = GraphWriter(graph)
     doc_texts = doc_texts or {}
     run = rv.run
     g.link(run, RDF.type, JX.ReviewRun)
@@ -49,16 +77,7 @@ def review_quads(rv: Review, contexts: list[Context] | None = None, doc_texts: M
                  Literal(when, datatype=NamedNode(str(XSD.dateTime))), g.graph)] = None
     for doc in sorted({p.source.doc for p in rv.projects if p.source}):
         g.link(run, PROV.used, iris.doc_iri(doc))
-    for rule in rv.rules.rules.values():
-        r = iris.review_rule_iri(rule.id)
-        g.link(r, RDF.type, JX.ReviewRule)
-        g.add(r, DCTERMS.identifier, rule.id)
-        _zh(g, r, DCTERMS.title, rule.title)
-        g.link(r, JX.severity, SEVERITY_IRIS[rule.severity])
-        g.add(r, JX.ruleGroup, rule.group)
-        g.add(r, JX.clause, rule.clause)
-        for source in rule.sources:
-            g.add(r, DCTERMS.source, source.citation)
+    rule_quads(g, rv.rules, None if rules else {f.rule for f in rv.findings})
     if contexts:
         # the framework concepts a document graph already defines (ingest writes the canonical levels
         # of the records that have them) are only linked here, so no triple is in two graphs
