@@ -8,6 +8,14 @@ memory first (a failure there writes nothing), then the views are written, then 
 writing undoes what it can and leaves the rest to healing (``ingest.sync``), so a document is
 either whole everywhere or as it was. What was stored before stays stored.
 
+Streaming and parallel: reading, parsing, the per-file checks and the document graph run in
+worker processes (``ingest.batch``, through any ``concurrent.futures.Executor``), their results
+come back in input order with a bounded number in flight, and one writer here checks each
+document against the ones before it, ranks its support links, and writes documents in batches
+(:data:`BATCH_DOCUMENTS` documents or :data:`BATCH_QUADS` quads): the views of the whole batch
+first (the graphs of new documents in one pass of the bulk loader), then the records of each
+document (each its own commit), then the versions they replaced go.
+
 Also checked per file: numbers outside sane bounds (flagged and left out,
 ``ingest.parse.bounds``), records without a name or budget unit (left out), the same project (unit, year and name) found with other values in
 another document (an error naming both files; the first version stays), and, in a folder,
@@ -24,18 +32,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
+from ingest.batch import (BUG_HINT, Prepared, check_required, executor_for, graph_error,  # noqa: F401 (re-exported)
+                          internal_error, prepared_stream, record_line)
 from ingest.errors import IngestError, IngestWarning, JixiaoError
-from ingest.parse.bounds import check_bounds
 from ingest.parse.document import ParseResult
-from ingest.parse.dispatch import parse_any
 from ingest.read.document import Document
-from ingest.read import FOLDER_SUFFIXES, read_path
+from ingest.read import FOLDER_SUFFIXES
 from ingest.records import Project
 from ingest.storage.recordstore import RecordStore
 
 MAX_ERRORS = 20       # errors kept per file; the rest are counted in one more
 MAX_WARNINGS = 200    # warnings kept per file
-BUG_HINT = "this is a bug in jixiao, not in the file: please report it with the file; the rest of the batch was ingested"
+BATCH_DOCUMENTS = 50  # documents written together (one bulk load, two view-state writes)
+BATCH_QUADS = 600_000  # … or fewer, when their graphs hold this many quads (about 150 MB of N-Quads)
 
 
 class Pending(Protocol):
@@ -51,9 +60,11 @@ class Pending(Protocol):
 class Sink(Protocol):
     """Something that keeps a derived view of the records (the graph, the search passages).
 
-    ``prepare`` computes the document's part of the view in memory and writes nothing."""
+    ``prepare`` computes the document's part of the view in memory and writes nothing; ``stated``
+    is the document graph a worker built from these records (for a sink with ``uses_graph``).
+    A sink may also have ``write_many(pendings)``, to write a batch of documents at once."""
 
-    def prepare(self, doc: Document, result: ParseResult) -> Pending: ...
+    def prepare(self, doc: Document, result: ParseResult, stated: Any = None) -> Pending: ...
 
 
 @dataclass
@@ -147,18 +158,6 @@ def _inputs(paths: Iterable[str | Path]) -> list[tuple[Path, IngestError | None]
     return out
 
 
-def internal_error(path: Path | str, stage: str, exc: BaseException, line: int | None = None) -> IngestError:
-    """An unexpected exception while one file was processed, as that file's error."""
-    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-    return IngestError(f"{stage} failed: {type(exc).__name__}" + (f": {detail}" if detail else ""),
-                       file=str(path), line=line, hint=BUG_HINT)
-
-
-def _line(doc: Document, record: Any) -> int | None:
-    span = getattr(record, "source", None)
-    return doc.text.count("\n", 0, span.start) + 1 if span is not None and span.start <= len(doc.text) else None
-
-
 def cap(items: list, limit: int, make_more: Callable[[int, Counter], Any]) -> list:
     """The first ``limit`` items and one that says how many more there were, and of what kind."""
     if len(items) <= limit:
@@ -205,6 +204,16 @@ class StoredProjects:
     def others(self, record: Any, doc: Document, replaced: str | None) -> list[tuple[str, str, Any]]:
         return [e for e in self.by_id.get(record.id, ()) if e[0] not in (doc.doc_id, replaced)]
 
+    def failed(self, doc: Document, replaced: str | None) -> None:
+        """Undo :meth:`stored` for a document that could not be stored after all: what the
+        records store holds of it (and of the version it was to replace) stands again."""
+        gone = {doc.doc_id, replaced} - {None}
+        for entries in self.by_id.values():
+            entries[:] = [e for e in entries if e[0] not in gone]
+        held = self.store.documents()
+        for d in sorted(gone & set(held)):
+            self._add(d, held[d]["file"], self.store.projects(d), self.store.departments(d))
+
 
 def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
     """The fields in which two versions of a record differ (spans left out), the first ones with
@@ -230,30 +239,6 @@ def _clip(text: str, n: int = 30) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
-def check_required(doc: Document, result: ParseResult) -> tuple[ParseResult, list[IngestError]]:
-    """``result`` without the records that lack what every table names (a project's name and
-    budget unit, a department's name): whatever a parser made of a layout, the graph keeps its
-    shapes (``ontology/shapes.ttl`` requires them). An error for each record left out."""
-    errors: list[IngestError] = []
-
-    def blank(v: Any) -> bool:
-        return v is None or not str(v).strip()
-
-    def keep(r: Any) -> bool:
-        missing = [(field, label) for field, label in (("name", "名称 (name)"), ("unit", "申报单位 (budget unit)"))
-                   if (isinstance(r, Project) or field == "name") and blank(getattr(r, field, None))]
-        if missing:
-            errors.append(IngestError(f"a table names no {' and no '.join(label for _, label in missing)}: "
-                                      "it was not stored", file=doc.path, line=_line(doc, r), field=missing[0][0],
-                                      hint="the cell is blank, or the table's layout was not understood"))
-        return not missing
-    projects = [p for p in result.projects if keep(p)]
-    departments = [d for d in result.departments if keep(d)]
-    if not errors:
-        return result, []
-    return dataclasses.replace(result, projects=projects, departments=departments), errors
-
-
 def check_conflicts(doc: Document, result: ParseResult, stored: StoredProjects | None,
                     replaced: str | None) -> tuple[ParseResult, list[IngestError]]:
     """``result`` without the projects (and departments) that another stored document, or this one
@@ -270,8 +255,8 @@ def check_conflicts(doc: Document, result: ParseResult, stored: StoredProjects |
                 if kept[r.id] != r:
                     errors.append(IngestError(
                         f"{what} appears twice in this file with other values ({'; '.join(_differences(kept[r.id], r)[:3])}; "
-                        f"the first, at line {_line(doc, kept[r.id])}, is kept)", file=doc.path,
-                        line=_line(doc, r), hint="remove the duplicate table, or give one of them its own name"))
+                        f"the first, at line {record_line(doc, kept[r.id])}, is kept)", file=doc.path,
+                        line=record_line(doc, r), hint="remove the duplicate table, or give one of them its own name"))
                 continue
             clash = next(((d, f, other) for d, f, other in (stored.others(r, doc, replaced) if stored else ())
                           if other != r), None)
@@ -280,7 +265,7 @@ def check_conflicts(doc: Document, result: ParseResult, stored: StoredProjects |
                 errors.append(IngestError(
                     f"{what} is already ingested from {other_file} with other values "
                     f"({'; '.join(_differences(other, r)[:3])}): this file's version was not stored",
-                    file=doc.path, line=_line(doc, r),
+                    file=doc.path, line=record_line(doc, r),
                     hint=f"keep one version: `jixiao remove {other_file}` and ingest this file again, "
                          "or correct the one that is wrong"))
                 continue
@@ -293,111 +278,168 @@ def check_conflicts(doc: Document, result: ParseResult, stored: StoredProjects |
     return dataclasses.replace(result, projects=projects, departments=departments), errors
 
 
-# -- one file ------------------------------------------------------------------------------------
+# -- the writer -----------------------------------------------------------------------------------
+@dataclass
+class _Entry:
+    """A document on its way into the stores."""
+
+    report: FileReport
+    doc: Document
+    result: ParseResult
+    replaced: str | None
+    pending: list[Pending]
+    written: list[Pending] = field(default_factory=list)
+
+
+class Writer:
+    """The one writer of an ingest: takes prepared files in input order, checks each against the
+    documents before it, and writes them in batches (see the module docstring).
+
+    Example: ``w = Writer(store, sinks, StoredProjects(store)); report = w.add(prepare_file(path)); w.flush()``
+    """
+
+    def __init__(self, store: RecordStore, sinks: Iterable[Sink], stored: StoredProjects | None,
+                 documents: int = BATCH_DOCUMENTS, quads: int = BATCH_QUADS):
+        self.store, self.sinks, self.stored = store, list(sinks), stored
+        self.limit_documents, self.limit_quads = documents, quads
+        self.batch: list[_Entry] = []
+        self.quads = 0
+
+    def add(self, prepared: Prepared) -> FileReport:
+        """The file's report (filled in when its batch is written: call :meth:`flush` at the end)."""
+        report = FileReport(prepared.path, doc_id=prepared.doc_id, warnings=prepared.warnings,
+                            errors=prepared.errors)
+        if prepared.doc is None:
+            return _capped(report)
+        doc, result = prepared.doc, prepared.result
+        if any(e.doc.doc_id == doc.doc_id for e in self.batch):
+            self.flush()             # the same text twice (two paths): the second after the first is stored
+        try:
+            replaced = self.store.replaced_by(doc)
+            checked, conflicts = check_conflicts(doc, result, self.stored, replaced)
+            report.errors += conflicts
+        except Exception as e:  # noqa: BLE001
+            report.errors.append(internal_error(prepared.path, "checking the records", e))
+            return _capped(report)
+        if not checked.projects and not checked.departments:
+            return _capped(report)
+        built = checked is result         # the worker's graph is of these records, unless some were dropped
+        if built and prepared.graph_error is not None:
+            report.errors.append(prepared.graph_error)
+            return _capped(report)
+        # 1. every view in memory: nothing is written if any of them fails
+        try:
+            pending = [sink.prepare(doc, checked, prepared.graph if built and getattr(sink, "uses_graph", False)
+                                    else None) for sink in self.sinks]
+        except Exception as e:  # noqa: BLE001
+            report.errors.append(graph_error(prepared.path, doc, checked, e))
+            return _capped(report)
+        self.batch.append(_Entry(report, doc, checked, replaced, pending))
+        if self.stored is not None:
+            self.stored.stored(doc, checked, replaced)     # the next files are checked against it
+        self.quads += sum(getattr(getattr(p, "derived", None), "quads", 0) for p in pending)
+        if len(self.batch) >= self.limit_documents or self.quads >= self.limit_quads:
+            self.flush()
+        return report
+
+    def flush(self) -> None:
+        """Write the batch: 2. the views, 3. the records of each document (its commit), 4. the
+        versions they replaced go. A failure undoes that document's writes."""
+        batch, self.batch, self.quads = self.batch, [], 0
+        if not batch:
+            return
+        ok = list(batch)
+        for k, sink in enumerate(self.sinks):
+            many = getattr(sink, "write_many", None)
+            if many is not None and len(ok) > 1:
+                try:
+                    many([e.pending[k] for e in ok])
+                    for e in ok:
+                        e.written.append(e.pending[k])
+                    continue
+                except Exception:  # noqa: BLE001 - undone; then one document at a time, so only the bad one fails
+                    for e in ok:
+                        _undo([e.pending[k]])
+            for e in list(ok):
+                try:
+                    e.pending[k].write()
+                    e.written.append(e.pending[k])
+                except Exception as ex:  # noqa: BLE001
+                    self._failed(e, ex)
+                    ok.remove(e)
+        for e in ok:
+            try:
+                self.store.put(e.doc, e.result)
+            except Exception as ex:  # noqa: BLE001 - a store that cannot be written: this file is not stored
+                self._failed(e, ex)
+                continue
+            for p in e.written:
+                try:
+                    p.committed(e.replaced)
+                except Exception as ex:  # noqa: BLE001 - stored; the old version's graphs are healed away later
+                    e.report.warnings.append(IngestWarning(e.report.path, None, None,
+                                                           f"the version it replaced is still in a view ({ex}); "
+                                                           "the next ingest or remove drops it"))
+            e.report.projects, e.report.departments = len(e.result.projects), len(e.result.departments)
+            e.report.indicators = sum(len(r.indicators) for r in e.result.projects + e.result.departments)
+        for e in batch:
+            _capped(e.report)
+
+    def _failed(self, e: _Entry, error: Exception) -> None:
+        _undo(e.written)
+        e.written = []
+        if self.stored is not None:
+            self.stored.failed(e.doc, e.replaced)
+        detail = error.message if isinstance(error, JixiaoError) else f"{type(error).__name__}: {error}"
+        e.report.errors.append(IngestError(f"could not be stored, so nothing of it was kept: {detail}",
+                                           file=e.report.path, hint=getattr(error, "hint", None)
+                                           or "check that the data directory and the graph store can be written"))
+        e.report.doc_id = None
+
+
+def _undo(written: list[Pending]) -> None:
+    for p in reversed(written):
+        try:
+            p.undo()
+        except Exception:  # noqa: BLE001 - left to healing (ingest.sync) on the next write
+            pass
+
+
 def ingest_file(path: Path, store: RecordStore, sinks: Iterable[Sink] = (),
                 stored: StoredProjects | None = None) -> FileReport:
-    """Read, parse, check and store one file in every view; raise nothing, report everything."""
-    return _capped(_ingest_file(path, store, list(sinks), stored))
+    """Read, parse, check and store one file in every view, in this process; raise nothing, report everything."""
+    import os
+    from ingest.batch import prepare_file
 
-
-def _ingest_file(path: Path, store: RecordStore, sinks: list[Sink], stored: StoredProjects | None) -> FileReport:
-    report = FileReport(str(path))
-    try:
-        doc = read_path(path)
-        result = parse_any(doc)          # its tables, else its text (a form in paragraphs)
-    except IngestError as e:
-        report.errors.append(e)
-        return report
-    except RecursionError as e:
-        report.errors.append(IngestError(f"the file is nested too deeply to be read ({type(e).__name__})",
-                                         file=str(path), hint="is this a generated or hostile file?"))
-        return report
-    except Exception as e:  # noqa: BLE001 - a reader or parser bug is this file's error, not the batch's
-        report.errors.append(internal_error(path, "reading the file", e))
-        return report
-    report.doc_id = doc.doc_id
-    report.warnings, report.errors = list(result.warnings), list(result.errors)
-    try:
-        result, flagged = check_bounds(result, doc.text, doc.path)
-        report.warnings += flagged
-        result, incomplete = check_required(doc, result)
-        report.errors += incomplete
-        replaced = store.replaced_by(doc)
-        result, conflicts = check_conflicts(doc, result, stored, replaced)
-        report.errors += conflicts
-    except Exception as e:  # noqa: BLE001
-        report.errors.append(internal_error(path, "checking the records", e))
-        return report
-    if not result.projects and not result.departments:
-        return report
-    # 1. every view in memory: nothing is written if any of them fails
-    try:
-        pending = [sink.prepare(doc, result) for sink in sinks]
-    except JixiaoError as e:
-        report.errors.append(IngestError(f"its graph could not be built: {e.message}", file=str(path),
-                                         line=e.line, hint=e.hint))
-        return report
-    except Exception as e:  # noqa: BLE001
-        report.errors.append(internal_error(path, "building its graph", e, _failing_line(doc, result)))
-        return report
-    # 2. the views, then 3. the records (the commit); a failure undoes this document's writes
-    written: list[Pending] = []
-    try:
-        for p in pending:
-            p.write()
-            written.append(p)
-        store.put(doc, result)
-    except Exception as e:  # noqa: BLE001 - a store that cannot be written: this file is not stored
-        for p in reversed(written):
-            try:
-                p.undo()
-            except Exception:  # noqa: BLE001 - left to healing (ingest.sync) on the next write
-                pass
-        detail = e.message if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
-        report.errors.append(IngestError(f"could not be stored, so nothing of it was kept: {detail}",
-                                         file=str(path), hint=getattr(e, "hint", None)
-                                         or "check that the data directory and the graph store can be written"))
-        report.doc_id = None
-        return report
-    # 4. the version it replaced goes from the views
-    for p in written:
-        try:
-            p.committed(replaced)
-        except Exception as e:  # noqa: BLE001 - stored; the old version's graphs are healed away later
-            report.warnings.append(IngestWarning(str(path), None, None,
-                                                 f"the version it replaced is still in a view ({e}); "
-                                                 "the next ingest or remove drops it"))
-    if stored is not None:
-        stored.stored(doc, result, replaced)
-    report.projects, report.departments = len(result.projects), len(result.departments)
-    report.indicators = sum(len(r.indicators) for r in result.projects + result.departments)
+    writer = Writer(store, sinks, stored)
+    report = writer.add(prepare_file(os.path.abspath(path), str(path)))
+    writer.flush()
     return report
 
 
-def _failing_line(doc: Document, result: ParseResult) -> int | None:
-    """The line of the first project whose graph cannot be built (to place a builder error)."""
-    from ingest.graph.build import project_quads
-
-    for p in result.projects:
-        try:
-            project_quads(p, doc.text, doc.doc_id)
-        except Exception:  # noqa: BLE001 - this is the one
-            return _line(doc, p)
-    return None
-
-
 def ingest_paths(paths: Iterable[str | Path], store: RecordStore, sinks: Iterable[Sink] = (),
-                 progress: Callable[[list[Path]], Iterable[Path]] | None = None) -> IngestReport:
-    """Ingest every file; ``progress`` wraps the file list (e.g. ``tqdm``)."""
+                 progress: Callable[[list[Path]], Iterable[Path]] | None = None,
+                 executor: Any = None, window: int | None = None,
+                 batch_documents: int = BATCH_DOCUMENTS) -> IngestReport:
+    """Ingest every file; ``progress`` wraps the file list (e.g. ``tqdm``) and moves as each file is
+    taken in. ``executor`` (a ``concurrent.futures.Executor``, e.g. a Dask client's) runs the
+    per-file work; without one, a process pool does for more than a few files
+    (``ingest.batch.executor_for``). ``window`` bounds the files in flight; ``batch_documents`` how
+    many documents are written together (1: each on its own, as before batches)."""
     inputs = _inputs(paths)
     refused = {f: e for f, e in inputs if e is not None}
     files = [f for f, _ in inputs]
     report = IngestReport()
     sinks = list(sinks)
-    stored = StoredProjects(store)
-    for path in (progress(files) if progress else files):
-        if path in refused:
-            report.files.append(FileReport(str(path), errors=[refused[path]]))
-            continue
-        report.files.append(ingest_file(path, store, sinks, stored))
+    writer = Writer(store, sinks, StoredProjects(store), documents=batch_documents)
+    todo = (f for f in files if f not in refused)
+    graph = any(getattr(s, "uses_graph", False) for s in sinks)
+    with executor_for(len(files) - len(refused), executor) as ex:
+        stream = prepared_stream(todo, ex, window, graph=graph)
+        for path in (progress(files) if progress else files):
+            if path in refused:
+                report.files.append(FileReport(str(path), errors=[refused[path]]))
+                continue
+            report.files.append(writer.add(next(stream)))
+        writer.flush()
     return report

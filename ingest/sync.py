@@ -8,6 +8,9 @@ versions the graph reflects is written in ``<data_dir>/views.json`` (``ingest.st
 - **writing** a document: its quads are computed in memory first (:func:`derive_graphs`; any
   failure there changes nothing); its entry is removed from the view state, both graphs are
   replaced, then the entry is written back. A kill in between leaves the document unlisted.
+  A batch of documents (:meth:`GraphView.write_many`) goes the same way with one view-state write
+  before and one after: the graphs of documents new to the store through one pass of the bulk
+  loader, the others replaced one by one.
 - **dropping** a document: each graph goes with the default-graph triples only it held, in one
   transaction, then the entry goes.
 - **healing** (:meth:`GraphView.heal`): documents in the records but not in the view are derived
@@ -39,7 +42,7 @@ class DerivedGraphs:
     """
 
     doc_id: str
-    graphs: dict[str, list]
+    graphs: dict[str, Any]          # a list of quads, or ingest.graph.store.NQuads (built in a worker)
     support: bool
 
     @property
@@ -55,18 +58,19 @@ def graph_iris(doc_id: str) -> tuple[str, str]:
 
 
 def derive_graphs(doc_id: str, file: str, text: str, projects: list, departments: list = (),
-                  encoder: Any = None) -> DerivedGraphs:
+                  encoder: Any = None, stated: Any = None) -> DerivedGraphs:
     """Both graphs of one document, computed in memory (nothing is written).
 
     With ``encoder`` the indicator → basis support links are ranked into the inferred graph
-    (every basis of every indicator: trace reads the whole ranking from the graph).
+    (every basis of every indicator: trace reads the whole ranking from the graph). ``stated``
+    is the document graph when it was already built from these records (in a worker process).
 
     Example: ``derive_graphs(doc.doc_id, doc.name, doc.text, result.projects).quads > 4000``
     """
     from ingest.graph.build import document_quads
 
-    stated, inferred = graph_iris(doc_id)
-    graphs = {stated: document_quads(doc_id, file, text, projects, departments)}
+    stated_iri, inferred = graph_iris(doc_id)
+    graphs = {stated_iri: stated if stated is not None else document_quads(doc_id, file, text, projects, departments)}
     if encoder is not None:
         from ingest.support.rdf import support_quads
         from ingest.support.score import support_links
@@ -155,13 +159,42 @@ class GraphView:
     def write(self, derived: DerivedGraphs) -> None:
         """Make both graphs of ``derived`` the document's graphs; listed only once both are written."""
         self.state.mark_graph(self.location, derived.doc_id, None)
+        self._replace(derived)
+        self.state.mark_graph(self.location, derived.doc_id, {"support": derived.support})
+
+    def _replace(self, derived: DerivedGraphs) -> None:
         stated, inferred = graph_iris(derived.doc_id)
         self.store.replace_graph(stated, derived.graphs[stated])
         if derived.support:
             self.store.replace_graph(inferred, derived.graphs.get(inferred, []))
         else:
             self.store.drop_graph(inferred)
-        self.state.mark_graph(self.location, derived.doc_id, {"support": derived.support})
+
+    def write_many(self, derived: list[DerivedGraphs]) -> None:
+        """:meth:`write` for a batch of documents (distinct ids): their entries go from the view
+        state in one write, then the graphs of documents the store does not hold yet are loaded in
+        one pass of the bulk loader (``add_graphs``) and the others replaced one by one, then the
+        entries come back in one write. A kill in between leaves them unlisted, to heal."""
+        from ingest.graph.store import NQuads
+
+        if not derived:
+            return
+        docs = self.reflected()
+        for d in derived:
+            docs.pop(d.doc_id, None)
+        self.state.set_graph_docs(self.location, docs)
+        new: list[NQuads] = []
+        for d in derived:
+            stated, inferred = graph_iris(d.doc_id)
+            # on a shared endpoint a graph may be there unlisted: only an owned store's absence is sure
+            if self.owned and not self.store.has_graph(stated) and not self.store.has_graph(inferred):
+                new.extend(g if isinstance(g, NQuads) else NQuads.of(iri, g)
+                           for iri, g in d.graphs.items() if len(g))
+            else:
+                self._replace(d)
+        self.store.add_graphs(new)
+        docs.update({d.doc_id: {"support": d.support} for d in derived})
+        self.state.set_graph_docs(self.location, docs)
 
     def drop(self, doc_id: str) -> None:
         """Remove both graphs of a document, and its entry (after them: a kill leaves it to heal)."""
@@ -200,13 +233,25 @@ class GraphSink:
     Example: ``ingest_paths(["data/"], records, [GraphSink(view, encoder)])``
     """
 
+    uses_graph = True       # ingest.pipeline has workers build the document graph for it
+
     def __init__(self, view: GraphView, encoder: Any = None):
         self.view = view
         self.encoder = encoder
 
-    def prepare(self, doc: Any, result: Any) -> "PendingGraphs":
-        derived = derive_graphs(doc.doc_id, doc.name, doc.text, result.projects, result.departments, self.encoder)
+    def prepare(self, doc: Any, result: Any, stated: Any = None) -> "PendingGraphs":
+        """The document's graphs; ``stated`` is its document graph when a worker built it from
+        these records (the support links need the encoder, so they are ranked here)."""
+        derived = derive_graphs(doc.doc_id, doc.name, doc.text, result.projects, result.departments, self.encoder,
+                                stated=stated)
         return PendingGraphs(self.view, derived)
+
+    def write_many(self, pending: list["PendingGraphs"]) -> None:
+        """Write a batch of documents' graphs at once (``GraphView.write_many``)."""
+        listed = self.view.state.graph_docs(self.view.location) or {}
+        for p in pending:
+            p.existed = p.derived.doc_id in listed
+        self.view.write_many([p.derived for p in pending])
 
 
 @dataclass
@@ -240,7 +285,7 @@ class PassageSink:
     Example: ``ingest_paths(["data/"], records, [GraphSink(view, encoder), PassageSink()])``
     """
 
-    def prepare(self, doc: Any, result: Any) -> "NoWrite":
+    def prepare(self, doc: Any, result: Any, stated: Any = None) -> "NoWrite":
         from ingest.search.passages import build_passages
 
         build_passages(result.projects, {doc.doc_id: doc.text})

@@ -97,6 +97,43 @@ def merged(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     return [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads]
 
 
+class NQuads:
+    """One named graph serialized as N-Quads: what a worker process hands the writer (bytes
+    pickle fast, pyoxigraph terms do not) and what the bulk loader reads. Iterating it gives
+    the quads back, so it goes wherever a list of quads goes.
+
+    Example: ``NQuads.of(iri, quads).count == len(set(quads))``
+    """
+
+    __slots__ = ("graph", "data", "count")
+
+    def __init__(self, graph: str, data: bytes, count: int):
+        self.graph, self.data, self.count = graph, data, count
+
+    @classmethod
+    def of(cls, graph_iri: str, quads: Iterable[ox.Quad | ox.Triple]) -> "NQuads":
+        """``quads`` put in ``graph_iri`` (``in_graph``: no blank nodes, no other graph), without repeats."""
+        distinct = list(dict.fromkeys(in_graph(graph_node(graph_iri), quads)))
+        return cls(graph_iri, ox.serialize(distinct, format=ox.RdfFormat.N_QUADS), len(distinct))
+
+    def with_default_copies(self) -> bytes:
+        """The graph's lines and the same lines in the default graph (see ``merged``). A line ends
+        in `` <graph> .``: a literal holds no raw newline, so only line ends match."""
+        return self.data + self.data.replace(f" <{self.graph}> .\n".encode("utf-8"), b" .\n")
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return iter(ox.parse(self.data, format=ox.RdfFormat.N_QUADS))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __reduce__(self):
+        return (NQuads, (self.graph, self.data, self.count))
+
+    def __repr__(self) -> str:
+        return f"<NQuads {self.graph} {self.count} quads>"
+
+
 # --------------------------------------------------------------------------- interface
 
 class GraphStore(ABC):
@@ -128,6 +165,16 @@ class GraphStore(ABC):
     @abstractmethod
     def drop_graph(self, graph_iri: str) -> None:
         """Remove one named graph; dropping a graph that is not there is not an error."""
+
+    def has_graph(self, graph_iri: str) -> bool:
+        """True when the named graph holds at least one quad."""
+        return bool(self._run(f"ASK {{ GRAPH <{graph_node(graph_iri).value}> {{ ?s ?p ?o }} }}"))
+
+    def add_graphs(self, graphs: Iterable["NQuads"]) -> int:
+        """Write named graphs that are not in the store yet, with their default-graph copies;
+        returns the number of quads. Here one ``replace_graph`` each; the embedded store loads
+        them all in one pass of Oxigraph's bulk loader."""
+        return sum(self.replace_graph(g.graph, g) for g in graphs)
 
     def close(self) -> None:
         """Release the store (the on-disk lock, the HTTP connections)."""
@@ -323,6 +370,30 @@ class EmbeddedStore(GraphStore):
             self.oxigraph.update(f"DELETE DATA {{ GRAPH <{graph.value}> {{\n{body}}} }}")
         for q in quads.difference(plain):
             self.oxigraph.remove(q)
+
+    def has_graph(self, graph_iri: str) -> bool:
+        graph = graph_node(graph_iri)
+        return next(iter(self.oxigraph.quads_for_pattern(None, None, None, graph)), None) is not None
+
+    def add_graphs(self, graphs: Iterable[NQuads]) -> int:
+        """Write new named graphs and their default-graph copies with Oxigraph's bulk loader, in
+        one call (about 3× one transaction per graph, see bench/results.md).
+
+        For graphs not in the store yet (a graph already there would keep its stale quads: use
+        ``replace_graph``). Not one transaction: a crash part-way leaves some of the quads, which
+        is why ``ingest.sync`` lists a document in views.json only after this returns, and heals
+        (drops or derives again) a document it does not list.
+        """
+        graphs = list(graphs)
+        data = b"".join(g.with_default_copies() for g in graphs)
+        if not data:
+            return 0
+        try:
+            # our own serializer wrote it (valid IRIs, canonical terms): lenient skips re-validating them
+            self.oxigraph.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+        except OSError as e:
+            raise StoreError(f"cannot write {len(graphs)} graphs to {self.location}: {e}") from e
+        return sum(g.count for g in graphs)
 
     def drop_graph(self, graph_iri: str) -> None:
         """One SPARQL Update, so one transaction: the graph and the default-graph triples only it
