@@ -22,6 +22,7 @@ from ontology import DCTERMS, ELI, JX, PROV, RDF
 from ingest import identifiers as iris
 from ingest.graph.nodes import GraphWriter, add_concept, add_field, add_org, span_node
 from ingest.graph.nodes import add_span, decimal_lexical, literal  # noqa: F401 (re-exported)
+from ingest.graph.summary import add_summaries
 from ingest.graph.templates import (DEPARTMENT_AMOUNTS, add_budget_lines, add_indicator_fields, add_periods,
                                     add_table_kind, add_unplaced, section_property)
 from ingest.legal.citations import BASIS_SECTIONS
@@ -65,7 +66,7 @@ def _add_document(g: GraphWriter, doc_id: str, file: str, text: str) -> None:
 def document_quads(doc_id: str, file: str, text: str, projects: Iterable[Project],
                    departments: Iterable[Department] = ()) -> list[Quad]:
     """All quads of one document: its node and every project (and department, from a 整体支出
-    table) in it, in graph ``JXD:graph/{doc_id}``.
+    table) in it, and its summary rows (``ingest.graph.summary``), in graph ``JXD:graph/{doc_id}``.
 
     Example: ``store.extend(document_quads(doc.doc_id, doc.name, doc.text, result.projects, result.departments))``
     """
@@ -77,6 +78,7 @@ def document_quads(doc_id: str, file: str, text: str, projects: Iterable[Project
         _add_project(g, project, text, doc_id, key)
     for department in departments:
         _add_department(g, department, text, doc_id, key)
+    add_summaries(g, doc_id)   # the document's share of the corpus-wide aggregates (ingest.graph.summary)
     return g.out()
 
 

@@ -1,0 +1,127 @@
+"""Summary rows materialized at ingest: each document's counts and sums by key, in its own graph.
+
+Corpus-wide aggregates (indicators by goal, budget by performance type, by unit and year) scanned
+every indicator or project of the store: linear in the corpus, 0.8–4.6 s at 10,000 projects. A
+document's graph now also carries that document's share of each aggregate, one ``jx:SummaryRow``
+per key, so replacing or removing the document replaces or removes its share with it, and the saved
+query adds up a few rows per document instead of scanning every record.
+
+The rows are computed from the document's own quads (not from the records), so a row is exactly what
+the old query gave over that document's graph alone: the same nodes merged, the same joins, the same
+datatypes (a sum of ``xsd:decimal`` amounts is an ``xsd:decimal``). Labels and ``skos:broader`` are
+joined at query time, as before. A project stated by two documents (a .txt and the .pdf it came
+from, its 申报表 and its 自评表) is one set of merged nodes in the default graph; the saved queries add
+the rows of the documents none of whose projects another document states, and count the projects
+of the other documents directly (see ``ontology/queries/indicators_by_level2.rq``).
+
+Rows (IRIs under the document's, ``…/doc/{id}/summary/{kind}/{digest of the key}``):
+
+- ``jx:summaryLevel1`` / ``jx:summaryLevel2`` concept, ``jx:indicatorCount``: the document's
+  ``jx:Indicator`` nodes linked to that concept by ``jx:level1`` / ``jx:level2``;
+- ``jx:summaryPerformanceType`` literal, ``jx:projectCount``, ``jx:totalSum``: its ``jx:Project`` nodes
+  with that 绩效类型 and a budget total, and the sum of those totals;
+- ``jx:summaryUnit`` organisation, ``jx:summaryYear``, ``jx:projectCount``, ``jx:totalSum``,
+  ``jx:currentYearSum``: its projects of that unit and year with both a total and a current-year amount.
+
+Example: ``add_summaries(g, doc_id)`` after every project and department of the document is in ``g``
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from itertools import product
+
+from pyoxigraph import Literal, NamedNode
+
+from ontology import JX, RDF
+
+from ingest import identifiers as iris
+from ingest.graph.nodes import GraphWriter, decimal_lexical
+
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+# the predicates the summaries read from a document's quads
+_READ = {str(p) for p in (RDF.type, JX.level1, JX.level2, JX.performanceType, JX.hasBudget, JX.total,
+                          JX.currentYear, JX.unit, JX.year)}
+
+
+class _Sum:
+    """A SPARQL SUM over numeric literals: exact, integer while every term is an integer."""
+
+    def __init__(self):
+        self.value, self.integer = Decimal(0), True
+
+    def add(self, term) -> None:
+        self.value += Decimal(term.value)
+        self.integer = self.integer and term.datatype.value == _XSD_INTEGER
+
+    def literal(self) -> Literal:
+        if self.integer:
+            return Literal(str(int(self.value)), datatype=NamedNode(_XSD_INTEGER))
+        return Literal(decimal_lexical(self.value), datatype=NamedNode(_XSD_DECIMAL))
+
+
+def _index(g: GraphWriter) -> dict[str, dict[str, list]]:
+    """predicate → subject → objects, over the predicates the summaries read."""
+    out: dict[str, dict[str, list]] = {p: defaultdict(list) for p in _READ}
+    for q in g.quads:
+        p = q.predicate.value
+        if p in out:
+            out[p][q.subject.value].append(q.object)
+    return out
+
+
+def _row(g: GraphWriter, doc_id: str, kind: str, key: tuple) -> str:
+    r = f"{iris.doc_iri(doc_id)}/summary/{kind}/{iris.digest(repr(key))}"
+    g.link(r, RDF.type, JX.SummaryRow)
+    g.link(r, JX.summaryOf, iris.doc_iri(doc_id))
+    return r
+
+
+def add_summaries(g: GraphWriter, doc_id: str) -> None:
+    """Add the document's summary rows to ``g``, computed from the quads already in it."""
+    ix = _index(g)
+    typed = ix[str(RDF.type)]
+    indicators = [s for s, types in typed.items() if any(t.value == str(JX.Indicator) for t in types)]
+    projects = [s for s, types in typed.items() if any(t.value == str(JX.Project) for t in types)]
+
+    for kind, prop, key_prop in (("level1", JX.level1, JX.summaryLevel1), ("level2", JX.level2, JX.summaryLevel2)):
+        counts: dict[str, int] = defaultdict(int)
+        links = ix[str(prop)]
+        for i in indicators:
+            for c in links.get(i, ()):
+                counts[c.value] += 1
+        for c, n in sorted(counts.items()):
+            r = _row(g, doc_id, kind, (c,))
+            g.link(r, key_prop, c)
+            g.add(r, JX.indicatorCount, n)
+
+    budgets, totals, currents = ix[str(JX.hasBudget)], ix[str(JX.total)], ix[str(JX.currentYear)]
+    by_type: dict[Literal, tuple[set, _Sum]] = {}
+    by_unit_year: dict[tuple, tuple[set, _Sum, _Sum]] = {}
+    for p in projects:
+        # the solutions of ?p jx:hasBudget ?b . ?b jx:total ?total (and jx:currentYear ?current)
+        with_total = [t for b in budgets.get(p, ()) for t in totals.get(b.value, ())]
+        with_both = [(t, c) for b in budgets.get(p, ()) for t in totals.get(b.value, ())
+                     for c in currents.get(b.value, ())]
+        for kind, t in product(ix[str(JX.performanceType)].get(p, ()), with_total):
+            entry = by_type.setdefault(kind, (set(), _Sum()))
+            entry[0].add(p)
+            entry[1].add(t)
+        for unit, year, (t, c) in product(ix[str(JX.unit)].get(p, ()), ix[str(JX.year)].get(p, ()), with_both):
+            entry = by_unit_year.setdefault((unit.value, year), (set(), _Sum(), _Sum()))
+            entry[0].add(p)
+            entry[1].add(t)
+            entry[2].add(c)
+    for kind, (ps, total) in sorted(by_type.items(), key=lambda kv: kv[0].value):
+        r = _row(g, doc_id, "performance-type", (kind.value,))
+        g.add(r, JX.summaryPerformanceType, kind)
+        g.add(r, JX.projectCount, len(ps))
+        g.add(r, JX.totalSum, total.literal())
+    for (unit, year), (ps, total, current) in sorted(by_unit_year.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
+        r = _row(g, doc_id, "unit-year", (unit, year.value))
+        g.link(r, JX.summaryUnit, unit)
+        g.add(r, JX.summaryYear, year)
+        g.add(r, JX.projectCount, len(ps))
+        g.add(r, JX.totalSum, total.literal())
+        g.add(r, JX.currentYearSum, current.literal())
