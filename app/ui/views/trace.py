@@ -18,7 +18,7 @@ from app.ui.links import UrlState, copy_link_button
 ui.page("追溯 Trace")
 kb = ui.knowledge_base()
 url = UrlState("trace")
-projects = ui.projects()
+projects = kb.catalog()     # names only (ingest.storage.catalog): a trace reads one document's records
 by_id = {p.id: p for p in projects}
 CARDS = 3  # the best bases get a card with their quote and source; every basis is in the table
 DIAGRAM_BASES = 6  # bases drawn in the diagram (its text stays readable; the table lists them all)
