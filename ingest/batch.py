@@ -176,9 +176,10 @@ def prepare_file(path: str, name: str | None = None, graph: bool = True) -> Prep
 
 # -- the executor, and the stream of results ----------------------------------------------------
 @contextmanager
-def executor_for(files: int, executor: Executor | None = None) -> Iterator[Executor | None]:
-    """``executor`` when one is given (the caller owns it); else a process pool of one worker per
-    core for :data:`PARALLEL_FROM` files or more, or None (this process) for fewer.
+def executor_for(files: int, executor: Executor | None | bool = None) -> Iterator[Executor | None]:
+    """``executor`` when one is given (the caller owns it); None (this process) when it is False;
+    else a process pool of one worker per core for :data:`PARALLEL_FROM` files or more, or None
+    for fewer.
 
     Workers are started by a fork server that has imported this module once: not forked from a
     process holding the graph store, the vector cache and threads.
@@ -186,6 +187,9 @@ def executor_for(files: int, executor: Executor | None = None) -> Iterator[Execu
     Example: ``with executor_for(3) as ex: ex`` → ``None``
     """
     workers = os.cpu_count() or 1
+    if executor is False:
+        yield None
+        return
     if executor is not None or files < PARALLEL_FROM or workers < 2:
         yield executor
         return

@@ -424,7 +424,7 @@ def ingest_paths(paths: Iterable[str | Path], store: RecordStore, sinks: Iterabl
     """Ingest every file; ``progress`` wraps the file list (e.g. ``tqdm``) and moves as each file is
     taken in. ``executor`` (a ``concurrent.futures.Executor``, e.g. a Dask client's) runs the
     per-file work; without one, a process pool does for more than a few files
-    (``ingest.batch.executor_for``). ``window`` bounds the files in flight; ``batch_documents`` how
+    (``ingest.batch.executor_for``); ``False``: this process does. ``window`` bounds the files in flight; ``batch_documents`` how
     many documents are written together (1: each on its own, as before batches)."""
     inputs = _inputs(paths)
     refused = {f: e for f, e in inputs if e is not None}

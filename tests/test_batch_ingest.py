@@ -81,7 +81,7 @@ def summary(report):
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory, corpus):
     """One file at a time, in this process, each document written on its own (the path before batches)."""
-    return ingest(tmp_path_factory.mktemp("one") / "kb", [corpus], executor=None, batch=1)
+    return ingest(tmp_path_factory.mktemp("one") / "kb", [corpus], executor=False, batch=1)
 
 
 def test_parallel_batches_store_the_same_graph_records_and_report(tmp_path, corpus, reference, pool):
@@ -139,7 +139,7 @@ def test_re_ingesting_a_changed_document_replaces_it_everywhere(tmp_path, corpus
     assert len(after["documents"]) == len(before["documents"])
     assert not any("丁测试中心" in q for q in quads if old in q)
     # and the store equals a fresh one-at-a-time ingest of the folder as it is now
-    _, fresh_quads, fresh = ingest(tmp_path / "fresh", [folder], executor=None, batch=1)
+    _, fresh_quads, fresh = ingest(tmp_path / "fresh", [folder], executor=False, batch=1)
     assert quads == fresh_quads and after == fresh
 
 
