@@ -52,6 +52,19 @@ class ProjectEntry:
     indicators: tuple[IndicatorEntry, ...] = ()
 
 
+# Indicator names and targets repeat across projects (65 distinct names at 1,000 projects): one entry
+# object per distinct pair keeps a large catalog small in memory.
+_SHARED: dict[tuple, IndicatorEntry] = {}
+
+
+def _indicator(name: str, target: str | None) -> IndicatorEntry:
+    key = (name, target)
+    entry = _SHARED.get(key)
+    if entry is None:
+        entry = _SHARED.setdefault(key, IndicatorEntry(name, target))
+    return entry
+
+
 def catalog_dict(projects: Iterable[Project]) -> dict[str, Any]:
     """The catalog file of one document's projects.
 
@@ -67,7 +80,7 @@ def entries_from_catalog(data: dict[str, Any], doc: str, file: str | None) -> li
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
     return [ProjectEntry(d["id"], d["name"], d.get("unit"), d.get("year"), doc, file,
-                         tuple(IndicatorEntry(n, t) for n, t in d.get("indicators", ())))
+                         tuple(_indicator(n, t) for n, t in d.get("indicators", ())))
             for d in data.get("projects", ())]
 
 
@@ -78,5 +91,5 @@ def entries_from_payload(payload: dict[str, Any], doc: str) -> list[ProjectEntry
     """
     file = payload.get("file")
     return [ProjectEntry(d["id"], d["name"], d.get("unit"), d.get("year"), doc, file,
-                         tuple(IndicatorEntry(i.get("name"), i.get("target_raw")) for i in d.get("indicators", ())))
+                         tuple(_indicator(i.get("name"), i.get("target_raw")) for i in d.get("indicators", ())))
             for d in payload.get("projects", ())]
