@@ -230,7 +230,8 @@ def coverage(index, query: str, pid: str) -> float:
         if hit is None:
             found, scores = index.lexical.matches(t.text)
             hit = memo[t.text] = found[scores > 0]
-        if len(rows) and np.isin(rows, hit).any():
+        # ``hit`` is ascending and a project's rows are one range: two binary searches
+        if len(rows) and np.searchsorted(hit, rows[-1], "right") > np.searchsorted(hit, rows[0]):
             matched.update(range(t.start, t.end))
     cjk = [i for i, ch in enumerate(query) if re.match(r"[\u4e00-\u9fff]", ch)]
     return len(matched & set(cjk)) / max(1, len(set(cjk)))

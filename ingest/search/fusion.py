@@ -190,9 +190,12 @@ def passages_by_project(lists: Mapping[str, Mapping[int, float]], owner: Sequenc
 
 
 # -- the same over arrays: what a query over a large index uses -------------------------------------
-# Rows and projects are integers; ``owner[row]`` is the row's project number and ``order[p]`` a
-# tie-break rank of project ``p`` (its id's place in sorted order: the same whichever order the
-# rows were added in, so an index changed in place ranks exactly like one built from scratch).
+# Rows and projects are integers; ``owner[row]`` is the row's project number and ``order[p]`` the
+# place of project ``p`` in document order (source file, doc id, place in the document: the order of
+# ``kb.projects()``). Ties are frequent (the same indicator row, hence the same vector and BM25
+# score, in many projects) and go to the earlier project, as they did when the lists were dicts in
+# that order; ``order`` does not depend on the order rows were added in, so an index changed in
+# place ranks exactly like one built from scratch.
 def project_best(rows, scores, owner):
     """Each project's best score among ``(rows, scores)``: ``(projects, best)``.
 
@@ -204,9 +207,10 @@ def project_best(rows, scores, owner):
     import numpy as np
     if not len(rows):
         return np.zeros(0, np.int64), np.zeros(0, np.float64)
-    by = np.argsort(-np.asarray(scores, np.float64), kind="stable")
+    scores = np.asarray(scores, np.float64)
+    by = np.argsort(-scores, kind="stable")
     projects, first = np.unique(owner[rows[by]], return_index=True)
-    return projects, np.asarray(scores, np.float64)[by][first]
+    return projects, scores[by][first]
 
 
 def rank_order(keys, scores, order):

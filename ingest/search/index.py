@@ -133,8 +133,12 @@ class SearchIndex:
         """Row → project number, project row ranges and the tie-break order (after every change)."""
         self._pids = list(self.projects)
         self._pnum = {pid: i for i, pid in enumerate(self._pids)}
+        # document order, as kb.projects() lists them: source file, doc id, place in the document
+        place = {pid: (info.get("file") or "", doc, i) for doc, info in self.documents.items()
+                 for i, pid in enumerate(info["projects"])}
+        ranked_ = sorted(range(len(self._pids)), key=lambda n: place.get(self._pids[n], ("", "", n)))
         self._order = np.empty(len(self._pids), np.int64)
-        self._order[np.argsort(np.array(self._pids, dtype=object), kind="stable")] = np.arange(len(self._pids))
+        self._order[ranked_] = np.arange(len(self._pids))
         owner = np.full(len(self.rows), -1, np.int64)
         ranges: dict[int, list[int]] = {}
         for doc in self.documents.values():
@@ -440,13 +444,14 @@ class SearchIndex:
             vec = self._query_vectors[query] = self.encoder.encode_query(query)
         return vec
 
-    def _lists(self, query: str, mode: str, allowed=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def _lists(self, query: str, mode: str, allowed=None, terms: Sequence[str] | None = None
+               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Passage ``(rows, scores)`` per retriever: BM25 rows ascending, dense rows best first."""
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
         lists = {}
         if mode in ("bm25", "hybrid"):
-            rows, s = self.lexical.matches(query)
+            rows, s = self.lexical.matches(query if terms is None else terms)
             keep = s > 0
             if allowed is not None:
                 keep &= allowed[1][rows]
@@ -478,6 +483,7 @@ class SearchIndex:
         return out
 
     def _ranked_projects(self, lists, fusion: str) -> tuple[np.ndarray, np.ndarray]:
+        """Projects best first, by fused score; ties in document order (``fusion``)."""
         best = {name: project_best(rows, s, self._owner) for name, (rows, s) in lists.items() if len(rows)}
         projects, fused = fuse_arrays(best, len(self._pids), self._order, fusion)
         order = np.lexsort((self._order[projects], -fused))
@@ -490,7 +496,7 @@ class SearchIndex:
 
         ``mode``: ``hybrid`` (BM25 + dense, fused), ``bm25`` or ``dense``.
         ``fusion``: ``rrf`` (default) or ``weighted``. ``filters``: a
-        :class:`SearchFilters` or a dict of its fields. Ties go to the smaller project id.
+        :class:`SearchFilters` or a dict of its fields. Ties go to the project earlier in document order.
 
         Example: ``idx.search("时频", k=3, filters={"year": 2020})``
         """
@@ -503,7 +509,8 @@ class SearchIndex:
         allowed = self._allowed(SearchFilters.coerce(filters))
         if allowed is not None and len(allowed[0]) == 0:
             return []
-        lists = self._lists(query, mode, allowed)
+        terms = self.lexical.query_terms(query)
+        lists = self._lists(query, mode, allowed, terms)
         projects, fused = self._ranked_projects(lists, fusion)
         top = projects[:k]
         # the passages shown: each top project's rows in each list (a few per project)
@@ -516,7 +523,6 @@ class SearchIndex:
         owner = {row: self._pids[self._owner[row]] for scores in small.values() for row in scores}
         top_ids = [self._pids[n] for n in top.tolist()]
         shown = passages_by_project(small, owner, top_ids, passages_per_hit)
-        terms = self.lexical.query_terms(query)
         hits = []
         for pid, score in zip(top_ids, fused[:k].tolist()):
             phits = []

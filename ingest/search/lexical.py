@@ -190,10 +190,10 @@ class LexicalIndex:
     def row_highlights(self, row: int, query: str | Sequence[str]) -> list[tuple[int, int]]:
         """Character ranges of row ``row``'s text where a query term occurs, from the stored tokens."""
         terms = self.query_terms(query) if isinstance(query, str) else query
-        ids = np.array([self.term_id[t] for t in terms if t in self.term_id], np.int32)
+        ids = {self.term_id[t] for t in terms if t in self.term_id}
         s, n = int(self.row_off[row]), int(self.row_len[row])
-        hit = np.isin(self.tok_ids[s:s + n], ids)
-        return merge_ranges(zip(self.tok_start[s:s + n][hit].tolist(), self.tok_end[s:s + n][hit].tolist()))
+        return merge_ranges((a, b) for i, a, b in zip(self.tok_ids[s:s + n].tolist(), self.tok_start[s:s + n].tolist(),
+                                                      self.tok_end[s:s + n].tolist()) if i in ids)
 
     def highlights(self, query: str | Sequence[str], text: str) -> list[tuple[int, int]]:
         """Character ranges of any ``text`` where a query term occurs (merged, sorted).
@@ -227,8 +227,9 @@ class LexicalIndex:
         directory = Path(directory)
         params = json.loads((directory / PARAMS_FILE).read_text(encoding="utf-8"))
         vocab = json.loads((directory / VOCAB_FILE).read_text(encoding="utf-8"))
-        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
-                  for name in _ARRAYS}
+        # plain ndarray views of the maps (a memmap's per-slice bookkeeping costs more than the slice)
+        arrays = {name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r" if mmap else None,
+                                           allow_pickle=False)) for name in _ARRAYS}
         return cls(Tokenizer.load(directory), vocab, arrays, params["k1"], params["b"])
 
 
