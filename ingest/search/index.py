@@ -118,6 +118,7 @@ class SearchIndex:
         self.stats = stats
         self._query_vectors: dict[str, np.ndarray] = {}
         self._reuse: dict[str, np.ndarray] = {}
+        self._lines: list[str] = []       # each row's line of the passages file, as last read or written
         self.stale_amounts = False
         self._derive()
 
@@ -336,6 +337,7 @@ class SearchIndex:
         self.lexical.take(keep)
         self.rows = [self.rows[i] for i in keep]
         self.hashes = [self.hashes[i] for i in keep]
+        self._lines = []                                   # renumbered: written afresh
         self._derive()
 
     @staticmethod
@@ -363,9 +365,15 @@ class SearchIndex:
         gen = uuid.uuid4().hex[:12]
         files = {"passages": f"passages-{gen}.jsonl", "projects": f"projects-{gen}.json",
                  "bm25": f"bm25-{gen}"}
-        lines = "".join((json.dumps(_passage_json(p, h), ensure_ascii=False) if p is not None else "null") + "\n"
-                        for p, h in zip(self.rows, self.hashes))
-        write_text(d / files["passages"], lines)
+        lines = self._lines
+        for row in range(len(lines), len(self.rows)):      # rows added since the last save or load
+            p = self.rows[row]
+            lines.append(json.dumps(_passage_json(p, self.hashes[row]), ensure_ascii=False) + "\n"
+                         if p is not None else "null\n")
+        for row, p in enumerate(self.rows):
+            if p is None and lines[row] != "null\n":
+                lines[row] = "null\n"
+        write_text(d / files["passages"], "".join(lines))
         write_json(d / files["projects"], [info.to_json() for info in self.projects.values()])
         self.lexical.save(d / files["bm25"])
         files.update(self.vectors.save(d, f"vectors-{gen}"))
@@ -393,7 +401,8 @@ class SearchIndex:
         d = Path(directory)
         manifest = Manifest.read(d)
         with open(d / manifest.files["passages"], encoding="utf-8") as f:
-            raw = [json.loads(line) for line in f if line.strip()]
+            lines = [line for line in f if line.strip()]
+        raw = [json.loads(line) for line in lines]
         rows = [None if r is None else _passage_from_json(r) for r in raw]
         hashes = [None if r is None else r["hash"] for r in raw]
         project_rows = json.loads((d / manifest.files["projects"]).read_text(encoding="utf-8"))
@@ -413,6 +422,7 @@ class SearchIndex:
             return index
         vectors = VectorIndex.load(d, manifest.files, manifest.vector_index, manifest.trained_on)
         index = cls(rows, projects, lexical, vectors, encoder, hashes, manifest.documents, d)
+        index._lines = lines
         # written before the other budget amounts were kept: filters on them need a rebuild (no re-encoding)
         index.stale_amounts = any("current_year" not in r for r in project_rows)
         return index

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,8 @@ class Manifest:
     format_version: int = FORMAT_VERSION
 
     def write(self, directory: str | os.PathLike) -> None:
-        write_json(Path(directory) / MANIFEST, asdict(self))
+        # a shallow dict (asdict deep-copies every document entry), on one line: it is rewritten per update
+        write_json(Path(directory) / MANIFEST, dict(self.__dict__), indent=None)
 
     @classmethod
     def read(cls, directory: str | os.PathLike) -> "Manifest":
