@@ -25,6 +25,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -142,6 +143,25 @@ def _base_jieba():
     return _BASE_JIEBA
 
 
+@lru_cache(maxsize=500_000)
+def _user_word_freq(word: str, hmm: bool = False) -> int | None:
+    """A candidate's user-dictionary frequency, or None when it adds nothing (memoized: it depends on
+    the word alone). The frequency is jieba's ``suggest_freq(word)`` against the built-in dictionary,
+    computed from the same cut that decides whether the word is kept."""
+    base = _base_jieba()
+    if base.FREQ.get(word):
+        return None
+    cut = base.lcut(word, HMM=hmm)
+    if len([w for w in cut if is_content(w)]) < 2:
+        return None
+    if hmm:
+        return base.suggest_freq(word, tune=False)
+    freq = 1.0                                    # suggest_freq's own arithmetic over that cut
+    for seg in cut:
+        freq *= base.FREQ.get(seg, 1) / float(base.total)
+    return max(int(freq * base.total) + 1, base.FREQ.get(word, 1))
+
+
 def label_words(labels: Iterable[str], hmm: bool = False) -> dict[str, int]:
     """The user words ``labels`` contribute, with their frequencies (see :meth:`Tokenizer.from_labels`).
 
@@ -150,14 +170,12 @@ def label_words(labels: Iterable[str], hmm: bool = False) -> dict[str, int]:
 
     Example: ``label_words(["国能中心（市能耗在线监测系统）"])`` → ``{'市能耗在线监测系统': …}``
     """
-    base = _base_jieba()
-    freqs = {}
+    out = {}
     for word in user_dict_words(labels):
-        parts = [w for w in base.lcut(word, HMM=hmm) if is_content(w)]
-        if base.FREQ.get(word) or len(parts) < 2:
-            continue
-        freqs[word] = base.suggest_freq(word, tune=False)
-    return freqs
+        freq = _user_word_freq(word, hmm)
+        if freq is not None:
+            out[word] = freq
+    return out
 
 
 class Tokenizer:
@@ -185,9 +203,7 @@ class Tokenizer:
     def add_words(self, words: dict[str, int]) -> None:
         """Add user words (word → frequency). A user word adds a whole-label term but never
         removes the terms the built-in split gives (kept in ``_base_cut``)."""
-        base = _base_jieba()
         for word, freq in words.items():
-            self._base_cut[word] = list(base.tokenize(word, mode="default", HMM=self.hmm))
             self.user_words[word] = freq
             self._jieba.add_word(word, freq)
         self._jieba.total = self._total
@@ -196,8 +212,14 @@ class Tokenizer:
         """Drop user words again (a frequency of 0 is what jieba reads as "not a word")."""
         for word in words:
             if self.user_words.pop(word, None) is not None:
-                self._base_cut.pop(word, None)
                 self._jieba.FREQ[word] = _base_jieba().FREQ.get(word, 0)
+
+    def _base_parts(self, word: str) -> list[tuple[str, int, int]]:
+        """How the built-in dictionary alone cuts a user word (computed when first met)."""
+        parts = self._base_cut.get(word)
+        if parts is None:
+            parts = self._base_cut[word] = list(_base_jieba().tokenize(word, mode="default", HMM=self.hmm))
+        return parts
 
     @classmethod
     def from_labels(cls, labels: Iterable[str], hmm: bool = False) -> "Tokenizer":
@@ -239,7 +261,7 @@ class Tokenizer:
         for word, s, e in self._jieba.tokenize(norm[lo:hi], mode="default", HMM=self.hmm):
             s += lo
             out.append((word, s, s + len(word)))
-            parts = self._base_cut.get(word)
+            parts = self._base_parts(word) if word in self.user_words else None
             if parts is not None:  # a user word: also what the built-in dictionary sees in it
                 out.extend((w, s + a, s + b) for w, a, b in parts if len(w) < len(word))
             n = len(word)
