@@ -92,22 +92,30 @@ def support_quads(doc_id: str, projects: Sequence[Project], links: Iterable[Supp
     return g.out()
 
 
-# The links of one indicator that one document's inferred graph holds, best first. The
-# evidence span's selectors sit in the document graph (a citation) or beside the link (a
-# clause): both are in the default graph, the merge of every named graph.
+# The links of one indicator that one document's inferred graph holds, best first; then the
+# offsets and text of their evidence spans, whose selectors sit in the document graph (a citation)
+# or beside the link (a clause): both are in the default graph, the merge of every named graph.
+# Three small queries from bound terms: one query with the selectors in a multi-pattern OPTIONAL made
+# Oxigraph join every span of the store (6 s a trace at 1,000 projects).
 # (``ontology.PREFIXES`` go in front.)
-STORED_LINKS = """SELECT ?basis ?score ?rank ?method ?granularity ?semantic ?lexical ?start ?end ?exact WHERE {
+STORED_LINKS = """SELECT ?basis ?score ?rank ?method ?granularity ?semantic ?lexical ?span WHERE {
   GRAPH <%(graph)s> {
-    ?link a jx:SupportLink ; jx:indicator <%(indicator)s> ; jx:basis ?basis ;
+    ?link jx:indicator <%(indicator)s> ; a jx:SupportLink ; jx:basis ?basis ;
           jx:score ?score ; jx:rank ?rank ; jx:method ?method .
     OPTIONAL { ?link jx:granularity ?granularity }
     OPTIONAL { ?link jx:semanticScore ?semantic }
     OPTIONAL { ?link jx:lexicalScore ?lexical }
     OPTIONAL { ?link prov:wasDerivedFrom ?span }
   }
-  OPTIONAL { ?span oa:hasSelector ?pos . ?pos oa:start ?start ; oa:end ?end .
-             OPTIONAL { ?span oa:hasSelector/oa:exact ?exact } }
 } ORDER BY ?rank ?basis"""
+SPAN_OFFSETS = """SELECT ?span ?start ?end WHERE {
+  VALUES ?span { %(spans)s }
+  ?span oa:hasSelector ?pos . ?pos oa:start ?start ; oa:end ?end .
+}"""
+SPAN_TEXTS = """SELECT ?span ?exact WHERE {
+  VALUES ?span { %(spans)s }
+  ?span oa:hasSelector ?quote . ?quote oa:exact ?exact .
+}"""
 
 
 def stored_links(store, indicator_iri: str, doc_id: str, file: str | None = None) -> list[SupportLink]:
@@ -126,14 +134,25 @@ def stored_links(store, indicator_iri: str, doc_id: str, file: str | None = None
 
     query = PREFIXES + STORED_LINKS % {"graph": inferred_graph_iri(doc_id), "indicator": indicator_iri}
     rows = store.query(query).rows
+    spans = sorted({str(span) for *_, span in rows if span is not None})
+    offsets: dict[str, tuple[int, int]] = {}
+    texts: dict[str, str] = {}
+    if spans:
+        values = " ".join(f"<{s}>" for s in spans if not any(c in s for c in '<>"{}|^`\\ '))
+        for span, start, end in store.query(PREFIXES + SPAN_OFFSETS % {"spans": values}).rows:
+            offsets.setdefault(str(span), (int(start), int(end)))
+        for span, exact in store.query(PREFIXES + SPAN_TEXTS % {"spans": values}).rows:
+            texts.setdefault(str(span), str(exact))
     out: dict[str, SupportLink] = {}
-    for basis, score, rank, method, granularity, semantic, lexical, start, end, exact in rows:
+    for basis, score, rank, method, granularity, semantic, lexical, span_iri in rows:
         basis = str(basis)
-        if basis in out:       # one evidence span per link; a second selector row adds nothing
+        if basis in out:       # one evidence span per link; a second row adds nothing
             continue
-        span = Span(doc_id, file or "", int(start), int(end)) if start is not None and end is not None else None
+        where = offsets.get(str(span_iri)) if span_iri is not None else None
+        span = Span(doc_id, file or "", *where) if where else None
+        exact = texts.get(str(span_iri)) if where else None   # a text only beside offsets, as stored
         out[basis] = SupportLink(indicator_iri, basis, float(score), str(method), span, int(rank),
                                  semantic=float(semantic or 0), lexical=float(lexical or 0),
-                                 exact=None if exact is None else str(exact),
+                                 exact=exact,
                                  granularity=None if granularity is None else str(granularity))
     return sorted(out.values(), key=lambda link: link.rank)
