@@ -21,7 +21,6 @@ import socket
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -104,11 +103,10 @@ def _snapshot(data_dir: Path) -> tuple[list[str], dict, list]:
 
 @pytest.fixture(scope="module")
 def reference(batch, tmp_path_factory):
-    """The batch ingested in this process, one file after another (an executor of one thread)."""
+    """The batch ingested in this process, one file after another (``executor=False``: no pool)."""
     data_dir = tmp_path_factory.mktemp("reference")
     kb = KnowledgeBase.open(data_dir)
-    with ThreadPoolExecutor(1) as one:
-        report = kb.ingest([batch[0]], executor=one)
+    report = kb.ingest([batch[0]], executor=False)
     kb.close()
     return report, _snapshot(data_dir)
 
