@@ -17,7 +17,6 @@ import argparse
 import inspect
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -43,6 +42,19 @@ def peak_rss_sampler(peak: dict) -> threading.Event:
             time.sleep(0.02)
     threading.Thread(target=run, daemon=True).start()
     return stop
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -96,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
     takes_executor = "executor" in inspect.signature(ingest_paths).parameters
     peak: dict = {}
     stop = peak_rss_sampler(peak)
+    workers_cpu = 0.0
+    cpu0 = os.times()
     t = time.perf_counter()
     if not takes_executor:
         report = ingest_paths(files, records, sinks)
@@ -107,10 +121,30 @@ def main(argv: list[str] | None = None) -> None:
         extra = {"batch_documents": args.batch} if args.batch else {}
         with ProcessPoolExecutor(args.workers or os.cpu_count(),
                                  mp_context=multiprocessing.get_context("forkserver")) as ex:
+            list(ex.map(abs, range(2 * (args.workers or os.cpu_count()))))    # started before the clock
+            pids = list(ex._processes)
+            base = {pid: process_cpu(pid) for pid in pids}
+            t = time.perf_counter()
+            cpu0 = os.times()
+            worker_peak = {}
+
+            def watch():
+                while not stop.is_set():
+                    for pid in pids:
+                        try:
+                            worker_peak[pid] = max(worker_peak.get(pid, 0), process_rss(pid))
+                        except OSError:
+                            pass
+                    time.sleep(0.05)
+            threading.Thread(target=watch, daemon=True).start()
             report = ingest_paths(files, records, sinks, executor=ex, **extra)
+            workers_cpu = sum(process_cpu(pid) - base[pid] for pid in pids)
+            peak["worker"] = max(worker_peak.values(), default=0)
     total = time.perf_counter() - t
+    cpu1 = os.times()
+    main_cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     stop.set()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    children = peak.get("worker", 0)
     quads = store.count_quads()
     store.close()
     n = report.projects
@@ -123,12 +157,17 @@ def main(argv: list[str] | None = None) -> None:
     row = {"mode": args.mode + (f" ({args.code})" if args.code else ""), "files": len(files), "projects": n,
            "errors": len(report.errors), "seconds": total, "encode_s": timing["encode"], "texts": timing["texts"],
            "projects_per_s": n / total, "without_encode_per_s": n / max(total - timing["encode"], 1e-9),
-           "quads": quads, "peak_main": peak.get("main", 0), "peak_worker": children, "load": load}
+           "quads": quads, "peak_main": peak.get("main", 0), "peak_worker": children, "load": load,
+           "main_cpu_s": main_cpu, "workers_cpu_s": workers_cpu,
+           # what the wall time would be with the machine's cores to ourselves: the busier of the
+           # writer (one process) and all the CPU spread over the cores
+           "cpu_bound_projects_per_s": n / max(main_cpu, (main_cpu + workers_cpu) / (os.cpu_count() or 1))}
     print(json.dumps(row, indent=1))
     if args.append:
         line = (f"| {row['mode']} | {n:,} | {total:,.1f} | **{row['projects_per_s']:,.1f}** | "
-                f"{timing['encode']:,.1f} ({timing['texts']:,} texts) | {row['without_encode_per_s']:,.1f} | "
-                f"{quads:,} | {peak.get('main', 0) / 2**20:,.0f} MiB / {children / 2**20:,.0f} MiB | {load:.1f} | "
+                f"{timing['encode']:,.1f} ({timing['texts']:,} texts) | {main_cpu:,.0f} + {workers_cpu:,.0f} | "
+                f"{1000 * (main_cpu + workers_cpu) / n:,.0f} | {row['cpu_bound_projects_per_s']:,.0f} | "
+                f"{quads:,} | {peak.get('main', 0) / 2**20:,.0f} / {children / 2**20:,.0f} MiB | {load:.1f} | "
                 f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {commit} |\n")
         with open(RESULTS, "a", encoding="utf-8") as out:
             out.write(line)

@@ -16,6 +16,7 @@ Example: ``with open_store("var") as g: g.query("SELECT (COUNT(*) AS ?n) WHERE {
 """
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -112,9 +113,10 @@ class NQuads:
 
     @classmethod
     def of(cls, graph_iri: str, quads: Iterable[ox.Quad | ox.Triple]) -> "NQuads":
-        """``quads`` put in ``graph_iri`` (``in_graph``: no blank nodes, no other graph), without repeats."""
-        distinct = list(dict.fromkeys(in_graph(graph_node(graph_iri), quads)))
-        return cls(graph_iri, ox.serialize(distinct, format=ox.RdfFormat.N_QUADS), len(distinct))
+        """``quads`` put in ``graph_iri`` (``in_graph``: no blank nodes, no other graph). The builders'
+        ``GraphWriter`` keeps no repeats; the bulk loader would drop any anyway."""
+        checked = list(in_graph(graph_node(graph_iri), quads))
+        return cls(graph_iri, ox.serialize(checked, format=ox.RdfFormat.N_QUADS), len(checked))
 
     def with_default_copies(self) -> bytes:
         """The graph's lines and the same lines in the default graph (see ``merged``). A line ends
@@ -132,6 +134,29 @@ class NQuads:
 
     def __repr__(self) -> str:
         return f"<NQuads {self.graph} {self.count} quads>"
+
+
+class _Lines(io.RawIOBase):
+    """A binary stream over byte strings made one after another (each graph's lines and their
+    default-graph copies), for the bulk loader."""
+
+    def __init__(self, parts: Iterable[bytes]):
+        self._parts = iter(parts)
+        self._current = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not len(self._current):
+            part = next(self._parts, None)
+            if part is None:
+                return 0
+            self._current = memoryview(part)
+        n = min(len(buffer), len(self._current))
+        buffer[:n] = self._current[:n]
+        self._current = self._current[n:]
+        return n
 
 
 # --------------------------------------------------------------------------- interface
@@ -384,13 +409,14 @@ class EmbeddedStore(GraphStore):
         is why ``ingest.sync`` lists a document in views.json only after this returns, and heals
         (drops or derives again) a document it does not list.
         """
-        graphs = list(graphs)
-        data = b"".join(g.with_default_copies() for g in graphs)
-        if not data:
+        graphs = [g for g in graphs if g.count]
+        if not graphs:
             return 0
         try:
-            # our own serializer wrote it (valid IRIs, canonical terms): lenient skips re-validating them
-            self.oxigraph.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+            # our own serializer wrote it (valid IRIs, canonical terms): lenient skips re-validating them;
+            # read as a stream, so the batch is never copied into one buffer
+            self.oxigraph.bulk_load(_Lines(g.with_default_copies() for g in graphs), format=ox.RdfFormat.N_QUADS,
+                                    lenient=True)
         except OSError as e:
             raise StoreError(f"cannot write {len(graphs)} graphs to {self.location}: {e}") from e
         return sum(g.count for g in graphs)
