@@ -47,6 +47,8 @@ def main(argv=None) -> int:
     ap.add_argument("data_dir", type=Path)
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--query-corpus", type=Path, help="the corpus whose manifest the queries are drawn from "
+                    "(default CORPUS_DIR; a manifest written before indicator names were kept needs another)")
     ap.add_argument("--out", type=Path, help="where the scratch index goes (default: a temporary directory)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -69,7 +71,9 @@ def main(argv=None) -> int:
     spec = auto_encoder(args.data_dir / "search", 10 ** 9)
     encoder = CachedEncoder(get_encoder(spec), VectorCache(settings.cache_dir))
     docs = [json.loads(line) for line in (args.corpus / "manifest.jsonl").read_text("utf-8").splitlines()]
-    queries = benchrun.search_queries(docs, args.queries, 1)
+    drawn = [json.loads(line) for line in ((args.query_corpus or args.corpus) / "manifest.jsonl")
+             .read_text("utf-8").splitlines()]
+    queries = benchrun.search_queries(drawn, args.queries, 1)
     out: dict = {"encoder": encoder.name}
 
     t, projects = timed(records.projects)

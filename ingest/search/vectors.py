@@ -37,7 +37,7 @@ import numpy as np
 from ingest.errors import JixiaoError
 from ingest.storage.atomic import write_bytes, write_json
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 # Exact search over 22k 256-d vectors (1,000 projects) takes a few ms here, over 228k about 80 ms:
 # flat up to 50k vectors, IVF above.
@@ -248,7 +248,8 @@ class VectorIndex:
             self._add(ids, vectors)
             return
         if len(remove_ids):
-            self.index.remove_ids(faiss.IDSelectorBatch(remove_ids))
+            ids = np.ascontiguousarray(remove_ids, np.int64)   # IVF's hash-table direct map takes an array only
+            self.index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids)))
         if len(add_ids):
             self._add(add_ids, add_vectors)
 

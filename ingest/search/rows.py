@@ -1,0 +1,159 @@
+"""The passage rows of a search index, read from its passages file only when asked for.
+
+A saved index's ``passages-<gen>.jsonl`` holds one JSON line per row (``null`` for a removed
+one). :class:`PassageFile` memory-maps it and finds the line starts with one vectorized pass,
+so opening an index parses no passage: a search parses the few rows it shows. :class:`Rows`
+is the list a :class:`~ingest.search.index.SearchIndex` keeps, rows of the file followed by
+rows added since, with removed rows set to None; :meth:`Rows.lines` gives the file's next
+generation without re-encoding the rows that did not change.
+
+Example: ``Rows.of_file(PassageFile("index/passages-1a2b3c4d5e6f.jsonl"))[0].text``
+"""
+from __future__ import annotations
+
+import json
+import mmap
+import unicodedata
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from ingest.records import Span
+from ingest.search.passages import Passage
+
+_MISSING = object()
+
+
+def passage_json(p: Passage, h: str) -> dict[str, Any]:
+    span = None if p.span is None else [p.span.doc, p.span.file, p.span.start, p.span.end]
+    return {"id": p.id, "project_id": p.project_id, "project_name": p.project_name, "field": p.field,
+            "text": p.text, "span": span, "hash": h}
+
+
+def passage_from_json(d: Mapping[str, Any]) -> Passage:
+    span = Span(*d["span"]) if d.get("span") else None
+    return Passage(d["id"], d["project_id"], d["project_name"], d["field"], d["text"], span)
+
+
+class PassageFile:
+    """A passages file, memory-mapped: ``raw(i)`` is row i's line (bytes, with its newline)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        with open(self.path, "rb") as f:
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if self.path.stat().st_size else b""
+        ends = np.flatnonzero(np.frombuffer(self._map, dtype=np.uint8) == 0x0A) + 1 if len(self._map) else \
+            np.zeros(0, np.int64)
+        self.offsets = np.concatenate([[0], ends]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def raw(self, i: int) -> bytes:
+        return self._map[self.offsets[i]:self.offsets[i + 1]]
+
+    def record(self, i: int) -> dict[str, Any] | None:
+        return json.loads(self.raw(i))
+
+    def rows_containing(self, words: Sequence[str]) -> set[int]:
+        """Rows whose line, NFKC-folded and lower-cased, contains one of ``words``. A line holds the
+        passage's id and project name too, so a row may be named that only they match (harmless
+        for re-tokenizing: its terms come out the same)."""
+        if not words or not len(self):
+            return set()
+        text = unicodedata.normalize("NFKC", bytes(self._map).decode("utf-8")).lower()
+        # NFKC never makes or removes a newline (JSON escapes those inside strings): one per row
+        ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 0x0A)
+        hits: set[int] = set()
+        for w in words:
+            at = text.find(w)
+            while at >= 0:
+                hits.add(int(np.searchsorted(ends, at)))
+                at = text.find(w, at + 1)
+        return hits
+
+
+class Rows:
+    """Row → Passage (None once removed) and its text hash: the rows of a passages file, parsed
+    on first use, then the rows appended since."""
+
+    def __init__(self, passages: Iterable[Passage | None] = (), hashes: Iterable[str | None] = ()):
+        self.file: PassageFile | None = None
+        self._base = 0
+        self._parsed: dict[int, tuple[Passage | None, str | None]] = {}
+        self._dead: set[int] = set()                    # rows of the file removed since
+        self._tail: list[Passage | None] = list(passages)
+        self._tail_hashes: list[str | None] = list(hashes)
+
+    @classmethod
+    def of_file(cls, file: PassageFile) -> "Rows":
+        rows = cls()
+        rows.file, rows._base = file, len(file)
+        return rows
+
+    def __len__(self) -> int:
+        return self._base + len(self._tail)
+
+    def _entry(self, i: int) -> tuple[Passage | None, str | None]:
+        if i >= self._base:
+            j = i - self._base
+            return self._tail[j], self._tail_hashes[j]
+        if i in self._dead:
+            return None, None
+        hit = self._parsed.get(i, _MISSING)
+        if hit is _MISSING:
+            d = self.file.record(i)
+            hit = self._parsed[i] = (None, None) if d is None else (passage_from_json(d), d.get("hash"))
+        return hit
+
+    def __getitem__(self, i: int) -> Passage | None:
+        return self._entry(int(i))[0]
+
+    def hash(self, i: int) -> str | None:
+        return self._entry(int(i))[1]
+
+    def __iter__(self) -> Iterator[Passage | None]:
+        return (self[i] for i in range(len(self)))
+
+    def append(self, p: Passage, h: str) -> None:
+        self._tail.append(p)
+        self._tail_hashes.append(h)
+
+    def kill(self, i: int) -> None:
+        if i >= self._base:
+            self._tail[i - self._base] = self._tail_hashes[i - self._base] = None
+        else:
+            self._dead.add(i)
+            self._parsed.pop(i, None)
+
+    def take(self, keep: Sequence[int]) -> "Rows":
+        """The rows ``keep``, renumbered ``0..``, in memory."""
+        return Rows([self[i] for i in keep], [self.hash(i) for i in keep])
+
+    def rows_containing(self, words: Sequence[str], normalize: Callable[[str], str],
+                        skip: set[int] = frozenset()) -> set[int]:
+        """Live rows but ``skip`` whose text (normalized) may contain one of ``words`` (see ``PassageFile``)."""
+        if not words:
+            return set()
+        hits = {i for i in (self.file.rows_containing(words) if self.file is not None else ())
+                if i not in self._dead and i not in skip}
+        tail = [(self._base + j, p.text) for j, p in enumerate(self._tail)
+                if p is not None and self._base + j not in skip]
+        if tail:                      # one folded string for all of them, as for the file
+            text = normalize("\n".join(t.replace("\n", " ") for _, t in tail))
+            ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 0x0A)
+            for w in words:
+                at = text.find(w)
+                while at >= 0:
+                    hits.add(tail[int(np.searchsorted(ends, at))][0])
+                    at = text.find(w, at + 1)
+        return hits
+
+    def lines(self) -> Iterator[bytes]:
+        """The passages file of these rows: the file's own lines where unchanged, ``null`` where removed."""
+        for i in range(self._base):
+            yield b"null\n" if i in self._dead else self.file.raw(i)
+        for p, h in zip(self._tail, self._tail_hashes):
+            yield (json.dumps(passage_json(p, h), ensure_ascii=False) + "\n").encode("utf-8") if p is not None \
+                else b"null\n"
