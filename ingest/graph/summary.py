@@ -14,6 +14,11 @@ from, its 申报表 and its 自评表) is one set of merged nodes in the default
 the rows of the documents none of whose projects another document states, and count the projects
 of the other documents directly (see ``ontology/queries/indicators_by_level2.rq``).
 
+The document node says which version of the rows it carries (``jx:summaryVersion``): a document graph
+written before the rows existed (or by another version) has none, and the saved queries count that
+document's projects directly, so a store ingested earlier still gets exact answers (slower, until
+``jixiao ingest`` writes its documents again).
+
 Rows (IRIs under the document's, ``…/doc/{id}/summary/{kind}/{digest of the key}``):
 
 - ``jx:summaryLevel1`` / ``jx:summaryLevel2`` concept, ``jx:indicatorCount``: the document's
@@ -38,6 +43,7 @@ from ontology import JX, RDF
 from ingest import identifiers as iris
 from ingest.graph.nodes import GraphWriter, decimal_lexical
 
+SUMMARY_VERSION = 1    # the saved queries add up the rows of documents marked with this version only
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 # the predicates the summaries read from a document's quads
@@ -81,6 +87,7 @@ def _row(g: GraphWriter, doc_id: str, kind: str, key: tuple) -> str:
 def add_summaries(g: GraphWriter, doc_id: str) -> None:
     """Add the document's summary rows to ``g``, computed from the quads already in it."""
     ix = _index(g)
+    g.add(iris.doc_iri(doc_id), JX.summaryVersion, SUMMARY_VERSION)
     typed = ix[str(RDF.type)]
     indicators = [s for s, types in typed.items() if any(t.value == str(JX.Indicator) for t in types)]
     projects = [s for s, types in typed.items() if any(t.value == str(JX.Project) for t in types)]
