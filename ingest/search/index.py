@@ -191,12 +191,13 @@ class SearchIndex:
         """
         t0 = time.perf_counter()
         before = {d: v["hash"] for d, v in self.documents.items()}
+        self._touched = False
         encoded, reused = self._apply(projects, removed, doc_texts)
         changed = sum(1 for d in set(before) | set(self.documents)
                       if before.get(d) != self.documents.get(d, {}).get("hash"))
         self.stats = BuildStats(len(self), encoded, reused, len(self.documents), changed,
                                 round(time.perf_counter() - t0, 3))
-        if save and self.directory is not None:
+        if save and self.directory is not None and self._touched:     # nothing changed: nothing written
             self.save(self.directory)
         return self.stats
 
@@ -229,6 +230,7 @@ class SearchIndex:
         gone = [d for d in dict.fromkeys([*removed, *new_docs]) if d in self.documents]
         if not gone and not new_docs:
             return 0, 0
+        self._touched = True
         # 1. the rows of replaced and removed documents die; their projects and words go
         dead: list[int] = []
         for doc in gone:

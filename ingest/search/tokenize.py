@@ -193,26 +193,37 @@ class Tokenizer:
     """
 
     def __init__(self, user_words: dict[str, int] | None = None, hmm: bool = False):
-        self._jieba = _new_jieba()
-        self._total = self._jieba.total
         self.hmm = hmm
-        self.user_words: dict[str, int] = {}
+        self.user_words: dict[str, int] = dict(user_words or {})
         self._base_cut: dict[str, list[tuple[str, int, int]]] = {}
-        self.add_words(user_words or {})
+        self._jb = None       # the private jieba, made when a text is first cut (its dictionary takes ≈1 s)
+
+    @property
+    def _jieba(self):
+        if self._jb is None:
+            jb = _new_jieba()
+            total = jb.total
+            for word, freq in self.user_words.items():
+                jb.add_word(word, freq)
+            jb.total = total
+            self._jb = jb
+        return self._jb
 
     def add_words(self, words: dict[str, int]) -> None:
         """Add user words (word → frequency). A user word adds a whole-label term but never
         removes the terms the built-in split gives (kept in ``_base_cut``)."""
-        for word, freq in words.items():
-            self.user_words[word] = freq
-            self._jieba.add_word(word, freq)
-        self._jieba.total = self._total
+        self.user_words.update(words)
+        if self._jb is not None:
+            total = self._jb.total             # pinned to the built-in dictionary's
+            for word, freq in words.items():
+                self._jb.add_word(word, freq)
+            self._jb.total = total
 
     def remove_words(self, words: Iterable[str]) -> None:
         """Drop user words again (a frequency of 0 is what jieba reads as "not a word")."""
         for word in words:
-            if self.user_words.pop(word, None) is not None:
-                self._jieba.FREQ[word] = _base_jieba().FREQ.get(word, 0)
+            if self.user_words.pop(word, None) is not None and self._jb is not None:
+                self._jb.FREQ[word] = _base_jieba().FREQ.get(word, 0)
 
     def _base_parts(self, word: str) -> list[tuple[str, int, int]]:
         """How the built-in dictionary alone cuts a user word (computed when first met)."""
