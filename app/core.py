@@ -519,15 +519,21 @@ class KnowledgeBase:
     def gaps(self):
         """Findings for reviewers: indicators without a concrete basis, 立项依据 that repeat other sections."""
         from app.gaps import gaps
-        projects = self.require_projects()
-        # a project's findings depend on that project alone: remembered per project version
-        memo = self.__dict__.setdefault("_gaps_memo", {})
+        if not self.records.documents():
+            raise KnowledgeBaseError(f"nothing is ingested in {self.data_dir} yet", hint=INGEST_HINT)
+        # a project's findings depend on that project alone: remembered per project version (its
+        # catalog entry, the same object while its document is unchanged); only the documents with
+        # a project not seen before are read
+        entries = self.records.catalog()
+        memo = self.__dict__.get("_gaps_memo", {})
+        stale = {e.doc for e in entries if memo.get(e.id, (None,))[0] is not e}
+        records = {d: {p.id: p for p in self.records.projects(d)} for d in sorted(stale)}
         out, fresh = [], {}
-        for p in projects:
-            found = memo.get(p.id)
-            if found is None or found[0] is not p:
-                found = (p, gaps([p]))
-            fresh[p.id] = found
+        for e in entries:
+            found = memo.get(e.id)
+            if found is None or found[0] is not e:
+                found = (e, gaps([records[e.doc][e.id]]))
+            fresh[e.id] = found
             out.extend(found[1])
         self._gaps_memo = fresh
         return out

@@ -139,3 +139,14 @@ def test_catalog_file_is_small_json(store):
     data = json.loads((store.dir / f"{doc}{SUFFIX}").read_text("utf-8"))
     assert data["format"] == 1 and [p["name"] for p in data["projects"]] == ["食品安全抽检监测经费"]
     assert data["projects"][0]["indicators"][0] == ["抽检批次", "≥12000批次"]
+
+
+def test_a_pass_over_every_document_does_not_evict_what_it_will_need_next(store):
+    """A corpus larger than the cache: what fits stays (an LRU would evict each document before the next pass)."""
+    fits = CountingStore(store.dir.parent, cache_projects=8)    # the seed's 8 fit, the other's 1 then does not
+    seed, other = _doc_of(store, "000_33c4abcdc6cea628.txt"), _doc_of(store, OTHER.name)
+    for _ in range(3):
+        assert len(fits.projects()) == 9
+    assert fits.read_docs.count(seed) == 1 and fits.read_docs.count(other) == 3
+    fits.project(next(e.id for e in fits.catalog() if e.doc == other))   # one document asked for: cached
+    assert fits.read_docs.count(other) == 4

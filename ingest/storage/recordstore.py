@@ -21,8 +21,10 @@ may be shared by threads.
 
 Reads follow what they need: a document's parsed records are kept in memory per document version
 (its id and the time it was stored; at most ``cache_projects`` projects, least recently used out),
-so asking again costs nothing, and after an ingest only the new documents are read. Finding one
-project or indicator reads the catalog (names only), then the one document that holds it.
+so asking again costs nothing, and after an ingest only the new documents are read. A pass over every
+document fills the cache but evicts nothing (a corpus larger than the cache would otherwise evict each
+document before the next pass needs it). Finding one project or indicator reads the catalog (names
+only), then the one document that holds it.
 
 Example: ``RecordStore(Path("var")).projects()``
 """
@@ -47,7 +49,7 @@ from ingest.records import Department, Project
 
 FORMAT_VERSION = 1
 READ_ATTEMPTS = 5  # a reader re-reads the manifest this often when a writer replaces documents under it
-CACHE_PROJECTS = 10_000  # parsed projects kept in memory (about 28 KB each: 280 MB at most)
+CACHE_PROJECTS = 20_000  # parsed projects kept in memory (about 28 KB each: 560 MB at most)
 
 
 class DocumentGone(IngestError):
@@ -228,7 +230,7 @@ class RecordStore:
         def read(ids: list[str]) -> list[Project]:
             seen: dict[str, Project] = {}
             for d in ids:
-                for p in self._records(d)[0]:
+                for p in self._records(d, scan=doc_id is None)[0]:
                     seen.setdefault(p.id, p)
             return list(seen.values())
         return read([doc_id]) if doc_id else self._consistent(read)
@@ -252,8 +254,9 @@ class RecordStore:
                 self._entries.pop(doc_id, None)
                 self._catalog_memo = None
 
-    def _records(self, doc_id: str) -> tuple[list[Project], list[Department]]:
-        """The parsed projects and departments of one document, from memory when this version was read."""
+    def _records(self, doc_id: str, scan: bool = False) -> tuple[list[Project], list[Department]]:
+        """The parsed projects and departments of one document, from memory when this version was read;
+        ``scan``: part of a pass over every document (kept only where the cache has room)."""
         version = self._version(doc_id)
         with self._lock:
             hit = self._parsed.get(doc_id)
@@ -266,7 +269,7 @@ class RecordStore:
         self._uncache(doc_id, catalog=False)
         with self._lock:
             size = len(value[0]) + len(value[1])
-            if size <= self.cache_projects:
+            if size <= self.cache_projects and not (scan and self._parsed_count + size > self.cache_projects):
                 self._parsed[doc_id] = (version, value)
                 self._parsed_count += size
                 while self._parsed_count > self.cache_projects:
@@ -346,7 +349,7 @@ class RecordStore:
         def read(ids: list[str]) -> list[Department]:
             seen: dict[str, Department] = {}
             for d in ids:
-                for x in self._records(d)[1]:
+                for x in self._records(d, scan=doc_id is None)[1]:
                     seen.setdefault(x.id, x)
             return list(seen.values())
         return read([doc_id]) if doc_id else self._consistent(read)
