@@ -47,7 +47,7 @@ from ingest.search.passages import Passage, build_passages, document_key, labels
 from ingest.search.rows import PassageFile, Rows
 from ingest.search.tokenize import Tokenizer, label_words
 from ingest.search.vectors import FLAT_THRESHOLD, IndexMismatchError, Manifest, SearchIndexError, VectorIndex
-from ingest.storage.atomic import write_bytes, write_json
+from ingest.storage.atomic import write, write_json
 
 __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats", "BUDGET_FILTER_FIELDS",
            "PROJECT_NS", "MODES"]
@@ -345,7 +345,7 @@ class SearchIndex:
         gen = uuid.uuid4().hex[:12]
         files = {"passages": f"passages-{gen}.jsonl", "projects": f"projects-{gen}.json",
                  "bm25": f"bm25-{gen}"}
-        write_bytes(d / files["passages"], b"".join(self.rows.lines()))
+        write(d / files["passages"], lambda f: f.writelines(self.rows.lines()))
         write_json(d / files["projects"], [info.to_json() for info in self.projects.values()])
         self.lexical.save(d / files["bm25"])
         files.update(self.vectors.save(d, f"vectors-{gen}"))

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ingest.errors import JixiaoError
-from ingest.storage.atomic import write_bytes, write_json
+from ingest.storage.atomic import write, write_json
 
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
@@ -294,7 +294,9 @@ class VectorIndex:
     def save(self, directory: str | os.PathLike, stem: str) -> dict[str, str]:
         """Write ``{stem}.faiss``, the one copy of the vectors; returns the file names."""
         files = {"faiss": f"{stem}.faiss"}
-        write_bytes(Path(directory) / files["faiss"], _faiss().serialize_index(self.index).tobytes())
+        faiss = _faiss()
+        # streamed into the file: no copy of the whole index in memory (233 MB at 10k projects)
+        write(Path(directory) / files["faiss"], lambda f: faiss.write_index(self.index, faiss.PyCallbackIOWriter(f.write)))
         return files
 
     @classmethod
