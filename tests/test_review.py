@@ -294,16 +294,16 @@ def test_findings_are_a_named_graph_generated_by_the_run(kb, seed_review):
     assert not in_documents
     spans = kb.sparql(f"""PREFIX jx: <https://w3id.org/jixiao/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX dcterms: <http://purl.org/dc/terms/>
-        SELECT ?exact ?where WHERE {{ GRAPH {g} {{ ?f jx:rule/dcterms:identifier "rate_over_100" ;
-                                                   prov:wasDerivedFrom ?span }}
+        SELECT ?exact ?where WHERE {{ ?r dcterms:identifier "rate_over_100" .
+                                      GRAPH {g} {{ ?f jx:rule ?r ; prov:wasDerivedFrom ?span }}
                                       GRAPH ?where {{ ?span oa:hasSelector/oa:exact ?exact }} }}""").rows
     # the indicator row's span node, as the document graph states it (not written twice)
     assert spans == [("数量 设备检验合格率（%） >400", iris.graph_iri(doc))]
     # a span no record has (the 产出 rows a missing cost indicator points at) is written in the review graph
     block = kb.sparql(f"""PREFIX jx: <https://w3id.org/jixiao/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX dcterms: <http://purl.org/dc/terms/>
-        SELECT (COUNT(?exact) AS ?n) WHERE {{ GRAPH {g} {{ ?f jx:rule/dcterms:identifier "missing_cost_indicator" ;
-                    prov:wasDerivedFrom ?span . ?span oa:hasSelector/oa:exact ?exact }} }}""").rows
+        SELECT (COUNT(?exact) AS ?n) WHERE {{ ?r dcterms:identifier "missing_cost_indicator" .
+                    GRAPH {g} {{ ?f jx:rule ?r ; prov:wasDerivedFrom ?span . ?span oa:hasSelector/oa:exact ?exact }} }}""").rows
     assert block == [(7,)]
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from app.core import KnowledgeBase
 from app.review.summary import AT_LEAST, CorpusSummary, indicator_key, reverse, same_project
-from app.review.checks import is_rate
+from app.review.words import is_rate
 from ingest import identifiers as iris
 from ingest.parse.document import parse_document
 from ingest.parse.grid import parse_grids
@@ -53,6 +53,15 @@ def files(tmp_path_factory, seed_path):
 
 def stored(kb) -> set[tuple]:
     return {tuple(str(v) for v in row) for row in kb.sparql(STORED).rows}
+
+
+def computed(kb):
+    """The review of every stored project, computed now in memory (what kb.review did before it read
+    the stored review)."""
+    from app.review.engine import run_review
+    from app.review.kb import _inputs
+    projects, departments, texts, support = _inputs(kb)
+    return run_review(projects, texts, support=support, departments=departments)[0]
 
 
 def graph_of(kb, name, files) -> str:
@@ -88,6 +97,8 @@ def test_batches_and_removals_store_what_one_full_review_stores(tmp_path, files)
     assert kb.remove_document(first, index=False)
     assert iris.review_graph_iri(second) in kb.graph.graphs()    # the other copy reviews them now
     incremental = stored(kb)
+    from app.review.stored import load
+    assert load(kb) is not None and kb.review().to_json() == computed(kb).to_json()   # kb.review reads it
     kb.close()
 
     final = sorted(n for n in set(files) - {"flat_units_merged"} if docs.get(n) != first)
@@ -99,6 +110,7 @@ def test_batches_and_removals_store_what_one_full_review_stores(tmp_path, files)
     in_memory = {(iris.finding_iri(f.rule, f.subject, f.detail), f.message) for f in fresh.review().findings}
     assert {(str(f), str(m)) for f, m in fresh.sparql(FINDINGS).rows} == in_memory
     assert any(f.rule == "target_below_last_actual" for f in fresh.review().findings)
+    assert fresh.review().to_json() == computed(fresh).to_json()
     fresh.close()
 
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 from app.review.context import Context
 from app.review.frameworks import PERIOD_LABELS, SATISFACTION, periods, plain_level
-from app.review.words import WORDS, containment, squash
+from app.review.words import WORDS, containment, is_rate, squash  # noqa: F401 (is_rate: history imports it here)
 
 CHECKS: dict[str, Callable[[Context], None]] = {}
 COST_SPLIT = ("经济成本", "社会成本", "生态环境成本")
@@ -151,11 +151,6 @@ def input_as_output(ctx: Context) -> None:
         word = WORDS.input_word(i.name) if l1 in ("产出", "效益") else None
         if word:
             ctx.fire("input_as_output", n=n, name=i.name, word=word, level1=f.show(l1) if f else l1)
-
-
-def is_rate(i) -> bool:
-    """A target that is a share in percent: printed in %, or a rate named with no unit (=100)."""
-    return WORDS.percent(i.unit) or (not i.unit and WORDS.rate_name(i.name))
 
 
 @check("rate_over_100")

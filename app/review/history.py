@@ -16,12 +16,12 @@ from decimal import Decimal
 
 from ingest.records import Indicator
 
-from app.review.checks import check, is_rate
+from app.review.checks import check
 from app.review.context import Context
 from app.review.frameworks import SATISFACTION
 from app.review.summary import AT_LEAST, indicator_key, same_project, subject_value  # noqa: F401 (re-exported)
 from app.review.summary import reverse as _reverse
-from app.review.words import WORDS
+from app.review.words import WORDS, is_rate
 
 _same_project = same_project
 

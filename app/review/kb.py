@@ -52,8 +52,8 @@ _CACHE: dict[tuple, Review] = {}   # the last review of each data directory, by 
 
 def review_knowledge_base(kb, project: str | None = None) -> Review:
     """The review of every project of ``kb`` (history and peers from all of them), or of the one
-    named ``project`` (its name, a unique part of it, or its id). Computed once per version of
-    the records and of the rules."""
+    named ``project`` (its name, a unique part of it, or its id). Read from the stored review
+    (``stored.load``) when it is current, else computed; once per version of the records and rules."""
     from app.review.model import load_rules
     try:   # which documents the graph holds with support links: the support rule depends on it
         views = repr(sorted((kb.views.graph_docs(kb.graph_location) or {}).items()))
@@ -62,8 +62,11 @@ def review_knowledge_base(kb, project: str | None = None) -> Review:
     key = (str(kb.data_dir), kb.settings.endpoint, repr(kb.records.version()), views, load_rules().fingerprint())
     rv = _CACHE.get(key)
     if rv is None:
-        projects, departments, texts, support = _inputs(kb)
-        rv, _ = run_review(projects, texts, support=support, departments=departments)
+        from app.review.stored import load
+        rv = load(kb)       # what ingest stored, when it is current (the same as reviewing now)
+        if rv is None:
+            projects, departments, texts, support = _inputs(kb)
+            rv, _ = run_review(projects, texts, support=support, departments=departments)
         _CACHE.clear()
         _CACHE[key] = rv
     if project is None:

@@ -35,11 +35,9 @@ def _zh(g: GraphWriter, s: str, p, text: str | None) -> None:
         g.quads[Quad(NamedNode(s), NamedNode(str(p)), Literal(text, language="zh"), g.graph)] = None
 
 
-def rule_quads(g: GraphWriter, rules: RuleBook, only: set[str] | None = None) -> None:
-    """Every rule of the rule book (or those in ``only``): id, title, severity, group, clause, sources."""
+def rule_quads(g: GraphWriter, rules: RuleBook) -> None:
+    """Every rule of the rule book: id, title, severity, group, clause, sources."""
     for rule in rules.rules.values():
-        if only is not None and rule.id not in only:
-            continue
         r = iris.review_rule_iri(rule.id)
         g.link(r, RDF.type, JX.ReviewRule)
         g.add(r, DCTERMS.identifier, rule.id)
@@ -62,9 +60,9 @@ def review_quads(rv: Review, contexts: list[Context] | None = None, doc_texts: M
                  started: datetime | None = None, graph: str = iris.REVIEW_GRAPH, rules: bool = True) -> list[Quad]:
     """Every quad of the review graph for ``rv`` (``contexts``: what the review read, for the
     framework and level triples; ``doc_texts``: the documents, for the cells' span nodes) in
-    ``graph``; ``rules`` False keeps only the rules that fired (a stored review keeps every rule in
-    ``jxd:graph/review``, each document's review in ``jxd:graph/review/{doc_id}`` with the rules its
-    findings name, so a query reads a finding and its rule in one graph)."""
+    ``graph``; ``rules`` False leaves the rule nodes out (a stored review keeps them once, in
+    ``jxd:graph/review``, and each document's review in ``jxd:graph/review/{doc_id}``: no triple is
+    in two graphs, so a query reads a finding in its graph and its rule's id in the default graph)."""
     g = GraphWriter(graph)
     doc_texts = doc_texts or {}
     run = rv.run
@@ -77,7 +75,8 @@ def review_quads(rv: Review, contexts: list[Context] | None = None, doc_texts: M
                  Literal(when, datatype=NamedNode(str(XSD.dateTime))), g.graph)] = None
     for doc in sorted({p.source.doc for p in rv.projects if p.source}):
         g.link(run, PROV.used, iris.doc_iri(doc))
-    rule_quads(g, rv.rules, None if rules else {f.rule for f in rv.findings})
+    if rules:
+        rule_quads(g, rv.rules)
     if contexts:
         # the framework concepts a document graph already defines (ingest writes the canonical levels
         # of the records that have them) are only linked here, so no triple is in two graphs

@@ -23,6 +23,8 @@ Example: ``update(kb, view.store)`` â†’ ``ReviewUpdate(reviewed=3, dropped=1, â€
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import sqlite3
 from decimal import Decimal
 from dataclasses import dataclass, field
@@ -33,11 +35,11 @@ from typing import Any, Iterable
 from ontology import REVIEW_TTL
 
 from ingest import identifiers as iris
-from ingest.records import Department, Project
+from ingest.records import Department, Project, Span
 
 from app.review.context import Support, as_project
 from app.review.engine import run_review
-from app.review.model import RuleBook, load_rules
+from app.review.model import Finding, ProjectReview, Review, RuleBook, load_rules
 from app.review.rdf import review_quads, rulebook_quads
 from app.review.summary import CorpusSummary, Identity, same_project
 
@@ -47,6 +49,7 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
 CREATE TABLE IF NOT EXISTS docs (doc TEXT PRIMARY KEY, file TEXT, support INTEGER);
 CREATE TABLE IF NOT EXISTS members (id TEXT, kind TEXT, doc TEXT, pos INTEGER, PRIMARY KEY (id, kind, doc));
 CREATE INDEX IF NOT EXISTS members_doc ON members (doc);
+CREATE TABLE IF NOT EXISTS reviews (doc TEXT PRIMARY KEY, body TEXT);   -- each document's review, as JSON
 """
 PROJECT, DEPARTMENT = "project", "department"
 
@@ -96,7 +99,7 @@ class ReviewState:
         return row[0] if row else None
 
     def reset(self, stamp: str) -> None:
-        for table in ("docs", "members", "records", "actuals", "peers", "subjects", "meta"):
+        for table in ("docs", "members", "records", "actuals", "peers", "subjects", "meta", "reviews"):
             self.db.execute(f"DELETE FROM {table}")
         self.db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (stamp,))
         self.summary._groups.clear()
@@ -149,8 +152,13 @@ class ReviewState:
         return out
 
 
+CACHED_DOCUMENTS = 64    # documents' records kept while one update runs (read again past that)
+
+
 def _payload(kb, doc: str, cache: dict) -> tuple[list[Project], list[Department]]:
     if doc not in cache:
+        while len(cache) >= CACHED_DOCUMENTS:
+            cache.pop(next(iter(cache)))
         cache[doc] = (kb.records.projects(doc), kb.records.departments(doc))
     return cache[doc]
 
@@ -276,7 +284,7 @@ def update(kb, store: Any, changed: Iterable[str] = ()) -> ReviewUpdate:
         payloads.clear()          # read again one document at a time: no corpus in memory
         if out.full:
             keep = {iris.REVIEW_GRAPH} | {iris.review_graph_iri(d) for d in todo}
-            for g in store.graphs():
+            for g in _graph_names(store):
                 if (g == iris.REVIEW_GRAPH or g.startswith(iris.REVIEW_GRAPH + "/")) and g not in keep:
                     store.drop_graph(g)
         if not current:
@@ -285,6 +293,7 @@ def update(kb, store: Any, changed: Iterable[str] = ()) -> ReviewUpdate:
             store.replace_graph(iris.REVIEW_GRAPH, rulebook_quads(rules))
         for d in removed:
             store.drop_graph(iris.review_graph_iri(d))
+            state.db.execute("DELETE FROM reviews WHERE doc=?", (d,))
             out.dropped += 1
         for d in sorted(todo):
             out.findings += _review_document(kb, store, state, d, rules, payloads)
@@ -295,6 +304,15 @@ def update(kb, store: Any, changed: Iterable[str] = ()) -> ReviewUpdate:
         state.db.close()
 
 
+def _graph_names(store: Any) -> list[str]:
+    """The store's named graphs: from the embedded store's graph index (``graphs()`` scans every
+    quad: 100 s at 1,000 projects), else as the endpoint lists them."""
+    ox = getattr(store, "oxigraph", None)
+    if ox is not None and hasattr(ox, "named_graphs"):
+        return [g.value for g in ox.named_graphs()]
+    return store.graphs()
+
+
 def _review_document(kb, store: Any, state: ReviewState, doc: str, rules: RuleBook, payloads: dict) -> int:
     """Review the records ``doc`` reviews into its graph (dropped when it reviews none)."""
     owned = state.owned(doc)
@@ -302,6 +320,7 @@ def _review_document(kb, store: Any, state: ReviewState, doc: str, rules: RuleBo
     mine = [p for i, (_, p) in _first(projects).items() if (i, PROJECT) in owned]
     deps = [x for i, (_, x) in _first(departments).items() if (i, DEPARTMENT) in owned]
     graph = iris.review_graph_iri(doc)
+    state.db.execute("DELETE FROM reviews WHERE doc=?", (doc,))
     if not mine and not deps:
         store.drop_graph(graph)
         return 0
@@ -310,5 +329,58 @@ def _review_document(kb, store: Any, state: ReviewState, doc: str, rules: RuleBo
     # the run is named by the rules and this document (run_review names it by the documents it read)
     rv, contexts = run_review(mine, {doc: text}, rules, support, mine, deps, summary=state.summary)
     store.replace_graph(graph, review_quads(rv, contexts, {doc: text}, graph=graph, rules=False))
+    state.db.execute("INSERT INTO reviews VALUES (?,?)", (doc, json.dumps({
+        "projects": [_encode(p, k >= len(mine)) for k, p in enumerate(rv.projects)],
+        "failures": list(rv.failures)}, ensure_ascii=False)))
     payloads.pop(doc, None)
     return len(rv.findings)
+
+
+# -- the stored review read back (kb.review) ------------------------------------------------------
+def _encode(p: ProjectReview, department: bool) -> dict:
+    return {"department": department, **dataclasses.asdict(p)}
+
+
+def _span(d: dict | None) -> Span | None:
+    return None if d is None else Span(**d)
+
+
+def _decode(d: dict) -> ProjectReview:
+    findings = tuple(Finding(**{**f, "span": _span(f["span"])}) for f in d["findings"])
+    return ProjectReview(d["project_id"], d["project"], d["unit"], d["year"], d["kind"], d["framework"],
+                         d["framework_label"], tuple(d["bases"]), findings, _span(d["source"]))
+
+
+def load(kb) -> Review | None:
+    """The stored review of every document, as :func:`app.review.engine.review` of every stored
+    project gives it (projects in document order, then departments); None when it is not current
+    (other rules, documents it has not reviewed yet, a batch being written)."""
+    path = state_path(kb.data_dir, kb.graph_location)
+    if not path.exists():
+        return None
+    rules = load_rules()
+    docs = set(kb.records.version())
+    if kb.views.derived_docs("review") != docs:
+        return None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        meta = db.execute("SELECT v FROM meta WHERE k='fingerprint'").fetchone()
+        if meta is None or meta[0] != fingerprint(rules) or \
+                {d for (d,) in db.execute("SELECT doc FROM docs")} != docs:
+            return None
+        files = dict(db.execute("SELECT doc, file FROM docs").fetchall())
+        bodies = db.execute("SELECT doc, body FROM reviews").fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    projects, departments, failures = [], [], []
+    for _, body in sorted(bodies, key=lambda r: (files.get(r[0], ""), r[0])):
+        data = json.loads(body)
+        for entry in data["projects"]:
+            (departments if entry["department"] else projects).append(_decode(entry))
+        failures += data["failures"]
+    reviewed = [*projects, *departments]
+    run = iris.review_run_iri(rules.fingerprint() + "|" + ",".join(sorted({p.source.doc for p in reviewed
+                                                                            if p.source})))
+    return Review(tuple(reviewed), rules, run, tuple(failures))

@@ -31,8 +31,7 @@ from typing import Iterable, Sequence
 
 from ingest.records import Indicator, Project
 
-from app.review.checks import is_rate
-from app.review.words import WORDS, squash
+from app.review.words import WORDS, is_rate, squash
 
 AT_LEAST = (">=", ">", "=", None)   # a target that states a level to reach
 

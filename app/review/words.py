@@ -23,6 +23,11 @@ def squash(text: str | None) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
+def is_rate(i) -> bool:
+    """A target that is a share in percent: printed in %, or a rate named with no unit (=100)."""
+    return WORDS.percent(i.unit) or (not i.unit and WORDS.rate_name(i.name))
+
+
 @dataclass(frozen=True)
 class Words:
     vague_phrases: tuple[str, ...]
