@@ -65,7 +65,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/jxstream"))
     ap.add_argument("--code", type=Path, default=None, help="import jixiao from this checkout instead")
     ap.add_argument("--batch", type=int, default=None, help="documents per batch (parallel mode)")
-    ap.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     ap.add_argument("--append", action="store_true", help="append the row to bench/results.md")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(args.code or ROOT))
@@ -116,12 +115,10 @@ def main(argv: list[str] | None = None) -> None:
     elif args.mode == "one":
         report = ingest_paths(files, records, sinks, executor=False, batch_documents=1)
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from ingest.batch import PARALLEL_FROM, executor_for
         extra = {"batch_documents": args.batch} if args.batch else {}
-        with ProcessPoolExecutor(args.workers or os.cpu_count(),
-                                 mp_context=multiprocessing.get_context("forkserver")) as ex:
-            list(ex.map(abs, range(2 * (args.workers or os.cpu_count()))))    # started before the clock
+        with executor_for(max(len(files), PARALLEL_FROM)) as ex:     # the default pool
+            list(ex.map(abs, range(2 * (os.cpu_count() or 1))))    # the workers started before the clock
             pids = list(ex._processes)
             base = {pid: process_cpu(pid) for pid in pids}
             t = time.perf_counter()

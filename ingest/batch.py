@@ -181,8 +181,8 @@ def executor_for(files: int, executor: Executor | None | bool = None) -> Iterato
     else a process pool of one worker per core for :data:`PARALLEL_FROM` files or more, or None
     for fewer.
 
-    Workers are started by a fork server that has imported this module once: not forked from a
-    process holding the graph store, the vector cache and threads.
+    Workers are spawned (not forked from a process that holds the graph store, the vector cache
+    and threads), and each exits when this process does, even killed (:func:`_exit_with`).
 
     Example: ``with executor_for(3) as ex: ex`` → ``None``
     """
@@ -196,13 +196,36 @@ def executor_for(files: int, executor: Executor | None | bool = None) -> Iterato
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, "ingest.parse.dispatch", "ingest.read", "ingest.graph.build"])
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_exit_with, initargs=(os.getpid(),))
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _exit_with(pid: int) -> None:
+    """A worker's initializer: exit as soon as process ``pid`` (the ingest) has ended. A killed
+    ingest would otherwise leave its workers blocked on a result nobody reads."""
+    import threading
+
+    def watch() -> None:
+        try:
+            import select
+            fd = os.pidfd_open(pid)          # readable once the process has ended
+            select.select([fd], [], [])
+        except (AttributeError, OSError):    # no pidfd here (or it ended already): ask every second
+            import time
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="exit-with-the-ingest").start()
 
 
 def _window(executor: Executor) -> int:

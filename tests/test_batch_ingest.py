@@ -7,16 +7,14 @@ The corpus: the seed, the seed under two other units, every template fixture (te
 rendered in one of five formats, a download cut short and an empty file."""
 from __future__ import annotations
 
-import multiprocessing
 import pickle
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from app.core import KnowledgeBase
-from ingest.batch import Prepared, prepare_file, prepared_stream
+from ingest.batch import PARALLEL_FROM, Prepared, executor_for, prepare_file, prepared_stream
 from ingest.pipeline import ingest_paths
 from ingest.graph.store import EmbeddedStore
 from ingest.storage.recordstore import RecordStore
@@ -31,8 +29,9 @@ FORMATS = ("xlsx", "docx", "html", "pipe", "tsv")
 
 @pytest.fixture(scope="module")
 def pool():
-    """Two worker processes, started as ``ingest.batch.executor_for`` starts them (a fork server)."""
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as ex:
+    """The process pool an ingest of many files starts by default (one worker per core)."""
+    with executor_for(PARALLEL_FROM) as ex:
+        assert ex is not None
         yield ex
 
 
