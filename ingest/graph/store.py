@@ -305,6 +305,19 @@ class EmbeddedStore(GraphStore):
                 time.sleep(0.05 * (attempt + 1))
         raise StoreError(f"cannot read the graph store in {self._path}")
 
+    def graphs(self) -> list[str]:
+        """IRIs of the non-empty named graphs, sorted. The writer reads them from the store's graph
+        index (the SPARQL form scans every quad: 90–156 s per write at 1,000 projects); a read-only
+        view asks SPARQL, which opens a view the writer replaced afresh."""
+        if self.read_only:
+            return super().graphs()
+        store = self.oxigraph
+        try:
+            return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)
+                          and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None)
+        except OSError as e:
+            raise StoreError(f"cannot read the graph store {self.location}: {e}") from e
+
     @property
     def oxigraph(self) -> ox.Store:
         """The underlying pyoxigraph Store."""
@@ -399,6 +412,20 @@ class EmbeddedStore(GraphStore):
     def has_graph(self, graph_iri: str) -> bool:
         graph = graph_node(graph_iri)
         return next(iter(self.oxigraph.quads_for_pattern(None, None, None, graph)), None) is not None
+
+    def graphs(self) -> list[str]:
+        """From Oxigraph's index of graph names, each checked for a first quad (a name stays listed
+        after its last quad goes): the SPARQL ``DISTINCT ?g`` scans every quad, 90–156 s at 1,000
+        projects under load, and every write's heal asks it."""
+        try:
+            store = self.oxigraph
+            names = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+            return sorted(g.value for g in names
+                          if next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None)
+        except (OSError, RuntimeError):
+            if self.read_only:        # the writer replaced files under this view: the retrying query path
+                return super().graphs()
+            raise
 
     def add_graphs(self, graphs: Iterable[NQuads]) -> int:
         """Write new named graphs and their default-graph copies with Oxigraph's bulk loader, in
