@@ -492,8 +492,7 @@ class KnowledgeBase:
         ``project`` does not narrow it.
         """
         from app.trace import trace
-        if not self.records.documents():
-            raise KnowledgeBaseError(f"nothing is ingested in {self.data_dir} yet", hint=INGEST_HINT)
+        self.require_documents()
         # found in the catalog (names only), then only the indicator's document is read
         return trace(self.records.catalog(), query, project, store=self.reader(), doc_text_fn=self.records.text,
                      document_projects=self.records.projects)
@@ -519,8 +518,7 @@ class KnowledgeBase:
     def gaps(self):
         """Findings for reviewers: indicators without a concrete basis, 立项依据 that repeat other sections."""
         from app.gaps import gaps
-        if not self.records.documents():
-            raise KnowledgeBaseError(f"nothing is ingested in {self.data_dir} yet", hint=INGEST_HINT)
+        self.require_documents()
         # a project's findings depend on that project alone: remembered per project version (its
         # catalog entry, the same object while its document is unchanged); only the documents with
         # a project not seen before are read
