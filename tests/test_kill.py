@@ -96,7 +96,7 @@ def reference(tmp_path_factory, corpus) -> dict:
     assert proc.returncode == 0, err.decode()[-2000:]
     t = totals(d)
     assert len(t["documents"]) == len(UNITS) and t["projects"] == len(UNITS) * TABLES
-    assert len(t["graphs"]) == 2 * len(UNITS) + 1                       # and the review graph
+    assert len(t["graphs"]) == 3 * len(UNITS) + 1                       # and each one's review, and the rules
     return t
 
 
