@@ -413,20 +413,6 @@ class EmbeddedStore(GraphStore):
         graph = graph_node(graph_iri)
         return next(iter(self.oxigraph.quads_for_pattern(None, None, None, graph)), None) is not None
 
-    def graphs(self) -> list[str]:
-        """From Oxigraph's index of graph names, each checked for a first quad (a name stays listed
-        after its last quad goes): the SPARQL ``DISTINCT ?g`` scans every quad, 90–156 s at 1,000
-        projects under load, and every write's heal asks it."""
-        try:
-            store = self.oxigraph
-            names = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
-            return sorted(g.value for g in names
-                          if next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None)
-        except (OSError, RuntimeError):
-            if self.read_only:        # the writer replaced files under this view: the retrying query path
-                return super().graphs()
-            raise
-
     def add_graphs(self, graphs: Iterable[NQuads]) -> int:
         """Write new named graphs and their default-graph copies with Oxigraph's bulk loader, in
         one call (about 3× one transaction per graph, see bench/results.md).
