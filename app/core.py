@@ -303,9 +303,11 @@ class KnowledgeBase:
                 hint="the documents are stored; `jixiao review` still reviews them, the next ingest stores it")]))
 
     def _rebuild_search(self, report: IngestReport | None = None) -> None:
-        """Rebuild the index under the lock; a failure is the batch's error, not a traceback."""
+        """Update the index under the lock with the batch's documents (a file ingested again whose
+        text did not change keeps its doc id: it is looked at, and left alone when its passages and
+        metadata are the same); a failure is the batch's error, not a traceback."""
         try:
-            self.build_search_index()
+            self.build_search_index(changed={f.doc_id for f in report.files if f.doc_id} if report else None)
         except JixiaoError as e:
             if report is None:
                 raise
