@@ -430,7 +430,7 @@ class KnowledgeBase:
             if self._search is None:
                 try:
                     self._search = SearchIndex.load(self.search_dir, self.encoder)
-                except IndexMissingError:   # nothing to fall back on: an index in memory, not saved
+                except (IndexMissingError, IndexFormatError):   # nothing to fall back on: an index in memory, not saved
                     self._search = SearchIndex.build(self.projects(), self.encoder, None, doc_texts=self.doc_texts())
                     self._search_docs = current
                     return self._search
