@@ -295,15 +295,27 @@ class Writer:
     """The one writer of an ingest: takes prepared files in input order, checks each against the
     documents before it, and writes them in batches (see the module docstring).
 
-    Example: ``w = Writer(store, sinks, StoredProjects(store)); report = w.add(prepare_file(path)); w.flush()``
+    With ``background`` a batch is written by a thread of its own while the next one is checked and
+    its support links ranked (the bulk loader and the file writes release the GIL): at most one batch
+    is being written and one gathered. Call :meth:`close` at the end: it writes the last batch and
+    waits for it.
+
+    Example: ``w = Writer(store, sinks, StoredProjects(store)); report = w.add(prepare_file(path)); w.close()``
     """
 
     def __init__(self, store: RecordStore, sinks: Iterable[Sink], stored: StoredProjects | None,
-                 documents: int = BATCH_DOCUMENTS, quads: int = BATCH_QUADS):
+                 documents: int = BATCH_DOCUMENTS, quads: int = BATCH_QUADS, background: bool = False):
+        import threading
+
         self.store, self.sinks, self.stored = store, list(sinks), stored
         self.limit_documents, self.limit_quads = documents, quads
         self.batch: list[_Entry] = []
         self.quads = 0
+        self.background = background
+        self._thread: threading.Thread | None = None
+        self._writing: set[str] = set()          # the documents of the batch being written
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()            # StoredProjects: checked here, undone by a failed write there
 
     def add(self, prepared: Prepared) -> FileReport:
         """The file's report (filled in when its batch is written: call :meth:`flush` at the end)."""
@@ -314,9 +326,12 @@ class Writer:
         doc, result = prepared.doc, prepared.result
         if any(e.doc.doc_id == doc.doc_id for e in self.batch):
             self.flush()             # the same text twice (two paths): the second after the first is stored
+        if doc.doc_id in self._writing:
+            self._join()
         try:
             replaced = self.store.replaced_by(doc)
-            checked, conflicts = check_conflicts(doc, result, self.stored, replaced)
+            with self._lock:
+                checked, conflicts = check_conflicts(doc, result, self.stored, replaced)
             report.errors += conflicts
         except Exception as e:  # noqa: BLE001
             report.errors.append(internal_error(prepared.path, "checking the records", e))
@@ -336,18 +351,50 @@ class Writer:
             return _capped(report)
         self.batch.append(_Entry(report, doc, checked, replaced, pending))
         if self.stored is not None:
-            self.stored.stored(doc, checked, replaced)     # the next files are checked against it
+            with self._lock:
+                self.stored.stored(doc, checked, replaced)     # the next files are checked against it
         self.quads += sum(getattr(getattr(p, "derived", None), "quads", 0) for p in pending)
         if len(self.batch) >= self.limit_documents or self.quads >= self.limit_quads:
             self.flush()
         return report
 
     def flush(self) -> None:
-        """Write the batch: 2. the views, 3. the records of each document (its commit), 4. the
-        versions they replaced go. A failure undoes that document's writes."""
+        """Write the batch gathered so far (in the background: once the one before is written)."""
+        import threading
+
         batch, self.batch, self.quads = self.batch, [], 0
+        self._join()
         if not batch:
             return
+        if not self.background:
+            self._write(batch)
+            return
+        self._writing = {e.doc.doc_id for e in batch}
+        self._thread = threading.Thread(target=self._run, args=(batch,), name="jixiao-ingest-writer")
+        self._thread.start()
+
+    def close(self) -> None:
+        """Write the last batch and wait until every batch is written."""
+        self.flush()
+        self._join()
+
+    def _run(self, batch: list[_Entry]) -> None:
+        try:
+            self._write(batch)
+        except BaseException as e:  # noqa: BLE001 - raised again in the ingest's thread (_join)
+            self._error = e
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread, self._writing = None, set()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _write(self, batch: list[_Entry]) -> None:
+        """2. the views, 3. the records of each document (its commit), 4. the versions they
+        replaced go. A failure undoes that document's writes."""
         ok = list(batch)
         for k, sink in enumerate(self.sinks):
             many = getattr(sink, "write_many", None)
@@ -389,7 +436,8 @@ class Writer:
         _undo(e.written)
         e.written = []
         if self.stored is not None:
-            self.stored.failed(e.doc, e.replaced)
+            with self._lock:
+                self.stored.failed(e.doc, e.replaced)
         detail = error.message if isinstance(error, JixiaoError) else f"{type(error).__name__}: {error}"
         e.report.errors.append(IngestError(f"could not be stored, so nothing of it was kept: {detail}",
                                            file=e.report.path, hint=getattr(error, "hint", None)
@@ -413,7 +461,7 @@ def ingest_file(path: Path, store: RecordStore, sinks: Iterable[Sink] = (),
 
     writer = Writer(store, sinks, stored)
     report = writer.add(prepare_file(os.path.abspath(path), str(path)))
-    writer.flush()
+    writer.close()
     return report
 
 
@@ -431,15 +479,18 @@ def ingest_paths(paths: Iterable[str | Path], store: RecordStore, sinks: Iterabl
     files = [f for f, _ in inputs]
     report = IngestReport()
     sinks = list(sinks)
-    writer = Writer(store, sinks, StoredProjects(store), documents=batch_documents)
     todo = (f for f in files if f not in refused)
     graph = any(getattr(s, "uses_graph", False) for s in sinks)
     with executor_for(len(files) - len(refused), executor) as ex:
+        # with workers, this thread ranks support links while a batch is bulk-loaded beside it
+        writer = Writer(store, sinks, StoredProjects(store), documents=batch_documents, background=ex is not None)
         stream = prepared_stream(todo, ex, window, graph=graph)
-        for path in (progress(files) if progress else files):
-            if path in refused:
-                report.files.append(FileReport(str(path), errors=[refused[path]]))
-                continue
-            report.files.append(writer.add(next(stream)))
-        writer.flush()
+        try:
+            for path in (progress(files) if progress else files):
+                if path in refused:
+                    report.files.append(FileReport(str(path), errors=[refused[path]]))
+                    continue
+                report.files.append(writer.add(next(stream)))
+        finally:
+            writer.close()           # the batch gathered so far is written, even when interrupted
     return report
