@@ -17,7 +17,8 @@ from ingest.records import Department, Project
 from app.review import budget, grounding, history  # noqa: F401  (they register their checks)
 from app.review.checks import CHECKS
 from app.review.context import Context, Support
-from app.review.model import SECTIONS, SEVERITIES, ProjectReview, Review, RuleBook, RuleBookError, load_rules
+from app.review.model import (SECTIONS, SEVERITIES, Finding, ProjectReview, Review, RuleBook, RuleBookError,
+                               load_rules)
 from app.review.shacl import shacl_findings
 from app.review.summary import CorpusSummary
 
@@ -73,9 +74,7 @@ def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None 
         failures.append(f"SHACL shapes: {type(e).__name__}: {e}")
     out = []
     for ctx in contexts:
-        order = {n: k for k, n in enumerate(rules.ids())}
-        findings = sorted(dict.fromkeys(ctx.findings), key=lambda f: (
-            SECTIONS.index(f.section), SEVERITIES.index(f.severity), _row(f.indicator_iri), order.get(f.rule, 0)))
+        findings = sort_findings(ctx.findings, rules)
         p = ctx.project
         out.append(ProjectReview(p.id, p.name, p.unit, p.year, p.kind, ctx.framework.id if ctx.framework else None,
                                  ctx.framework.label if ctx.framework else "（未识别）", grounding.basis_summary(p),
@@ -83,6 +82,13 @@ def run_review(projects: Sequence[Project], doc_texts: Mapping[str, str] | None 
     docs = sorted({p.source.doc for p in [*projects, *departments] if p.source})
     return Review(tuple(out), rules, iris.review_run_iri(rules.fingerprint() + "|" + ",".join(docs)),
                   tuple(failures)), contexts
+
+
+def sort_findings(findings: Iterable[Finding], rules: RuleBook) -> list[Finding]:
+    """Findings once each, as the review sheet lists them: section, severity, row, the rule's place."""
+    order = {n: k for k, n in enumerate(rules.ids())}
+    return sorted(dict.fromkeys(findings), key=lambda f: (
+        SECTIONS.index(f.section), SEVERITIES.index(f.severity), _row(f.indicator_iri), order.get(f.rule, 0)))
 
 
 def _row(iri: str | None) -> int:

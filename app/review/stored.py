@@ -38,7 +38,7 @@ from ingest import identifiers as iris
 from ingest.records import Department, Project, Span
 
 from app.review.context import Support, as_project
-from app.review.engine import run_review
+from app.review.engine import run_review, sort_findings
 from app.review.model import Finding, ProjectReview, Review, RuleBook, load_rules
 from app.review.rdf import review_quads, rulebook_quads
 from app.review.summary import CorpusSummary, Identity, same_project
@@ -295,8 +295,9 @@ def update(kb, store: Any, changed: Iterable[str] = ()) -> ReviewUpdate:
             store.drop_graph(iris.review_graph_iri(d))
             state.db.execute("DELETE FROM reviews WHERE doc=?", (d,))
             out.dropped += 1
+        whole = set(added) | affected | resupport      # the rest only had their history or peers moved
         for d in sorted(todo):
-            out.findings += _review_document(kb, store, state, d, rules, payloads)
+            out.findings += _review_document(kb, store, state, d, rules, payloads, corpus_only=d not in whole)
             out.reviewed += 1
         state.db.commit()
         return out
@@ -313,27 +314,53 @@ def _graph_names(store: Any) -> list[str]:
     return store.graphs()
 
 
-def _review_document(kb, store: Any, state: ReviewState, doc: str, rules: RuleBook, payloads: dict) -> int:
-    """Review the records ``doc`` reviews into its graph (dropped when it reviews none)."""
+def _review_document(kb, store: Any, state: ReviewState, doc: str, rules: RuleBook, payloads: dict,
+                     corpus_only: bool = False) -> int:
+    """Review the records ``doc`` reviews into its graph (dropped when it reviews none). With
+    ``corpus_only`` (nothing of the document changed, only what history and peers read) only the
+    rules that read other documents run again; its other findings are the stored ones."""
     owned = state.owned(doc)
     projects, departments = _payload(kb, doc, payloads)
     mine = [p for i, (_, p) in _first(projects).items() if (i, PROJECT) in owned]
     deps = [x for i, (_, x) in _first(departments).items() if (i, DEPARTMENT) in owned]
     graph = iris.review_graph_iri(doc)
+    body = state.db.execute("SELECT body FROM reviews WHERE doc=?", (doc,)).fetchone() if corpus_only else None
     state.db.execute("DELETE FROM reviews WHERE doc=?", (doc,))
     if not mine and not deps:
         store.drop_graph(graph)
         return 0
     text = kb.records.text(doc)
-    support = doc_support(store, [*mine, *deps])
-    # the run is named by the rules and this document (run_review names it by the documents it read)
-    rv, contexts = run_review(mine, {doc: text}, rules, support, mine, deps, summary=state.summary)
+    rv, contexts = _rejudged(json.loads(body[0]), mine, deps, text, doc, rules, state) if body else (None, None)
+    if rv is None:
+        support = doc_support(store, [*mine, *deps])
+        # the run is named by the rules and this document (run_review names it by the documents it read)
+        rv, contexts = run_review(mine, {doc: text}, rules, support, mine, deps, summary=state.summary)
     store.replace_graph(graph, review_quads(rv, contexts, {doc: text}, graph=graph, rules=False))
     state.db.execute("INSERT INTO reviews VALUES (?,?)", (doc, json.dumps({
         "projects": [_encode(p, k >= len(mine)) for k, p in enumerate(rv.projects)],
         "failures": list(rv.failures)}, ensure_ascii=False)))
     payloads.pop(doc, None)
     return len(rv.findings)
+
+
+CORPUS_RULES = ("target_below_last_actual", "target_below_peers")   # the rules that read other documents
+
+
+def _rejudged(body: dict, mine: list, deps: list, text: str, doc: str, rules: RuleBook, state: ReviewState):
+    """The stored review of a document with its history and peer findings judged again (the other
+    rules read only the document: the same findings as reviewing it whole); (None, None) when the
+    stored review is not of these records."""
+    sub = RuleBook({r: rules.rules[r] for r in CORPUS_RULES if r in rules.rules}, rules.sources, rules.version,
+                   rules.path)
+    part, contexts = run_review(mine, {doc: text}, sub, None, mine, deps, summary=state.summary)
+    old = [_decode(e) for e in body["projects"]]
+    if [p.project_id for p in old] != [p.project_id for p in part.projects]:
+        return None, None
+    reviewed = tuple(dataclasses.replace(o, findings=tuple(sort_findings(
+        [*(f for f in o.findings if f.rule not in CORPUS_RULES), *n.findings], rules)))
+        for o, n in zip(old, part.projects))
+    failures = [x for x in body["failures"] if x.split(" @ ")[0] not in CORPUS_RULES] + list(part.failures)
+    return Review(reviewed, rules, iris.review_run_iri(rules.fingerprint() + "|" + doc), tuple(failures)), contexts
 
 
 # -- the stored review read back (kb.review) ------------------------------------------------------
