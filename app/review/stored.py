@@ -41,7 +41,7 @@ from app.review.context import Support, as_project
 from app.review.engine import run_review, sort_findings
 from app.review.model import Finding, ProjectReview, Review, RuleBook, load_rules
 from app.review.rdf import review_quads, rulebook_quads
-from app.review.summary import CorpusSummary, Identity, same_project
+from app.review.summary import CorpusSummary, Identity, identity, indicator_key, peer_value, same_project
 
 FORMAT = "1"
 STATE = """
@@ -63,8 +63,9 @@ SELECT ?indicator ?basis ?semantic ?lexical WHERE {{
 
 @dataclass
 class ReviewUpdate:
-    """What one update did: documents reviewed again, review graphs dropped, findings written;
-    ``moved``: documents reviewed again although the batch did not touch them."""
+    """What one update did: documents reviewed, review graphs dropped, findings written (in the
+    documents reviewed); ``moved``: documents the batch did not touch whose history or peer findings
+    it can move (only those two rules are judged again on them)."""
 
     reviewed: int = 0
     dropped: int = 0
@@ -206,6 +207,7 @@ def update(kb, store: Any, changed: Iterable[str] = ()) -> ReviewUpdate:
         resupport = {d for d in set(old) & set(current) if old[d][1] != flags.get(d, False)}
         resupport |= set(changed) & set(old) & set(current)
         payloads: dict[str, tuple[list[Project], list[Department]]] = {}
+        affected: set[str] = set()    # documents reviewed again whole (besides the added ones)
 
         # 1. which document reviews each record, before and after
         touched: set[tuple[str, str]] = set()
@@ -215,8 +217,7 @@ def update(kb, store: Any, changed: Iterable[str] = ()) -> ReviewUpdate:
             projects, departments = _payload(kb, d, payloads)
             touched |= {(p.id, PROJECT) for p in projects} | {(x.id, DEPARTMENT) for x in departments}
         for d in resupport:           # the support links of a record come from whichever graph holds them
-            touched_here = state.members(d)
-            out.moved |= {state.reviewed_by(*m) for m in touched_here} - {None}
+            affected |= {state.reviewed_by(*m) for m in state.members(d)} - {None}
         before = {m: state.reviewed_by(*m) for m in touched}
         for d in removed:
             state.db.execute("DELETE FROM members WHERE doc=?", (d,))
@@ -251,12 +252,10 @@ def update(kb, store: Any, changed: Iterable[str] = ()) -> ReviewUpdate:
                 record = _first(_payload(kb, doc, payloads)[0 if kind == PROJECT else 1])[rid][1]
                 p = as_project(record) if kind == DEPARTMENT else record
                 if kind == PROJECT:
-                    from app.review.summary import indicator_key, peer_value
                     keys |= {indicator_key(i.name) for i in p.indicators if peer_value(i)}
         batch = set(added) | set(removed)     # reviewed again (or dropped) anyway
         judged_before = state.judged(keys, rules, batch)
 
-        affected: set[str] = set()
         for (rid, kind), after in moves.items():
             prior = state.reviewed_by(rid, kind)
             if prior is not None:
@@ -269,7 +268,6 @@ def update(kb, store: Any, changed: Iterable[str] = ()) -> ReviewUpdate:
                 state.summary.add(p, kind, doc, f"{docs_after[doc]}\x1f{doc}\x1f{pos:06d}", corpus=kind == PROJECT)
                 affected.add(doc)
                 if kind == PROJECT and any(i.actual_value is not None for i in p.indicators) and p.year is not None:
-                    from app.review.summary import identity
                     history.append((identity(p), p.year))
         for who, year in history:
             out.moved |= state.later_same_project(who, year)
@@ -277,7 +275,7 @@ def update(kb, store: Any, changed: Iterable[str] = ()) -> ReviewUpdate:
         for k, (doc, found) in judged_after.items():
             if judged_before.get(k, (doc, None))[1] != found:
                 out.moved.add(doc)
-        out.moved -= set(added) | set(removed) | {None}
+        out.moved -= set(added) | set(removed) | affected | resupport | {None}
         todo = (set(added) | affected | resupport | out.moved) & set(current)
 
         # 3. the documents' review graphs, then the summary's commit
