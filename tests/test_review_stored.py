@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import statistics
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
