@@ -93,11 +93,13 @@ class Lexicon:
 
     entries: dict[str, list[Entry]] = field(default_factory=dict)
     labels: dict[str, list[Entry]] = field(default_factory=dict)
+    _fuzzy: tuple[list[str], list[list[Entry]]] | None = field(default=None, repr=False, compare=False)
 
     def add(self, surface: str, entry: Entry) -> None:
         s = norm(surface)
         if not s:
             return
+        self._fuzzy = None
         bucket = self.entries.setdefault(s, [])
         for i, e in enumerate(bucket):
             if (e.kind, e.label, e.iri) == (entry.kind, entry.label, entry.iri):
@@ -105,6 +107,21 @@ class Lexicon:
                     bucket[i] = entry
                 return
         bucket.append(entry)
+
+    def fuzzy_surfaces(self) -> tuple[list[str], list[list[Entry]]]:
+        """The surfaces fuzzy linking compares (:func:`core` forms of at least two characters) and
+        the entries of ``FUZZY_KINDS`` each names, computed once per lexicon: a question must not
+        normalize every name in the graph again (132 ms a question at 1,000 projects)."""
+        if self._fuzzy is None:
+            cores, entries = [], []
+            for surface, es in self.entries.items():
+                es = [e for e in es if e.kind in FUZZY_KINDS]
+                c = core(surface)
+                if es and len(c) >= 2:
+                    cores.append(c)
+                    entries.append(es)
+            self._fuzzy = (cores, entries)
+        return self._fuzzy
 
     def all_labels(self) -> list[str]:
         return sorted({e.label for es in self.labels.values() for e in es})

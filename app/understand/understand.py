@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from app.understand.lexicon import FUZZY_KINDS, Entry, Lexicon, core, norm, vocabulary
+from app.understand.lexicon import Entry, Lexicon, norm, vocabulary
 from app.understand.numbers import Quantity, Rank, dates, quantities, ranks, years
 
 ARTICLE = re.compile(r"第(?P<n>[零〇一二两三四五六七八九十百千\d]+)条")
@@ -317,15 +317,19 @@ def _inside_word(text: str, lexicon: Lexicon, i: int, n: int) -> bool:
 
 def _fuzzy(text: str, lexicon: Lexicon, taken: list, add, u: Understanding) -> None:
     """Link leftover runs to the closest names of projects, indicators, laws … (rapidfuzz)."""
-    from rapidfuzz import fuzz
-    surfaces = [(s, [e for e in es if e.kind in FUZZY_KINDS]) for s, es in lexicon.entries.items()]
-    surfaces = [(core(s), es) for s, es in surfaces if es and len(core(s)) >= 2]
+    from rapidfuzz import fuzz, process
+    cores, entry_lists = lexicon.fuzzy_surfaces()
     for a, b in _runs(text, taken):
         run = text[a:b]
-        if len(run) < 2 or not re.search(r"[\u4e00-\u9fff]", run):
+        if len(run) < 2 or not re.search(r"[\u4e00-\u9fff]", run) or not cores:
             continue
+        # Only a name whose whole or partial score reaches 80 can count below: find those in one
+        # C pass over every name, then align just them.
+        near = (process.cdist([run], cores, scorer=fuzz.partial_ratio, score_cutoff=80, workers=1)[0] > 0) | \
+               (process.cdist([run], cores, scorer=fuzz.ratio, score_cutoff=80, workers=1)[0] > 0)
         scored = []
-        for s, entries in surfaces:
+        for i in near.nonzero()[0]:
+            s, entries = cores[i], entry_lists[i]
             # the whole run against the whole name: a word left out or mistyped (能耗数据异常修复率)
             whole = fuzz.ratio(run, s) / 100
             conf, lo, hi, inside = (whole, a, b, False) if whole >= 0.8 else (0.0, a, b, False)
