@@ -184,35 +184,71 @@ def _capped(report: "FileReport") -> "FileReport":
 class StoredProjects:
     """Project and department ids of the stored documents, to find another version of a project.
 
-    Built once per batch from the records store and kept up to date as documents are stored."""
+    Built once per batch from the records store and kept up to date as documents are stored. It
+    keeps each record's hash, not the record (a whole corpus of records would not fit in memory at
+    100,000 projects); a record whose hash differs from a new one's is read again from the records
+    store (or from the documents of this ingest not committed yet) to compare and name the fields.
+
+    Example: ``StoredProjects(RecordStore(Path("var"))).by_id``
+    """
 
     def __init__(self, store: RecordStore):
         self.store = store
-        self.by_id: dict[str, list[tuple[str, str, Any]]] = {}
+        self.by_id: dict[str, list[tuple[str, str, int]]] = {}   # record id → (doc id, file, hash of the record)
+        self.ids_of: dict[str, list[str]] = {}                   # doc id → its record ids
+        self.pending: dict[str, dict[str, Any]] = {}             # doc id → its records, until committed
         for doc_id, info in store.documents().items():
-            self._add(doc_id, info["file"], store.projects(doc_id), store.departments(doc_id))
+            self._add(doc_id, info["file"], [*store.projects(doc_id), *store.departments(doc_id)])
 
-    def _add(self, doc_id: str, file: str, projects: Iterable[Any], departments: Iterable[Any]) -> None:
-        for r in [*projects, *departments]:
-            self.by_id.setdefault(r.id, []).append((doc_id, file, r))
+    def _add(self, doc_id: str, file: str, records: Iterable[Any]) -> None:
+        ids = self.ids_of.setdefault(doc_id, [])
+        for r in records:
+            self.by_id.setdefault(r.id, []).append((doc_id, file, hash(r)))
+            ids.append(r.id)
+
+    def _forget(self, doc_id: str) -> None:
+        for rid in self.ids_of.pop(doc_id, ()):
+            entries = [e for e in self.by_id.get(rid, ()) if e[0] != doc_id]
+            if entries:
+                self.by_id[rid] = entries
+            else:
+                self.by_id.pop(rid, None)
 
     def stored(self, doc: Document, result: ParseResult, replaced: str | None) -> None:
-        for entries in self.by_id.values():
-            entries[:] = [e for e in entries if e[0] not in (replaced, doc.doc_id)]
-        self._add(doc.doc_id, doc.path, result.projects, result.departments)
+        """``doc`` is on its way into the store (replacing ``replaced``): later files are checked against it."""
+        for d in {replaced, doc.doc_id} - {None}:
+            self._forget(d)
+        records = [*result.projects, *result.departments]
+        self._add(doc.doc_id, doc.path, records)
+        self.pending[doc.doc_id] = {r.id: r for r in records}
+
+    def committed(self, doc_id: str) -> None:
+        """``doc_id``'s records are in the records store now: they are read from there when needed."""
+        self.pending.pop(doc_id, None)
 
     def others(self, record: Any, doc: Document, replaced: str | None) -> list[tuple[str, str, Any]]:
-        return [e for e in self.by_id.get(record.id, ()) if e[0] not in (doc.doc_id, replaced)]
+        """(doc id, file, record) of the other documents that hold a record with ``record``'s id."""
+        h = hash(record)
+        found = [(d, f, record if rh == h else self._record(d, record.id))
+                 for d, f, rh in self.by_id.get(record.id, ()) if d not in (doc.doc_id, replaced)]
+        return [e for e in found if e[2] is not None]      # None: removed from the store meanwhile
+
+    def _record(self, doc_id: str, record_id: str) -> Any:
+        held = self.pending.get(doc_id)
+        if held is None:
+            held = {r.id: r for r in [*self.store.projects(doc_id), *self.store.departments(doc_id)]}
+        return held.get(record_id)
 
     def failed(self, doc: Document, replaced: str | None) -> None:
         """Undo :meth:`stored` for a document that could not be stored after all: what the
         records store holds of it (and of the version it was to replace) stands again."""
         gone = {doc.doc_id, replaced} - {None}
-        for entries in self.by_id.values():
-            entries[:] = [e for e in entries if e[0] not in gone]
+        for d in gone:
+            self._forget(d)
+            self.pending.pop(d, None)
         held = self.store.documents()
         for d in sorted(gone & set(held)):
-            self._add(d, held[d]["file"], self.store.projects(d), self.store.departments(d))
+            self._add(d, held[d]["file"], [*self.store.projects(d), *self.store.departments(d)])
 
 
 def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
@@ -420,6 +456,9 @@ class Writer:
             except Exception as ex:  # noqa: BLE001 - a store that cannot be written: this file is not stored
                 self._failed(e, ex)
                 continue
+            if self.stored is not None:
+                with self._lock:
+                    self.stored.committed(e.doc.doc_id)
             for p in e.written:
                 try:
                     p.committed(e.replaced)

@@ -42,6 +42,10 @@ def corpus(tmp_path_factory, seed_path) -> Path:
     (folder / "00_seed.txt").write_text(text, "utf-8")
     for n, unit in enumerate(["上海市甲测试中心", "上海市乙测试中心"], start=1):
         (folder / f"0{n}_variant.txt").write_text(text.replace(UNIT, unit), "utf-8")
+    # the seed again with its first project's budget changed: that project conflicts with the seed's
+    budget = "项目总预算（元）： 138,200 项目当年预算（元）： 138,200"
+    assert budget in text
+    (folder / "03_conflict.txt").write_text(text.replace(budget, budget.replace("138,200", "138,900"), 1), "utf-8")
     for n, name in enumerate(spec_names()):
         render(load_spec(name), FORMATS[n % len(FORMATS)], folder, stem=f"1{n:02d}_{name}")
     good = render(load_spec("shenbao_wanyuan"), "xlsx", tmp_path_factory.mktemp("whole"))
@@ -118,6 +122,11 @@ def test_a_bad_file_in_a_parallel_batch_is_named_and_the_rest_is_stored(tmp_path
     stored = [f for f in report.files if f.projects or f.departments]
     assert len(stored) == len(report.files) - 2
     assert sorted({f.doc_id for f in stored}) == state["documents"] == reference[2]["documents"]
+    # the conflicting copy, in the same batch as the seed: its changed project is refused, naming the
+    # seed's file; its seven unchanged projects are equal copies, not conflicts
+    conflict = by_name["03_conflict.txt"]
+    [error] = conflict.errors
+    assert "00_seed.txt" in str(error) and "138200" in str(error).replace(",", "") and conflict.projects == 7
 
 
 def test_re_ingesting_a_changed_document_replaces_it_everywhere(tmp_path, corpus, pool, seed_path):
