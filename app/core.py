@@ -458,11 +458,18 @@ class KnowledgeBase:
 
     def asker(self):
         """The question answerer over this graph (labels read once; rebuilt after ingest)."""
+        from app.ask import cache
         from app.ask.engine import Asker
-        if getattr(self, "_asker", None) is None or self._asker_docs != self.records.documents():
-            # its SPARQL comes from its own templates, so it runs in this process (read-only)
-            self._asker = Asker(self.query, search=self._ask_search, trace=self.trace)
-            self._asker_docs = self.records.documents()
+        docs = self.records.documents()
+        if getattr(self, "_asker", None) is None or self._asker_docs != docs:
+            # its SPARQL comes from its own templates, so it runs in this process (read-only);
+            # its lexicon is kept on disk per graph version (building it is most of a cold search)
+            key, path = cache.cache_key(docs, self.settings.endpoint), self.data_dir / "ask" / "lexicon.json"
+            known = cache.load(path, key)
+            self._asker = Asker(self.query, search=self._ask_search, trace=self.trace, known=known)
+            if known is None:
+                cache.save(path, self._asker.lexicon, self._asker.tokenizer.user_words, key)
+            self._asker_docs = docs
         return self._asker
 
     def ask(self, question: str):

@@ -48,14 +48,20 @@ class Asker:
     """Templates + lexicon over one graph; ``ask`` answers one question."""
 
     def __init__(self, run: Callable[[str], object], search: Callable[[str], list] | None = None,
-                 trace: Callable[..., object] | None = None):
+                 trace: Callable[..., object] | None = None,
+                 known: tuple[Lexicon, dict[str, int]] | None = None):
+        """``known``: the lexicon and user words read from a cache (``app.ask.cache``); without
+        it they are read from the graph."""
+        from ingest.search.tokenize import Tokenizer
         self.run = run
         self.search = search
         self.trace = trace
         self.templates = load_templates()
-        self.lexicon = Lexicon.from_graph(self._rows)
-        from ingest.search.tokenize import Tokenizer
-        self.tokenizer = Tokenizer.from_labels(self.lexicon.all_labels())
+        if known is not None:
+            self.lexicon, self.tokenizer = known[0], Tokenizer(known[1])
+        else:
+            self.lexicon = Lexicon.from_graph(self._rows)
+            self.tokenizer = Tokenizer.from_labels(self.lexicon.all_labels())
 
     def _rows(self, sparql: str) -> list[dict]:
         res = self.run(sparql)
