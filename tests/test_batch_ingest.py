@@ -194,3 +194,63 @@ def test_kb_ingest_takes_an_executor_and_writes_support_links_in_batches(tmp_pat
     counts = [kb.reader().count_quads(graph_iris(d)[1]) for d in sorted(docs)]
     assert counts[0] == counts[1] > 0
     kb.close()
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid``."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.slow
+def test_a_killed_parallel_ingest_leaves_no_workers(tmp_path, seed_path):
+    """SIGKILL of `jixiao ingest` while its worker processes run: they exit with it (not left blocked
+    on results nobody reads), and the next ingest heals and stores every document."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = seed_path.read_text("utf-8")
+    for n in range(PARALLEL_FROM + 2):
+        (folder / f"{n:02d}.txt").write_text(text.replace(UNIT, f"上海市第{n}测试中心"), "utf-8")
+    data_dir = tmp_path / "kb"
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "ingest", "-q", str(folder)],
+                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while proc.poll() is None and time.monotonic() < deadline:
+        workers = {c for c in _children(proc.pid)
+                   if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()} if proc.poll() is None else set()
+        if len(workers) >= 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None and len(workers) >= 2, "the ingest started no workers"
+    time.sleep(1.0)                       # let them take files
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.1)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()]
+    for w in alive:                       # ours: do not leave them behind if the test fails
+        os.kill(w, signal.SIGKILL)
+    assert alive == []
+    again = subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "ingest", "-q", str(folder)],
+                           cwd=root, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-2000:]
+    kb = KnowledgeBase.open(data_dir)
+    assert len(kb.records.version()) == PARALLEL_FROM + 2
+    assert set(kb.views.graph_docs("graph")) == set(kb.records.version())
+    kb.close()
