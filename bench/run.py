@@ -294,7 +294,7 @@ def bulk_graph(files: list[Path], store_dir: Path, batch: int = 50) -> dict:
 
 def instrumented_ingest(kb, files: list[Path], skip_review: bool = False) -> tuple[dict, object]:
     """``kb.ingest(files)`` with the encoder and the index build timed from the inside; with
-    ``skip_review`` the review of every stored project that ends an ingest is left out."""
+    ``skip_review`` the review that ends an ingest (the batch's documents and those it moves) is left out."""
     import ingest.search.index as index_mod
     timer = Timer()
     if skip_review and hasattr(kb, "_store_review"):
@@ -303,7 +303,7 @@ def instrumented_ingest(kb, files: list[Path], skip_review: bool = False) -> tup
     inner = enc.inner
     inner.encode_passages = timer.wrap("encode", inner.encode_passages, count=lambda texts: len(texts))
     inner.encode_query = timer.wrap("encode", inner.encode_query, count=lambda text: 1)
-    if hasattr(kb, "_store_review"):        # the review of every stored project after the files
+    if hasattr(kb, "_store_review"):        # the review of the batch's documents (and those whose history or peers it moves)
         kb._store_review = timer.wrap("review", kb._store_review)
     original = index_mod.SearchIndex.build.__func__
     index_mod.SearchIndex.build = classmethod(timer.wrap("index", lambda cls, *a, **k: original(cls, *a, **k)))
@@ -458,9 +458,9 @@ def report(args, figures: dict) -> str:
              "| phase | seconds | throughput | peak RSS |", "| --- | ---: | ---: | ---: |",
              f"| parse (read + parse, own pass) | {parse_s:,.1f} | {n / parse_s:,.0f} projects/s | {mib(f['rss'].get('parse', 0))} |",
              f"| graph (records, graph writes, support links) | {graph_s:,.1f} | {n / graph_s if graph_s else 0:,.1f} projects/s | {mib(f['rss'].get('graph', 0))} |",
-             (f"| review (every stored project reviewed into jxd:graph/review) | not run (--skip-review) | | |"
+             (f"| review (the batch's documents, each into jxd:graph/review/{doc}) | not run (--skip-review) | | |"
               if ing.get("review_skipped") else
-              f"| review (every stored project reviewed into jxd:graph/review) | {review_s:,.1f} | "
+              f"| review (the batch's documents, each into jxd:graph/review/{doc}) | {review_s:,.1f} | "
               f"{n / review_s if review_s else 0:,.1f} projects/s | {mib(f['rss'].get('review', 0))} |"),
              f"| encode ({ing['encoded_items']:,} texts in {ing['encode_calls']:,} calls"
              + (f"; {ing['words_to_e5']:,} new words sent to e5" if ing.get("words_to_e5") is not None else "")
@@ -516,7 +516,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--e5-sample", type=int, default=48, help="fresh passages to time e5 on")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--skip-review", action="store_true",
-                    help="leave out the review of every stored project that ends kb.ingest (app/review)")
+                    help="leave out the review that ends kb.ingest (app/review/stored.py)")
     ap.add_argument("--parse-and-bulk-only", action="store_true",
                     help="only generate, parse and bulk-load the graph (a corpus too large to ingest in the time)")
     args = ap.parse_args(argv)
