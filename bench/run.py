@@ -460,7 +460,7 @@ def report(args, figures: dict) -> str:
              f"| graph (records, graph writes, support links) | {graph_s:,.1f} | {n / graph_s if graph_s else 0:,.1f} projects/s | {mib(f['rss'].get('graph', 0))} |",
              (f"| review (the batch's documents, each into jxd:graph/review/{doc}) | not run (--skip-review) | | |"
               if ing.get("review_skipped") else
-              f"| review (the batch's documents, each into jxd:graph/review/{doc}) | {review_s:,.1f} | "
+              f"| review (the batch's documents, each into jxd:graph/review/{{doc}}) | {review_s:,.1f} | "
               f"{n / review_s if review_s else 0:,.1f} projects/s | {mib(f['rss'].get('review', 0))} |"),
              f"| encode ({ing['encoded_items']:,} texts in {ing['encode_calls']:,} calls"
              + (f"; {ing['words_to_e5']:,} new words sent to e5" if ing.get("words_to_e5") is not None else "")
@@ -593,8 +593,9 @@ def main(argv: list[str] | None = None) -> None:
         figures["lookups"] = bench_lookups(kb, docs, args.runs, args.budget)
     kb.close()
     SAMPLER.stop()
-    text = report(args, figures)
+    # the figures first: a run of many minutes is not lost to a fault in the report
     (args.work / f"figures-{args.projects}.json").write_text(json.dumps(figures, default=str, indent=1), "utf-8")
+    text = report(args, figures)
     if not args.out.exists():
         args.out.write_text("# Benchmark results\n\nAppended by `python bench/run.py --projects N` (one section per run, "
                             "newest last).\n\n", "utf-8")
