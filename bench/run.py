@@ -219,18 +219,20 @@ def search_queries(docs: list[dict], n: int, seed: int) -> list[str]:
     while len(out) < n:
         d = r.choice(docs)
         kind = r.random()
+        # a manifest written before indicator names were listed: project names stand in for them
+        names = d.get("indicator_names") or d["projects"]
         if kind < 0.25:
             q = r.choice(d["projects"])
         elif kind < 0.5:
-            q = r.choice(d["indicator_names"])
+            q = r.choice(names)
         elif kind < 0.65:
             q = r.choice(d["projects"])[: r.randint(4, 8)] + r.choice(["的绩效目标", "预算", "项目", "指标"])
         elif kind < 0.8:
             q = r.choice(laws) + r.choice(["", "第二十七条", "相关项目"])
         elif kind < 0.9:
-            q = d["unit"][:6] + r.choice(d["indicator_names"])
+            q = d["unit"][:6] + r.choice(names)
         else:
-            q = r.choice(["哪些项目涉及", "有关", "提高", "保障"]) + r.choice(d["indicator_names"])[:6]
+            q = r.choice(["哪些项目涉及", "有关", "提高", "保障"]) + r.choice(names)[:6]
         out.append(q)
     return out
 
