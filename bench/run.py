@@ -426,7 +426,7 @@ def bench_lookups(kb, docs: list[dict], runs: int, budget: float) -> list[dict]:
     from app.sparql import load_query
     r = random.Random(5)
     out = []
-    names = [r.choice(d["indicator_names"]) for d in r.sample(docs, min(len(docs), 20))]
+    names = [r.choice(d["indicator_names"]) for d in r.sample(docs, min(len(docs), 20)) if d.get("indicator_names")]
     it = iter(names * 10)
     t = repeat(lambda: kb.trace(next(it)), runs, budget)
     out.append({"what": "trace (indicator name)", "p50": pct(t, .5), "p95": pct(t, .95), "runs": len(t)})
