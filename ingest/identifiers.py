@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import re
 
 from ontology import NAMESPACES
 
@@ -102,6 +103,25 @@ def graph_iri(doc_id: str) -> str:
 
 def span_iri(doc_id: str, start: int, end: int) -> str:
     return f"{doc_iri(doc_id)}/span/{start}-{end}"
+
+
+# A span node or one of its selectors: what the default graph does not copy (``is_span_node``).
+SPAN_NODE_PATTERN = r"/doc/[^/]+/span/[0-9]+-[0-9]+(/position|/quote)?$"
+_SPAN_NODE = re.compile(re.escape(BASE[:-1]) + SPAN_NODE_PATTERN)
+
+
+def is_span_node(iri: str) -> bool:
+    """True for a span (``oa:SpecificResource``) or one of its selectors.
+
+    A span belongs to one document (its IRI carries the document and the offsets), so it
+    cannot be counted twice across documents: the store keeps it once, in that document's
+    named graph, and not again in the merged default graph (``ingest.graph.store.merged``).
+
+    Example:
+        >>> is_span_node(span_iri("33c4abcdc6cea628", 10, 20) + "/quote"), is_span_node(doc_iri("33c4"))
+        (True, False)
+    """
+    return _SPAN_NODE.match(iri) is not None
 
 
 def position_selector_iri(span: str) -> str:

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from ingest.graph.store import EndpointError, GraphStore, StoreError, graph_node, in_graph, query_error
+from ingest.graph.store import EndpointError, GraphStore, StoreError, graph_node, in_graph, merged, query_error
 from ingest.identifiers import BASE
 
 ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
@@ -268,24 +268,28 @@ class RemoteStore(GraphStore):
             self.drop_graph(graph_iri)
             return 0
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        # the default graph's copy leaves the spans out (ingest.graph.store.merged)
+        copies = [q.triple for q in merged(ox.Quad(*t, graph) for t in triples)]
+        copy = ox.serialize(copies, format=ox.RdfFormat.N_TRIPLES).decode("utf-8") if copies else ""
         if self.endpoints.graph_store:
             self.update(forget_orphans(graph_iri))
             self._request("PUT", self.endpoints.graph_store, params={"graph": graph_iri},
                           data=body.encode("utf-8"), headers={"Content-Type": "application/n-triples"})
-            self.update(f"INSERT DATA {{\n{body}}}")
+            self.update(f"INSERT DATA {{\n{copy}}}")
         elif self.dialect == "virtuoso":
             # the merged default graph is DEFAULT_GRAPH there; Virtuoso's SPARQL parser runs out of
             # memory past a few thousand triples in one INSERT DATA, so the data goes in chunks (not
             # one atomic request: a failure part-way is repaired by replacing the document again)
             d = self.default_graph
             self.update(f"{forget_orphans(graph_iri, d)} ;\nDROP SILENT GRAPH <{graph_iri}>")
-            lines = body.splitlines(keepends=True)
-            for i in range(0, len(lines), VIRTUOSO_INSERT_CHUNK):
-                chunk = "".join(lines[i:i + VIRTUOSO_INSERT_CHUNK])
-                self.update(f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{chunk}}} GRAPH <{d}> {{\n{chunk}}} }}")
+            for into, text in ((graph_iri, body), (d, copy)):
+                lines = text.splitlines(keepends=True)
+                for i in range(0, len(lines), VIRTUOSO_INSERT_CHUNK):
+                    chunk = "".join(lines[i:i + VIRTUOSO_INSERT_CHUNK])
+                    self.update(f"INSERT DATA {{ GRAPH <{into}> {{\n{chunk}}} }}")
         else:
             self.update(f"{forget_orphans(graph_iri)} ;\nDROP SILENT GRAPH <{graph_iri}> ;\n"
-                        f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body}}} }} ;\nINSERT DATA {{\n{body}}}")
+                        f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body}}} }} ;\nINSERT DATA {{\n{copy}}}")
         return len(triples)
 
     def drop_graph(self, graph_iri: str) -> None:

@@ -5,7 +5,10 @@ The data lives in named graphs, one per source document (``JXD:graph/{doc_id}``)
 ``replace_graph`` swaps one document's graph in a single call, so re-ingesting a
 document is idempotent. The default graph is kept equal to the RDF merge of the
 named graphs (see ``merged``), on both backends, so queries without ``GRAPH``
-count a triple once however many documents hold it. A remote server must NOT
+count a triple once however many documents hold it. Spans (``oa:SpecificResource``
+and their selectors, a third of the quads) are the exception: each belongs to one
+document, so it is kept once, in that document's named graph, and read with
+``GRAPH ?g { ?span oa:hasSelector … }``. A remote server must NOT
 use its own union-default-graph mode (Oxigraph: serve without
 ``--union-default-graph``), or every triple would be seen twice.
 
@@ -17,11 +20,14 @@ Example: ``with open_store("var") as g: g.query("SELECT (COUNT(*) AS ?n) WHERE {
 from __future__ import annotations
 
 import io
+import re
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import pyoxigraph as ox
+
+from ingest import identifiers as iris
 
 from ingest.graph.results import (EndpointError, QueryError, QueryResult, StoreError, default_prefixes,  # noqa: F401
                                   prefix_hint, query_error, result_from_oxigraph)
@@ -94,8 +100,16 @@ def merged(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     named document graphs. A store's own "union default graph" mode repeats a
     triple once per graph that holds it, so a budget or a category label found in
     two documents would be counted twice by every SUM and COUNT.
+    Spans are not copied (``ingest.identifiers.is_span_node``): each belongs to one document,
+    so the copy would add nothing but a second set of their quads.
     """
-    return [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads]
+    return [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads
+            if not (isinstance(q.subject, ox.NamedNode) and iris.is_span_node(q.subject.value))]
+
+
+# An N-Quads line whose subject is a span or a selector (see ``merged``), for the bulk loader's copy.
+_SPAN_LINE = re.compile(rb"^<" + re.escape(iris.BASE[:-1].encode()) + iris.SPAN_NODE_PATTERN[:-1].encode()
+                        + rb"> [^\n]*\n", re.M)
 
 
 class NQuads:
@@ -119,9 +133,10 @@ class NQuads:
         return cls(graph_iri, ox.serialize(checked, format=ox.RdfFormat.N_QUADS), len(checked))
 
     def with_default_copies(self) -> bytes:
-        """The graph's lines and the same lines in the default graph (see ``merged``). A line ends
-        in `` <graph> .``: a literal holds no raw newline, so only line ends match."""
-        return self.data + self.data.replace(f" <{self.graph}> .\n".encode("utf-8"), b" .\n")
+        """The graph's lines and the same lines in the default graph, spans left out (see ``merged``).
+        A line ends in `` <graph> .``: a literal holds no raw newline, so only line ends match."""
+        copies = _SPAN_LINE.sub(b"", self.data)
+        return self.data + copies.replace(f" <{self.graph}> .\n".encode("utf-8"), b" .\n")
 
     def __iter__(self) -> Iterator[ox.Quad]:
         return iter(ox.parse(self.data, format=ox.RdfFormat.N_QUADS))
@@ -209,7 +224,8 @@ class GraphStore(ABC):
         two writes of a replacement); returns the number of triples added or removed."""
         count = "SELECT (COUNT(*) AS ?n) WHERE { %s }"
         stale = "?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"
-        missing = "GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o }"
+        missing = ("GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } "
+                   f"FILTER (!REGEX(STR(?s), \"{iris.SPAN_NODE_PATTERN}\"))")   # spans are not copied
         n = sum(int(next(iter(self._run(count % w)))[0].value) for w in (stale, missing))
         if n:
             self.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ {stale} }} ;\n"

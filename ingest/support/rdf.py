@@ -94,7 +94,7 @@ def support_quads(doc_id: str, projects: Sequence[Project], links: Iterable[Supp
 
 # The links of one indicator that one document's inferred graph holds, best first; then the
 # offsets and text of their evidence spans, whose selectors sit in the document graph (a citation)
-# or beside the link (a clause): both are in the default graph, the merge of every named graph.
+# or beside the link (a clause), and only there: the merged default graph holds no spans.
 # Three small queries from bound terms: one query with the selectors in a multi-pattern OPTIONAL made
 # Oxigraph join every span of the store (6 s a trace at 1,000 projects).
 # (``ontology.PREFIXES`` go in front.)
@@ -110,11 +110,11 @@ STORED_LINKS = """SELECT ?basis ?score ?rank ?method ?granularity ?semantic ?lex
 } ORDER BY ?rank ?basis"""
 SPAN_OFFSETS = """SELECT ?span ?start ?end WHERE {
   VALUES ?span { %(spans)s }
-  ?span oa:hasSelector ?pos . ?pos oa:start ?start ; oa:end ?end .
+  GRAPH ?g { ?span oa:hasSelector ?pos . ?pos oa:start ?start ; oa:end ?end . }
 }"""
 SPAN_TEXTS = """SELECT ?span ?exact WHERE {
   VALUES ?span { %(spans)s }
-  ?span oa:hasSelector ?quote . ?quote oa:exact ?exact .
+  GRAPH ?g { ?span oa:hasSelector ?quote . ?quote oa:exact ?exact . }
 }"""
 
 
