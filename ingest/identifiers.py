@@ -101,6 +101,21 @@ def graph_iri(doc_id: str) -> str:
     return f"{BASE}graph/{doc_id}"
 
 
+INFERRED = "/inferred"   # the suffix of a document's inferred graph (ingest.support.rdf)
+
+
+def inferred_graph_iri(doc_id: str) -> str:
+    """Named graph of what jixiao inferred from one document (its support links), apart from what
+    the document states. Kept once, in this graph: the merged default graph is the merge of what
+    the documents state (``ingest.graph.store.merged``)."""
+    return graph_iri(doc_id) + INFERRED
+
+
+def is_inferred_graph(graph: str) -> bool:
+    """True for a document's inferred graph. Example: ``is_inferred_graph(inferred_graph_iri("33c4"))``"""
+    return graph.startswith(f"{BASE}graph/") and graph.endswith(INFERRED)
+
+
 def span_iri(doc_id: str, start: int, end: int) -> str:
     return f"{doc_iri(doc_id)}/span/{start}-{end}"
 

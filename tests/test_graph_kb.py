@@ -93,6 +93,9 @@ def test_support_links_live_beside_the_document_graph(kb, seed_path, seed_doc):
     kb.ingest([seed_path])                                  # with the index: support links are computed
     doc_graph, inferred = iris.graph_iri(seed_doc.doc_id), inferred_graph_iri(seed_doc.doc_id)
     assert kb.graph.graphs() == sorted([doc_graph, inferred, iris.REVIEW_GRAPH, iris.review_graph_iri(seed_doc.doc_id)])
+    # the links are kept once, in the inferred graph: the merged default graph is what the document states
+    link = "ASK { %s { ?l a <https://w3id.org/jixiao/ontology#SupportLink> } }"
+    assert kb.sparql(link % f"GRAPH <{inferred}>").boolean and not kb.sparql(link % "").boolean
     rows = kb.sparql(load_query(f"@{QUERIES_DIR}/indicator_support.rq")).rows
     top = [r for r in rows if r[1] == "能耗数据异常故障修复率" and r[2] == 1]
     assert len(top) == 1 and top[0][5] == "发改办环资〔2019〕424号" and 0 < top[0][3] <= 1

@@ -403,9 +403,12 @@ def test_saved_query_returns_indicator_basis_links_with_scores(kb, projects):
 def test_link_nodes_carry_method_activity_and_evidence(kb):
     rows = kb.sparql(PREFIXES + """
         SELECT ?method ?activity ?encoder (COUNT(?link) AS ?n) (SUM(IF(BOUND(?start), 1, 0)) AS ?with_span) WHERE {
-          ?link a jx:SupportLink ; jx:method ?method ; prov:wasGeneratedBy ?activity .
-          ?activity a prov:Activity ; jx:encoder ?encoder .
-          OPTIONAL { ?link prov:wasDerivedFrom ?e . GRAPH ?g { ?e oa:hasSelector/oa:start ?start } }
+          GRAPH ?inferred {    # the links are kept in their document's inferred graph only
+            ?link a jx:SupportLink ; jx:method ?method ; prov:wasGeneratedBy ?activity .
+            ?activity a prov:Activity ; jx:encoder ?encoder .
+            OPTIONAL { ?link prov:wasDerivedFrom ?e }
+          }
+          OPTIONAL { GRAPH ?g { ?e oa:hasSelector/oa:start ?start } }
         } GROUP BY ?method ?activity ?encoder""").rows
     assert len(rows) == 1
     method, _, enc, n, with_span = (str(v) for v in rows[0])

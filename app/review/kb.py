@@ -16,9 +16,11 @@ from app.review.engine import run_review
 from app.review.model import Review
 
 SUPPORT_QUERY = """PREFIX jx: <https://w3id.org/jixiao/ontology#>
-SELECT ?indicator ?basis ?semantic ?lexical WHERE {
-  ?link a jx:SupportLink ; jx:indicator ?indicator ; jx:basis ?basis ;
-        jx:semanticScore ?semantic ; jx:lexicalScore ?lexical .
+SELECT DISTINCT ?indicator ?basis ?semantic ?lexical WHERE {
+  GRAPH ?inferred {    # each document's …/inferred graph: support links are not in the merged default graph
+    ?link a jx:SupportLink ; jx:indicator ?indicator ; jx:basis ?basis ;
+          jx:semanticScore ?semantic ; jx:lexicalScore ?lexical .
+  }
 }"""
 
 

@@ -54,10 +54,12 @@ CREATE TABLE IF NOT EXISTS reviews (doc TEXT PRIMARY KEY, body TEXT);   -- each 
 PROJECT, DEPARTMENT = "project", "department"
 
 SUPPORT_QUERY = """PREFIX jx: <https://w3id.org/jixiao/ontology#>
-SELECT ?indicator ?basis ?semantic ?lexical WHERE {{
+SELECT DISTINCT ?indicator ?basis ?semantic ?lexical WHERE {{
   VALUES ?indicator {{ {values} }}
-  ?link jx:indicator ?indicator ; a jx:SupportLink ; jx:basis ?basis ;
-        jx:semanticScore ?semantic ; jx:lexicalScore ?lexical .
+  GRAPH ?inferred {{   # each document's …/inferred graph: support links are not in the merged default graph
+    ?link jx:indicator ?indicator ; a jx:SupportLink ; jx:basis ?basis ;
+          jx:semanticScore ?semantic ; jx:lexicalScore ?lexical .
+  }}
 }}"""
 
 

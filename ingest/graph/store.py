@@ -5,10 +5,11 @@ The data lives in named graphs, one per source document (``JXD:graph/{doc_id}``)
 ``replace_graph`` swaps one document's graph in a single call, so re-ingesting a
 document is idempotent. The default graph is kept equal to the RDF merge of the
 named graphs (see ``merged``), on both backends, so queries without ``GRAPH``
-count a triple once however many documents hold it. Spans (``oa:SpecificResource``
-and their selectors, a third of the quads) are the exception: each belongs to one
-document, so it is kept once, in that document's named graph, and read with
-``GRAPH ?g { ?span oa:hasSelector … }``. A remote server must NOT
+count a triple once however many documents hold it. Two kinds of data are kept once,
+in their own named graph, and read with ``GRAPH ?g { … }``: spans (``oa:SpecificResource``
+and their selectors, a third of the quads), each of which belongs to one document, and
+what jixiao infers rather than a document states (the support links of each document's
+``…/inferred`` graph). A remote server must NOT
 use its own union-default-graph mode (Oxigraph: serve without
 ``--union-default-graph``), or every triple would be seen twice.
 
@@ -100,11 +101,14 @@ def merged(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     named document graphs. A store's own "union default graph" mode repeats a
     triple once per graph that holds it, so a budget or a category label found in
     two documents would be counted twice by every SUM and COUNT.
-    Spans are not copied (``ingest.identifiers.is_span_node``): each belongs to one document,
-    so the copy would add nothing but a second set of their quads.
+    Not copied, because the copy would only be a second set of their quads: spans
+    (``ingest.identifiers.is_span_node``), each of which belongs to one document, and the
+    inferred graphs (``is_inferred_graph``): the default graph is the merge of what the
+    documents state, and the links inferred from a document are read in its own graph.
     """
     return [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads
-            if not (isinstance(q.subject, ox.NamedNode) and iris.is_span_node(q.subject.value))]
+            if not (isinstance(q.subject, ox.NamedNode) and iris.is_span_node(q.subject.value))
+            and not (isinstance(q.graph_name, ox.NamedNode) and iris.is_inferred_graph(q.graph_name.value))]
 
 
 # An N-Quads line whose subject is a span or a selector (see ``merged``), for the bulk loader's copy.
@@ -135,6 +139,8 @@ class NQuads:
     def with_default_copies(self) -> bytes:
         """The graph's lines and the same lines in the default graph, spans left out (see ``merged``).
         A line ends in `` <graph> .``: a literal holds no raw newline, so only line ends match."""
+        if iris.is_inferred_graph(self.graph):
+            return self.data
         copies = _SPAN_LINE.sub(b"", self.data)
         return self.data + copies.replace(f" <{self.graph}> .\n".encode("utf-8"), b" .\n")
 
@@ -224,8 +230,8 @@ class GraphStore(ABC):
         two writes of a replacement); returns the number of triples added or removed."""
         count = "SELECT (COUNT(*) AS ?n) WHERE { %s }"
         stale = "?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"
-        missing = ("GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } "
-                   f"FILTER (!REGEX(STR(?s), \"{iris.SPAN_NODE_PATTERN}\"))")   # spans are not copied
+        missing = ("GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } "   # spans and inferences are not copied
+                   f"FILTER (!REGEX(STR(?s), \"{iris.SPAN_NODE_PATTERN}\") && !STRENDS(STR(?g), \"{iris.INFERRED}\"))")
         n = sum(int(next(iter(self._run(count % w)))[0].value) for w in (stale, missing))
         if n:
             self.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ {stale} }} ;\n"

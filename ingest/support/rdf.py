@@ -15,12 +15,10 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from ingest import identifiers as iris
+from ingest.identifiers import inferred_graph_iri
 from ingest.records import Project, Span
 from ingest.support.score import LEXICAL_WEIGHT, METHOD, SCORE_DECIMALS, SEMANTIC_WEIGHT, SupportLink
 
-def inferred_graph_iri(doc_id: str) -> str:
-    """Named graph of the links inferred from one document (apart from what it states)."""
-    return iris.graph_iri(doc_id) + "/inferred"
 
 
 def support_link_iri(indicator_iri: str, basis_iri: str) -> str:
