@@ -27,6 +27,7 @@ SEARCH_QUERIES = REPO_ROOT / "tests" / "eval" / "search_queries.jsonl"
 TRACE_CASES = REPO_ROOT / "tests" / "eval" / "trace_cases.jsonl"
 ASK_QUESTIONS = REPO_ROOT / "tests" / "eval" / "questions.jsonl"
 REVIEW_CASES = REPO_ROOT / "tests" / "eval" / "review_cases.jsonl"
+COMPACT_SHARE = 0.25   # an ingest that stored at least this share of the documents compacts the graph store
 
 
 INGEST_HINT = "run `jixiao ingest` (the bundled data/) or `jixiao ingest FILE_OR_FOLDER …` first, " \
@@ -281,7 +282,23 @@ class KnowledgeBase:
             if index and (any(f.projects for f in report.files) or not self._search_fresh()):
                 self._rebuild_search(report)
             self._store_review(view, report)
+            self._compact(view.store, report)
         return report
+
+    def _compact(self, store, report: IngestReport) -> None:
+        """Compact the graph store after a batch that wrote a large share of the documents (a first
+        ingest, a re-ingest of most files): that is when the store holds most garbage, and a full
+        compaction costs about as much as a twentieth of the ingest. A small batch into a large store
+        leaves it to RocksDB's own background compaction, so adding one file stays quick."""
+        from ingest.errors import IngestWarning
+        from ingest.graph.store import StoreError
+        written = sum(1 for f in report.files if f.doc_id and not f.errors)
+        if written and written >= COMPACT_SHARE * len(self.records.documents()):
+            try:
+                store.compact()
+            except StoreError as e:   # the data is stored; only the space is not reclaimed yet
+                report.files.append(FileReport("(graph store)", warnings=[IngestWarning(
+                    str(self.data_dir / "graph"), None, None, f"not compacted: {e.message}")]))
 
     def _store_review(self, view, report: IngestReport | None = None, changed: Iterable[str] = ()) -> None:
         """Bring the stored review up to date: each document's in ``jxd:graph/review/{doc_id}``, only

@@ -225,6 +225,9 @@ class GraphStore(ABC):
     def close(self) -> None:
         """Release the store (the on-disk lock, the HTTP connections)."""
 
+    def compact(self) -> None:
+        """Reclaim the space of what was replaced or removed. A server compacts on its own."""
+
     def repair_default_graph(self) -> int:
         """Make the default graph the merge of the named graphs again (after a fault between the
         two writes of a replacement); returns the number of triples added or removed."""
@@ -464,6 +467,19 @@ class EmbeddedStore(GraphStore):
             self.oxigraph.update(drop_update(graph.value))
         except OSError as e:
             raise StoreError(f"cannot drop graph <{graph_iri}> in {self.location}: {e}") from e
+
+    def compact(self) -> None:
+        """Compact the database (RocksDB's full compaction, through Oxigraph's ``optimize``).
+
+        Bulk loads write files side by side and replaced graphs leave their old quads behind until
+        a compaction: a 10,424-project store took 7.4 GiB before and 4.4 GiB after (57 s). It rewrites
+        the whole store, so ``KnowledgeBase.ingest`` asks for it only after large batches.
+        Example: ``store.compact()``
+        """
+        try:
+            self.oxigraph.optimize()
+        except OSError as e:
+            raise StoreError(f"cannot compact the graph store {self.location}: {e}") from e
 
     def close(self) -> None:
         if self._store is not None and not self.read_only:
