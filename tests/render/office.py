@@ -149,12 +149,18 @@ def _word_table(d, spec: Spec) -> None:
         para = d.add_paragraph(line_text(item))
         if isinstance(item, str) and item.startswith(("（", "(")):
             para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    from docx.table import _Cell
+
     table = d.add_table(rows=spec.grid.n_rows, cols=spec.grid.n_cols)
     table.style = "Table Grid"
+    # every cell taken once, before any merge: table.cell() lays out the whole grid on each call
+    # (a 60-row table took seconds). The spec's cells do not overlap, so merging one leaves the
+    # corner cells of the others in place.
+    grid = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]
     for p in spec.grid.cells:
-        cell = table.cell(p.row, p.col)
+        cell = grid[p.row][p.col]
         if p.rs > 1 or p.cs > 1:
-            cell = cell.merge(table.cell(p.row + p.rs - 1, p.col + p.cs - 1))
+            cell = cell.merge(grid[p.row + p.rs - 1][p.col + p.cs - 1])
         cell.text = p.text
     for item in spec.footer:
         d.add_paragraph(line_text(item))
