@@ -64,13 +64,14 @@ def _add_document(g: GraphWriter, doc_id: str, file: str, text: str) -> None:
 
 
 def document_quads(doc_id: str, file: str, text: str, projects: Iterable[Project],
-                   departments: Iterable[Department] = ()) -> list[Quad]:
+                   departments: Iterable[Department] = (), provenance: bool = True) -> list[Quad]:
     """All quads of one document: its node and every project (and department, from a 整体支出
     table) in it, and its summary rows (``ingest.graph.summary``), in graph ``JXD:graph/{doc_id}``.
+    ``provenance=False`` leaves out the spans and field-provenance nodes (the facts alone).
 
     Example: ``store.extend(document_quads(doc.doc_id, doc.name, doc.text, result.projects, result.departments))``
     """
-    g = GraphWriter(iris.graph_iri(doc_id))
+    g = GraphWriter(iris.graph_iri(doc_id), provenance)
     _add_document(g, doc_id, file, text)
     projects, departments = list(projects), list(departments)
     key = _resolution_key_function([*projects, *departments])

@@ -63,9 +63,11 @@ class GraphWriter:
     Example: ``g = GraphWriter(iris.graph_iri(doc_id)); g.add(s, JX.name, "时频实验室运维费"); g.out()``
     """
 
-    def __init__(self, graph: str):
+    def __init__(self, graph: str, provenance: bool = True):
         self.graph = NamedNode(graph)
         self.quads: dict[Quad, None] = {}
+        # False: the facts alone, no span or field-provenance nodes (what the review's shapes read)
+        self.provenance = provenance
 
     def add(self, s: str, p: str, o: object) -> None:
         if o is None or o == "":
@@ -83,8 +85,9 @@ class GraphWriter:
 
 
 def span_node(g: GraphWriter, span: Span | None, text: str, doc_id: str) -> str | None:
-    """Mint the oa:SpecificResource of a span (with its two selectors) and return its IRI."""
-    if span is None:
+    """Mint the oa:SpecificResource of a span (with its two selectors) and return its IRI
+    (None, and nothing minted, for no span or a writer without provenance)."""
+    if span is None or not g.provenance:
         return None
     if span.doc != doc_id:
         raise ValueError(f"span {span.start}-{span.end} refers to document {span.doc}, "
