@@ -111,9 +111,21 @@ def inferred_graph_iri(doc_id: str) -> str:
     return graph_iri(doc_id) + INFERRED
 
 
-def is_inferred_graph(graph: str) -> bool:
-    """True for a document's inferred graph. Example: ``is_inferred_graph(inferred_graph_iri("33c4"))``"""
-    return graph.startswith(f"{BASE}graph/") and graph.endswith(INFERRED)
+def is_derived_graph(graph: str) -> bool:
+    """True for a graph of what jixiao derived rather than a document states: a document's inferred
+    graph (support links) and the review's graphs (rules, each document's findings). Their triples
+    are kept once, in that graph, and not copied into the merged default graph.
+
+    Example: ``is_derived_graph(inferred_graph_iri("33c4")) and not is_derived_graph(graph_iri("33c4"))``
+    """
+    return (graph.startswith(f"{BASE}graph/") and graph.endswith(INFERRED)
+            or graph == REVIEW_GRAPH or graph.startswith(REVIEW_GRAPH + "/"))
+
+
+def derived_graph_filter(var: str = "?g") -> str:
+    """A SPARQL expression true when ``var`` is a derived graph (``is_derived_graph``)."""
+    return (f'(STRSTARTS(STR({var}), "{BASE}graph/") && STRENDS(STR({var}), "{INFERRED}") '
+            f'|| STR({var}) = "{REVIEW_GRAPH}" || STRSTARTS(STR({var}), "{REVIEW_GRAPH}/"))')
 
 
 def span_iri(doc_id: str, start: int, end: int) -> str:

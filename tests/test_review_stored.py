@@ -33,7 +33,7 @@ REVIEW = "https://w3id.org/jixiao/id/graph/review"
 STORED = f"""SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
   FILTER (STRSTARTS(STR(?g), "{REVIEW}") && ?p != <http://www.w3.org/ns/prov#startedAtTime>) }}"""
 FINDINGS = """PREFIX jx: <https://w3id.org/jixiao/ontology#>
-SELECT ?f ?m WHERE { ?f a jx:Finding ; jx:message ?m }"""
+SELECT ?f ?m WHERE { GRAPH ?g { ?f a jx:Finding ; jx:message ?m } }"""
 FIRST = {"peers_flat", "history_2022_shenbao", "bumen_zhengti", "shanghai_grid", "defects_shenbao", "clean_national",
          "seed"}
 SECOND = {"history_2021_ziping", "flat_units_merged", "zipingbiao_split", "shenbao_standard", "seed.pdf"}

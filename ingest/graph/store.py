@@ -8,8 +8,8 @@ named graphs (see ``merged``), on both backends, so queries without ``GRAPH``
 count a triple once however many documents hold it. Two kinds of data are kept once,
 in their own named graph, and read with ``GRAPH ?g { … }``: spans (``oa:SpecificResource``
 and their selectors, a third of the quads), each of which belongs to one document, and
-what jixiao infers rather than a document states (the support links of each document's
-``…/inferred`` graph). A remote server must NOT
+what jixiao derives rather than a document states (the support links of each document's
+``…/inferred`` graph, the review's rules and findings). A remote server must NOT
 use its own union-default-graph mode (Oxigraph: serve without
 ``--union-default-graph``), or every triple would be seen twice.
 
@@ -103,12 +103,12 @@ def merged(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     two documents would be counted twice by every SUM and COUNT.
     Not copied, because the copy would only be a second set of their quads: spans
     (``ingest.identifiers.is_span_node``), each of which belongs to one document, and the
-    inferred graphs (``is_inferred_graph``): the default graph is the merge of what the
-    documents state, and the links inferred from a document are read in its own graph.
+    derived graphs (``is_derived_graph``: support links, review findings): the default graph is
+    the merge of what the documents state, and what jixiao derived is read in its own graph.
     """
     return [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads
             if not (isinstance(q.subject, ox.NamedNode) and iris.is_span_node(q.subject.value))
-            and not (isinstance(q.graph_name, ox.NamedNode) and iris.is_inferred_graph(q.graph_name.value))]
+            and not (isinstance(q.graph_name, ox.NamedNode) and iris.is_derived_graph(q.graph_name.value))]
 
 
 # An N-Quads line whose subject is a span or a selector (see ``merged``), for the bulk loader's copy.
@@ -139,7 +139,7 @@ class NQuads:
     def with_default_copies(self) -> bytes:
         """The graph's lines and the same lines in the default graph, spans left out (see ``merged``).
         A line ends in `` <graph> .``: a literal holds no raw newline, so only line ends match."""
-        if iris.is_inferred_graph(self.graph):
+        if iris.is_derived_graph(self.graph):
             return self.data
         copies = _SPAN_LINE.sub(b"", self.data)
         return self.data + copies.replace(f" <{self.graph}> .\n".encode("utf-8"), b" .\n")
@@ -233,8 +233,8 @@ class GraphStore(ABC):
         two writes of a replacement); returns the number of triples added or removed."""
         count = "SELECT (COUNT(*) AS ?n) WHERE { %s }"
         stale = "?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"
-        missing = ("GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } "   # spans and inferences are not copied
-                   f"FILTER (!REGEX(STR(?s), \"{iris.SPAN_NODE_PATTERN}\") && !STRENDS(STR(?g), \"{iris.INFERRED}\"))")
+        missing = ("GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } "   # spans, derived graphs: not copied
+                   f"FILTER (!REGEX(STR(?s), \"{iris.SPAN_NODE_PATTERN}\") && !{iris.derived_graph_filter()})")
         n = sum(int(next(iter(self._run(count % w)))[0].value) for w in (stale, missing))
         if n:
             self.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ {stale} }} ;\n"
