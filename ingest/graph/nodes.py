@@ -68,17 +68,25 @@ class GraphWriter:
         self.quads: dict[Quad, None] = {}
         # False: the facts alone, no span or field-provenance nodes (what the review's shapes read)
         self.provenance = provenance
+        # each IRI made (and checked) once: a node has ten triples or so, a predicate thousands
+        self._nodes: dict[str, NamedNode] = {}
+
+    def _node(self, iri: str) -> NamedNode:
+        node = self._nodes.get(iri)
+        if node is None:
+            node = self._nodes[iri] = NamedNode(str(iri))
+        return node
 
     def add(self, s: str, p: str, o: object) -> None:
         if o is None or o == "":
             return
         if not isinstance(o, (NamedNode, Literal)):
             o = literal(o)
-        self.quads[Quad(NamedNode(str(s)), NamedNode(str(p)), o, self.graph)] = None
+        self.quads[Quad(self._node(s), self._node(p), o, self.graph)] = None
 
     def link(self, s: str, p: str, o: str | None) -> None:
         if o is not None:
-            self.add(s, p, NamedNode(str(o)))
+            self.add(s, p, self._node(o))
 
     def out(self) -> list[Quad]:
         return list(self.quads)
