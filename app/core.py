@@ -27,6 +27,7 @@ SEARCH_QUERIES = REPO_ROOT / "tests" / "eval" / "search_queries.jsonl"
 TRACE_CASES = REPO_ROOT / "tests" / "eval" / "trace_cases.jsonl"
 ASK_QUESTIONS = REPO_ROOT / "tests" / "eval" / "questions.jsonl"
 REVIEW_CASES = REPO_ROOT / "tests" / "eval" / "review_cases.jsonl"
+GRAPH_LAYOUT = 2      # spans and derived graphs kept once, out of the default graph (ingest.graph.store.merged)
 COMPACT_SHARE = 0.25   # an ingest that stored at least this share of the documents compacts the graph store
 
 
@@ -209,6 +210,7 @@ class KnowledgeBase:
                             self.__dict__.pop("graph").close()
 
     def _heal(self, view) -> Any:
+        self._relayout(view)
         report = view.heal(self.records, encoder=lambda: self.encoder)
         if self.views.derived_docs("review") != set(self.records.version()) and self.records.version():
             self._store_review(view)     # the review graph too is a view of every stored document
@@ -216,6 +218,19 @@ class KnowledgeBase:
         if report:
             self.heal_note = report.summary()
         return report
+
+    def _relayout(self, view) -> None:
+        """An embedded store written before spans and derived graphs left the default graph keeps
+        their old copies (an unchanged document is never written again): forget them once, graph
+        by graph, and record the layout. A remote store keeps its copies (answers are the same)."""
+        if self.settings.endpoint or self.views.graph_layout(view.location) >= GRAPH_LAYOUT:
+            return
+        graphs = view.store.graphs() if (self.data_dir / "graph" / "CURRENT").exists() else []
+        for g in graphs:
+            view.store.forget_old_copies(g)
+        self.views.set_graph_layout(view.location, GRAPH_LAYOUT)
+        if graphs:
+            self.heal_note = f"the graph store was brought to layout {GRAPH_LAYOUT} ({len(graphs)} graphs)"
 
     def views_agree(self) -> bool:
         """True when the graph's view state lists exactly the stored documents."""

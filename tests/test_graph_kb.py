@@ -129,3 +129,33 @@ def test_one_law_is_one_node_across_documents(kb, seed_path, tmp_path):
              { ?l jx:docNumber ?law FILTER (?law = "发改环资〔2017〕1711号") }
            } GROUP BY ?law ORDER BY ?law"""
     assert kb.sparql(q).rows == [("中华人民共和国计量法", 1, 2), ("发改环资〔2017〕1711号", 1, 2)]
+
+
+def test_a_store_of_the_older_layout_forgets_its_copies_once(kb, seed_path):
+    """A store written when the default graph copied every named graph (spans, support links and
+    review included) is brought to today's layout by the next writer: the same default graph as a
+    store written today, the same answers."""
+    import json
+
+    import pyoxigraph as ox
+    kb.ingest([seed_path])                                  # with support links
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    today = kb.sparql(count).rows[0][0]
+    budget = load_query(f"@{QUERIES_DIR}/budget_by_performance_type.rq")
+    answer = kb.sparql(budget).rows
+    # the older layout: every named quad copied into the default graph, and no layout recorded
+    with kb.writing("test") as view:
+        raw = view.store.oxigraph
+        raw.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                    for q in raw.quads_for_pattern(None, None, None, None) if q.graph_name != ox.DefaultGraph()])
+        del raw                                              # the store's lock goes with the last reference
+    views = kb.data_dir / "views.json"
+    data = json.loads(views.read_text("utf-8"))
+    data.pop("graph_layout")
+    views.write_text(json.dumps(data), "utf-8")
+    older = kb.sparql(count).rows[0][0]
+    assert older > today + 3000                              # the spans alone are 3,051 triples
+    kb.ingest([seed_path])                                  # unchanged: writes nothing, but relayouts
+    assert kb.sparql(count).rows[0][0] == today
+    assert kb.sparql(budget).rows == answer
+    assert json.loads(views.read_text("utf-8"))["graph_layout"] == {"graph": 2}

@@ -241,6 +241,17 @@ class GraphStore(ABC):
                         f"INSERT {{ ?s ?p ?o }} WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {missing} }} }}")
         return n
 
+    def forget_old_copies(self, graph_iri: str) -> None:
+        """Remove from the default graph the copies an older layout made of one graph's spans, or of
+        a derived graph's triples (``merged``: neither is copied now), unless a document graph
+        states the triple too. One update per graph, so no transaction grows with the store."""
+        graph = graph_node(graph_iri).value
+        if iris.is_derived_graph(graph):
+            self.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} ?s ?p ?o "
+                        f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (!{iris.derived_graph_filter()}) }} }}")
+        self.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} ?s ?p ?o "
+                    f"FILTER (REGEX(STR(?s), \"{iris.SPAN_NODE_PATTERN}\")) }}")
+
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL 1.1 query; its default graph is the merge of every document graph.
 

@@ -13,7 +13,8 @@ Layout::
     {"format": 1,
      "graph": {"<store location>": {"<doc_id>": {"support": true}}},
      "search": {"docs": ["<doc_id>", …]},
-     "review": {"docs": ["<doc_id>", …]}}
+     "review": {"docs": ["<doc_id>", …]},
+     "graph_layout": {"<store location>": 2}}
 
 The search index and the review graph are built from every document at once, so they record
 the whole set of documents they were built from.
@@ -72,6 +73,16 @@ class ViewState:
             docs.pop(doc_id, None)
         else:
             docs[doc_id] = info
+        self._save(data)
+
+    def graph_layout(self, location: str) -> int:
+        """The layout the graph at ``location`` was written in: 1 (the default graph a copy of every
+        named graph) unless recorded; 2 keeps spans and derived graphs out of the default graph."""
+        return int(self._load().get("graph_layout", {}).get(location, 1))
+
+    def set_graph_layout(self, location: str, layout: int) -> None:
+        data = self._load()
+        data.setdefault("graph_layout", {})[location] = layout
         self._save(data)
 
     # -- views built from every document at once (the search index, the review graph) ----------
