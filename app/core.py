@@ -446,6 +446,8 @@ class KnowledgeBase:
         current = set(self.records.version())
         with self._parts:
             if self._search is not None and self._search_docs == current:
+                # it covers every stored document: a note another thread left while a writer ran is over
+                self.search_note = None
                 return self._search
             if self.views.search_docs() == current:
                 try:
