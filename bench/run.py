@@ -427,6 +427,9 @@ def bench_lookups(kb, docs: list[dict], runs: int, budget: float) -> list[dict]:
     r = random.Random(5)
     out = []
     names = [r.choice(d["indicator_names"]) for d in r.sample(docs, min(len(docs), 20)) if d.get("indicator_names")]
+    if not names:     # a manifest of an older generator lists no indicator names: take them from the records
+        projects = kb.projects()
+        names = [i.name for p in r.sample(projects, min(len(projects), 20)) for i in p.indicators[:1]]
     it = iter(names * 10)
     t = repeat(lambda: kb.trace(next(it)), runs, budget)
     out.append({"what": "trace (indicator name)", "p50": pct(t, .5), "p95": pct(t, .95), "runs": len(t)})
@@ -591,6 +594,8 @@ def main(argv: list[str] | None = None) -> None:
     with SAMPLER.during("search"):
         figures["search"] = bench_search(kb, data_dir, queries, args.encoder, args.cold_runs)
     print("search done", flush=True)
+    # what is measured so far, in case the lookups fail (a run of many minutes is not lost)
+    (args.work / f"figures-{args.projects}.json").write_text(json.dumps(figures, default=str, indent=1), "utf-8")
     with SAMPLER.during("lookups"):
         figures["lookups"] = bench_lookups(kb, docs, args.runs, args.budget)
     kb.close()
