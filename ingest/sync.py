@@ -30,7 +30,7 @@ from ingest import identifiers as iris
 from ingest.storage.recordstore import RecordStore
 from ingest.storage.views import ViewState
 
-_DOC_GRAPH = re.compile(re.escape(iris.graph_iri("")) + r"([0-9a-f]{16})(/inferred)?$")
+_DOC_GRAPH = re.compile(re.escape(iris.graph_iri("")) + r"([0-9a-f]{16})(" + re.escape(iris.INFERRED) + ")?$")
 
 
 @dataclass
@@ -52,9 +52,7 @@ class DerivedGraphs:
 
 def graph_iris(doc_id: str) -> tuple[str, str]:
     """The two named graphs of a document: (what it states, the inferred support links)."""
-    from ingest.support.rdf import inferred_graph_iri
-
-    return iris.graph_iri(doc_id), inferred_graph_iri(doc_id)
+    return iris.graph_iri(doc_id), iris.inferred_graph_iri(doc_id)
 
 
 def derive_graphs(doc_id: str, file: str, text: str, projects: list, departments: list = (),

@@ -21,6 +21,17 @@ LEVEL_SECTIONS = {"产出": "产出指标", "成本": "产出指标", "效益": 
                   "满意度": "满意度指标"}
 
 
+# {values}: "" for every link, or a VALUES clause of indicator IRIs (app.review.stored.doc_support)
+SUPPORT_QUERY = """PREFIX jx: <https://w3id.org/jixiao/ontology#>
+SELECT DISTINCT ?indicator ?basis ?semantic ?lexical WHERE {{
+  {values}
+  GRAPH ?inferred {{   # each document's …/inferred graph: support links are not in the merged default graph
+    ?link jx:indicator ?indicator ; a jx:SupportLink ; jx:basis ?basis ;
+          jx:semanticScore ?semantic ; jx:lexicalScore ?lexical .
+  }}
+}}"""
+
+
 @dataclass(frozen=True)
 class Support:
     """How well one basis supports one indicator, as ingest stored it (``jx:SupportLink``):

@@ -11,17 +11,9 @@ from typing import Any, Iterable
 
 from ingest.errors import JixiaoError
 
-from app.review.context import Support
+from app.review.context import SUPPORT_QUERY, Support
 from app.review.engine import run_review
 from app.review.model import Review
-
-SUPPORT_QUERY = """PREFIX jx: <https://w3id.org/jixiao/ontology#>
-SELECT DISTINCT ?indicator ?basis ?semantic ?lexical WHERE {
-  GRAPH ?inferred {    # each document's …/inferred graph: support links are not in the merged default graph
-    ?link a jx:SupportLink ; jx:indicator ?indicator ; jx:basis ?basis ;
-          jx:semanticScore ?semantic ; jx:lexicalScore ?lexical .
-  }
-}"""
 
 
 class ReviewError(JixiaoError):
@@ -32,7 +24,7 @@ def stored_support(store: Any) -> dict[str, list[Support]] | None:
     """indicator IRI → its stored support links (raw cosine, lexical overlap); None when the graph
     holds none (ingested without support links: the support rule is then not checked)."""
     out: dict[str, list[Support]] = {}
-    for row in store.query(SUPPORT_QUERY).rows:
+    for row in store.query(SUPPORT_QUERY.format(values="")).rows:
         indicator, basis, semantic, lexical = row
         out.setdefault(str(indicator), []).append(Support(str(basis), float(semantic), float(lexical)))
     return out or None

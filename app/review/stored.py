@@ -37,7 +37,7 @@ from ontology import REVIEW_TTL
 from ingest import identifiers as iris
 from ingest.records import Department, Project, Span
 
-from app.review.context import Support, as_project
+from app.review.context import SUPPORT_QUERY, Support, as_project
 from app.review.engine import run_review, sort_findings
 from app.review.model import Finding, ProjectReview, Review, RuleBook, load_rules
 from app.review.rdf import review_quads, rulebook_quads
@@ -53,14 +53,6 @@ CREATE TABLE IF NOT EXISTS reviews (doc TEXT PRIMARY KEY, body TEXT);   -- each 
 """
 PROJECT, DEPARTMENT = "project", "department"
 
-SUPPORT_QUERY = """PREFIX jx: <https://w3id.org/jixiao/ontology#>
-SELECT DISTINCT ?indicator ?basis ?semantic ?lexical WHERE {{
-  VALUES ?indicator {{ {values} }}
-  GRAPH ?inferred {{   # each document's …/inferred graph: support links are not in the merged default graph
-    ?link jx:indicator ?indicator ; a jx:SupportLink ; jx:basis ?basis ;
-          jx:semanticScore ?semantic ; jx:lexicalScore ?lexical .
-  }}
-}}"""
 
 
 @dataclass
@@ -182,7 +174,7 @@ def doc_support(store: Any, records: list) -> dict[str, list[Support]]:
         iris_ += [iri(r.id, n) for n in range(1, len(r.indicators) + 1)]
     out: dict[str, list[Support]] = {}
     for k in range(0, len(iris_), 500):
-        values = " ".join(f"<{i}>" for i in iris_[k:k + 500])
+        values = "VALUES ?indicator { " + " ".join(f"<{i}>" for i in iris_[k:k + 500]) + " }"
         for indicator, basis, semantic, lexical in store.query(SUPPORT_QUERY.format(values=values)).rows:
             out.setdefault(str(indicator), []).append(Support(str(basis), float(semantic), float(lexical)))
     return out
