@@ -225,7 +225,7 @@ class KnowledgeBase:
         by graph, and record the layout. A remote store keeps its copies (answers are the same)."""
         if self.settings.endpoint or self.views.graph_layout(view.location) >= GRAPH_LAYOUT:
             return
-        graphs = view.store.graphs() if (self.data_dir / "graph" / "CURRENT").exists() else []
+        graphs = view.store.graphs()     # the writer has it open: a new store has none
         for g in graphs:      # about 0.1 s a graph: 6 minutes for a 10,000-project store, once
             view.store.forget_old_copies(g)
         if graphs:
