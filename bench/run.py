@@ -594,14 +594,16 @@ def main(argv: list[str] | None = None) -> None:
     with SAMPLER.during("search"):
         figures["search"] = bench_search(kb, data_dir, queries, args.encoder, args.cold_runs)
     print("search done", flush=True)
-    # what is measured so far, in case the lookups fail (a run of many minutes is not lost)
-    (args.work / f"figures-{args.projects}.json").write_text(json.dumps(figures, default=str, indent=1), "utf-8")
+    # what is measured so far, before the lookups and before the report: a run of many minutes is not
+    # lost to a fault in either
+    save = lambda: (args.work / f"figures-{args.projects}.json").write_text(  # noqa: E731
+        json.dumps(figures, default=str, indent=1), "utf-8")
+    save()
     with SAMPLER.during("lookups"):
         figures["lookups"] = bench_lookups(kb, docs, args.runs, args.budget)
     kb.close()
     SAMPLER.stop()
-    # the figures first: a run of many minutes is not lost to a fault in the report
-    (args.work / f"figures-{args.projects}.json").write_text(json.dumps(figures, default=str, indent=1), "utf-8")
+    save()
     text = report(args, figures)
     if not args.out.exists():
         args.out.write_text("# Benchmark results\n\nAppended by `python bench/run.py --projects N` (one section per run, "
