@@ -133,8 +133,8 @@ def span_iri(doc_id: str, start: int, end: int) -> str:
 
 
 # A span node or one of its selectors: what the default graph does not copy (``is_span_node``).
-SPAN_NODE_PATTERN = r"/doc/[^/]+/span/[0-9]+-[0-9]+(/position|/quote)?$"
-_SPAN_NODE = re.compile(re.escape(BASE[:-1]) + SPAN_NODE_PATTERN)
+SPAN_NODE_PATTERN = r"/doc/[^/]+/span/[0-9]+-[0-9]+(/position|/quote)?"   # after BASE, to the IRI's end
+_SPAN_NODE = re.compile(re.escape(BASE[:-1]) + SPAN_NODE_PATTERN + "$")
 
 
 def is_span_node(iri: str) -> bool:
@@ -149,6 +149,11 @@ def is_span_node(iri: str) -> bool:
         (True, False)
     """
     return _SPAN_NODE.match(iri) is not None
+
+
+def span_node_filter(var: str = "?s") -> str:
+    """A SPARQL expression true when ``var`` is a span or a selector (``is_span_node``)."""
+    return f'REGEX(STR({var}), "{SPAN_NODE_PATTERN}$")'
 
 
 def position_selector_iri(span: str) -> str:

@@ -112,7 +112,7 @@ def merged(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
 
 
 # An N-Quads line whose subject is a span or a selector (see ``merged``), for the bulk loader's copy.
-_SPAN_LINE = re.compile(rb"^<" + re.escape(iris.BASE[:-1].encode()) + iris.SPAN_NODE_PATTERN[:-1].encode()
+_SPAN_LINE = re.compile(rb"^<" + re.escape(iris.BASE[:-1].encode()) + iris.SPAN_NODE_PATTERN.encode()
                         + rb"> [^\n]*\n", re.M)
 
 
@@ -234,7 +234,7 @@ class GraphStore(ABC):
         count = "SELECT (COUNT(*) AS ?n) WHERE { %s }"
         stale = "?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"
         missing = ("GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } "   # spans, derived graphs: not copied
-                   f"FILTER (!REGEX(STR(?s), \"{iris.SPAN_NODE_PATTERN}\") && !{iris.derived_graph_filter()})")
+                   f"FILTER (!{iris.span_node_filter()} && !{iris.derived_graph_filter()})")
         n = sum(int(next(iter(self._run(count % w)))[0].value) for w in (stale, missing))
         if n:
             self.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ {stale} }} ;\n"
@@ -250,7 +250,7 @@ class GraphStore(ABC):
             self.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} ?s ?p ?o "
                         f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (!{iris.derived_graph_filter()}) }} }}")
         self.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} ?s ?p ?o "
-                    f"FILTER (REGEX(STR(?s), \"{iris.SPAN_NODE_PATTERN}\")) }}")
+                    f"FILTER ({iris.span_node_filter()}) }}")
 
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL 1.1 query; its default graph is the merge of every document graph.
