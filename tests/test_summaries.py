@@ -113,3 +113,27 @@ def test_a_graph_written_before_the_summary_rows_still_gets_exact_answers(corpus
                     "FILTER (?p IN (jx:summaryVersion, jx:summaryOf, jx:indicatorCount, jx:projectCount)) }")
     assert kb.sparql("PREFIX jx: <https://w3id.org/jixiao/ontology#> ASK { ?d jx:summaryVersion ?v }").boolean is False
     _expect(kb, seed=True, other=True)
+
+
+def test_sums_past_any_budget_leave_the_document_counted_directly(seed_doc, seed_result):
+    """Each amount is below MAX_MAGNITUDE (ingest.parse.bounds); two 政策补贴类 projects of 6×10¹⁴
+    yuan sum past it. No summary row holds such a sum: the document gets none (and no version), and
+    budget_by_performance_type counts its projects directly, exactly."""
+    import dataclasses
+
+    from ingest.graph.store import EmbeddedStore
+
+    huge = Decimal(6) * Decimal(10) ** 14
+    subsidies = [p for p in seed_result.projects if p.performance_type == "政策补贴类"][:2]
+    projects = [dataclasses.replace(p, budget=dataclasses.replace(p.budget, total=huge)) if p in subsidies else p
+                for p in seed_result.projects]
+    quads = document_quads(seed_doc.doc_id, seed_doc.name, seed_doc.text, projects)
+    assert not [q for q in quads if "/summary/" in q.subject.value or q.predicate.value.endswith("#summaryVersion")]
+    store = EmbeddedStore()
+    store.replace_graph(quads[0].graph_name.value, quads)
+    types = {t: (n, total) for t, n, total in store.query(load_query(
+        f"@{QUERIES_DIR / 'budget_by_performance_type'}.rq")).rows}
+    # the seed's other two 政策补贴类 projects keep their budgets: 9,229,000 less the two replaced
+    replaced = sum(p.budget.total for p in subsidies)
+    assert types["政策补贴类"] == (4, 2 * huge + SEED_TYPES["政策补贴类"][1] - replaced)
+    assert types["其他类"] == SEED_TYPES["其他类"]

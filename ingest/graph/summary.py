@@ -85,9 +85,26 @@ def _row(g: GraphWriter, doc_id: str, kind: str, key: tuple) -> str:
 
 
 def add_summaries(g: GraphWriter, doc_id: str) -> None:
-    """Add the document's summary rows to ``g``, computed from the quads already in it."""
+    """Add the document's summary rows to ``g``, computed from the quads already in it.
+
+    A sum that reaches ``MAX_MAGNITUDE`` (each amount is below it, ``ingest.parse.bounds``; their
+    sum need not be) is no amount a graph should hold: the document then gets no rows and no
+    version, and the saved queries count its projects directly, exactly, as they do a document
+    written before the rows existed.
+    """
+    from ingest.parse.bounds import MAX_MAGNITUDE
+
+    rows = GraphWriter(g.graph.value)
+    sums = _add_rows(g, rows, doc_id)
+    if all(abs(s.value) < MAX_MAGNITUDE for s in sums):
+        g.quads.update(rows.quads)
+        g.add(iris.doc_iri(doc_id), JX.summaryVersion, SUMMARY_VERSION)
+
+
+def _add_rows(g: GraphWriter, rows: GraphWriter, doc_id: str) -> list[_Sum]:
+    """The rows of the quads in ``g``, written to ``rows``; returns every sum they carry."""
     ix = _index(g)
-    g.add(iris.doc_iri(doc_id), JX.summaryVersion, SUMMARY_VERSION)
+    sums: list[_Sum] = []
     typed = ix[str(RDF.type)]
     indicators = [s for s, types in typed.items() if any(t.value == str(JX.Indicator) for t in types)]
     projects = [s for s, types in typed.items() if any(t.value == str(JX.Project) for t in types)]
@@ -99,9 +116,9 @@ def add_summaries(g: GraphWriter, doc_id: str) -> None:
             for c in links.get(i, ()):
                 counts[c.value] += 1
         for c, n in sorted(counts.items()):
-            r = _row(g, doc_id, kind, (c,))
-            g.link(r, key_prop, c)
-            g.add(r, JX.indicatorCount, n)
+            r = _row(rows, doc_id, kind, (c,))
+            rows.link(r, key_prop, c)
+            rows.add(r, JX.indicatorCount, n)
 
     budgets, totals, currents = ix[str(JX.hasBudget)], ix[str(JX.total)], ix[str(JX.currentYear)]
     by_type: dict[Literal, tuple[set, _Sum]] = {}
@@ -121,14 +138,17 @@ def add_summaries(g: GraphWriter, doc_id: str) -> None:
             entry[1].add(t)
             entry[2].add(c)
     for kind, (ps, total) in sorted(by_type.items(), key=lambda kv: kv[0].value):
-        r = _row(g, doc_id, "performance-type", (kind.value,))
-        g.add(r, JX.summaryPerformanceType, kind)
-        g.add(r, JX.projectCount, len(ps))
-        g.add(r, JX.totalSum, total.literal())
+        r = _row(rows, doc_id, "performance-type", (kind.value,))
+        rows.add(r, JX.summaryPerformanceType, kind)
+        rows.add(r, JX.projectCount, len(ps))
+        rows.add(r, JX.totalSum, total.literal())
+        sums.append(total)
     for (unit, year), (ps, total, current) in sorted(by_unit_year.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
-        r = _row(g, doc_id, "unit-year", (unit, year.value))
-        g.link(r, JX.summaryUnit, unit)
-        g.add(r, JX.summaryYear, year)
-        g.add(r, JX.projectCount, len(ps))
-        g.add(r, JX.totalSum, total.literal())
-        g.add(r, JX.currentYearSum, current.literal())
+        r = _row(rows, doc_id, "unit-year", (unit, year.value))
+        rows.link(r, JX.summaryUnit, unit)
+        rows.add(r, JX.summaryYear, year)
+        rows.add(r, JX.projectCount, len(ps))
+        rows.add(r, JX.totalSum, total.literal())
+        rows.add(r, JX.currentYearSum, current.literal())
+        sums += [total, current]
+    return sums
