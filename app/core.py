@@ -215,9 +215,16 @@ class KnowledgeBase:
         if self.views.derived_docs("review") != set(self.records.version()) and self.records.version():
             self._store_review(view)     # the review graph too is a view of every stored document
             report.reviewed = True
+        self._store_summary(view)        # so is the corpus summary (a store written before it has none)
         if report:
             self.heal_note = report.summary()
         return report
+
+    def _summary_current(self) -> bool:
+        """True when the corpus summary was added up from exactly the stored documents (an empty
+        knowledge base needs none)."""
+        stored, summed = set(self.records.version()), self.views.derived_docs("summary")
+        return summed == stored or (summed is None and not stored)
 
     def _relayout(self, view) -> None:
         """An embedded store written before spans and derived graphs left the default graph keeps
@@ -239,6 +246,8 @@ class KnowledgeBase:
         stored = set(self.records.version())
         docs = self.views.graph_docs(self.graph_location)
         if stored and self.views.derived_docs("review") != stored:
+            return False
+        if not self._summary_current():
             return False
         if docs is None:   # never recorded (a store written before views.json): look at it
             if not self.settings.endpoint and not (self.data_dir / "graph" / "CURRENT").exists():
@@ -298,6 +307,7 @@ class KnowledgeBase:
             if index and (any(f.projects for f in report.files) or not self._search_fresh()):
                 self._rebuild_search(report)
             self._store_review(view, report)
+            self._store_summary(view, report)
             self._compact(view.store, report)
         return report
 
@@ -335,6 +345,27 @@ class KnowledgeBase:
                 f"the review could not be stored: {message}", file=str(self.data_dir),
                 hint="the documents are stored; `jixiao review` still reviews them, the next ingest stores it")]))
 
+    def _store_summary(self, view, report: IngestReport | None = None) -> None:
+        """Add up the corpus-wide aggregates again (``ingest.graph.summary.refresh_corpus_summary``)
+        when the stored documents are not those it was added up from (a document's id is its text's:
+        the same ids are the same graphs). A failure is the batch's error, and views.json then claims
+        no summary, so the next writer (or a reader's heal) adds it up."""
+        from ingest.graph.summary import refresh_corpus_summary
+        if self._summary_current():
+            return
+        try:
+            docs = set(self.records.version())
+            self.views.set_derived_docs("summary", None)
+            refresh_corpus_summary(view.store)
+            self.views.set_derived_docs("summary", docs)
+        except Exception as e:  # noqa: BLE001 - the records and graph are stored; the next writer sums again
+            if report is None:
+                raise
+            message = e.message if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
+            report.files.append(FileReport("(corpus summary)", errors=[IngestError(
+                f"the corpus summary could not be stored: {message}", file=str(self.data_dir),
+                hint="the documents are stored; the next ingest or removal adds the summary up")]))
+
     def _rebuild_search(self, report: IngestReport | None = None) -> None:
         """Update the index under the lock with the batch's documents (a file ingested again whose
         text did not change keeps its doc id: it is looked at, and left alone when its passages and
@@ -371,6 +402,7 @@ class KnowledgeBase:
             if index:
                 self.build_search_index(changed=[doc_id])   # in place: only its passages go
             self._store_review(view)
+            self._store_summary(view)
             return True
 
     def projects(self) -> list[Project]:

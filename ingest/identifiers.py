@@ -113,19 +113,21 @@ def inferred_graph_iri(doc_id: str) -> str:
 
 def is_derived_graph(graph: str) -> bool:
     """True for a graph of what jixiao derived rather than a document states: a document's inferred
-    graph (support links) and the review's graphs (rules, each document's findings). Their triples
-    are kept once, in that graph, and not copied into the merged default graph.
+    graph (support links), the review's graphs (rules, each document's findings) and the corpus
+    summary (``SUMMARY_GRAPH``). Their triples are kept once, in that graph, and not copied into the
+    merged default graph.
 
     Example: ``is_derived_graph(inferred_graph_iri("33c4")) and not is_derived_graph(graph_iri("33c4"))``
     """
     return (graph.startswith(f"{BASE}graph/") and graph.endswith(INFERRED)
-            or graph == REVIEW_GRAPH or graph.startswith(REVIEW_GRAPH + "/"))
+            or graph == REVIEW_GRAPH or graph.startswith(REVIEW_GRAPH + "/") or graph == SUMMARY_GRAPH)
 
 
 def derived_graph_filter(var: str = "?g") -> str:
     """A SPARQL expression true when ``var`` is a derived graph (``is_derived_graph``)."""
     return (f'(STRSTARTS(STR({var}), "{BASE}graph/") && STRENDS(STR({var}), "{INFERRED}") '
-            f'|| STR({var}) = "{REVIEW_GRAPH}" || STRSTARTS(STR({var}), "{REVIEW_GRAPH}/"))')
+            f'|| STR({var}) = "{REVIEW_GRAPH}" || STRSTARTS(STR({var}), "{REVIEW_GRAPH}/") '
+            f'|| STR({var}) = "{SUMMARY_GRAPH}")')
 
 
 def span_iri(doc_id: str, start: int, end: int) -> str:
@@ -220,6 +222,11 @@ def budget_line_iri(budget: str, n: int) -> str:
 def unplaced_row_iri(record_iri: str, n: int) -> str:
     """The ``n``-th (1-based) row of a table that could not be placed, kept as printed."""
     return f"{record_iri}/unplaced/{n}"
+
+
+# The corpus-wide aggregates, added up over every document once per write (ingest/graph/summary.py):
+# derived, like the review, so kept once in this graph and not in the merged default graph.
+SUMMARY_GRAPH = BASE + "graph/summary"
 
 
 # -- the review (app/review): findings about tables, kept in a named graph of their own -----------

@@ -115,9 +115,11 @@ def test_export_graph_and_validate(run):
     assert len(g) > 3000
     trig = run("export", "graph", "--format", "trig").output_bytes
     ds = rdflib.Dataset().parse(data=trig, format="trig")
-    named = sorted(str(c.identifier) for c in ds.graphs() if "graph/" in str(c.identifier) and "review" not in str(c.identifier))
+    named = sorted(str(c.identifier) for c in ds.graphs() if "graph/" in str(c.identifier)
+                   and not str(c.identifier).endswith(("/graph/summary",)) and "review" not in str(c.identifier))
     assert len(named) == 2 and named[1] == named[0] + "/inferred"     # the document, and the links inferred from it
     assert any(str(c.identifier).endswith("/graph/review") for c in ds.graphs())    # and the review's findings
+    assert any(str(c.identifier).endswith("/graph/summary") for c in ds.graphs())   # and the corpus summary
     v = run("validate")
     assert v.exit_code == 0, v.output
 

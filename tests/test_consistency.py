@@ -127,8 +127,9 @@ def test_a_document_whose_graphs_were_lost_is_derived_again_on_open(data_dir, se
         kb.graph.drop_graph(graph_iris(doc)[1])
         kb.views.mark_graph("graph", doc, None)
         kb.close()
-    from ingest.identifiers import REVIEW_GRAPH, review_graph_iri
-    assert graph_state(kb)[0] == sorted([graph_iris(doc)[0], REVIEW_GRAPH, review_graph_iri(doc)])   # the review's stay
+    from ingest.identifiers import REVIEW_GRAPH, SUMMARY_GRAPH, review_graph_iri
+    # the review's and the corpus summary stay
+    assert graph_state(kb)[0] == sorted([graph_iris(doc)[0], REVIEW_GRAPH, review_graph_iri(doc), SUMMARY_GRAPH])
     healed = KnowledgeBase.open(data_dir)
     assert healed.heal_note.startswith("healed the graph: 1 document(s) derived again")
     assert graph_state(healed) == before

@@ -28,9 +28,10 @@ def kb(tmp_path):
 def test_reingest_leaves_the_triple_count_unchanged(kb, seed_path, seed_doc):
     kb.ingest([seed_path], index=False)
     first = kb.graph.count_quads()
-    # the document's graph, and the review's (its rules, and the document's review, jxd:graph/review/{doc})
+    # the document's graph, the review's (its rules, and the document's review, jxd:graph/review/{doc})
+    # and the corpus summary
     assert kb.graph.graphs() == sorted([iris.graph_iri(seed_doc.doc_id), iris.REVIEW_GRAPH,
-                                        iris.review_graph_iri(seed_doc.doc_id)])
+                                        iris.review_graph_iri(seed_doc.doc_id), iris.SUMMARY_GRAPH])
     kb.ingest([seed_path, seed_path], index=False)
     assert kb.graph.count_quads() == first > 4000
     # the default graph is what the document states: its graph but for the spans, which it keeps
@@ -56,10 +57,10 @@ def test_removing_a_document_removes_its_graph_and_nothing_else(kb, seed_path, t
     seed_graph = iris.graph_iri(kb.records.doc_for_path(str(seed_path)))
     other_id = kb.records.doc_for_path(str(other))
     before = kb.graph.count_quads(seed_graph)
-    assert len(kb.graph.graphs()) == 2 + 1 + 2              # and the review's rules and each document's review
+    assert len(kb.graph.graphs()) == 2 + 1 + 2 + 1          # the review's rules, each document's review, the summary
     assert kb.remove_document(other_id, index=False)
     seed_review = iris.review_graph_iri(kb.records.doc_for_path(str(seed_path)))
-    assert kb.graph.graphs() == sorted([seed_graph, iris.REVIEW_GRAPH, seed_review])
+    assert kb.graph.graphs() == sorted([seed_graph, iris.REVIEW_GRAPH, seed_review, iris.SUMMARY_GRAPH])
     assert kb.graph.count_quads(seed_graph) == before
     assert len(kb.projects()) == 8
     assert budget_by_type(kb)[0] == ("政策补贴类", 4, Decimal(9229000))
@@ -70,8 +71,8 @@ def test_removing_a_document_removes_its_graph_and_nothing_else(kb, seed_path, t
 def test_the_same_table_from_text_and_pdf_is_counted_once(kb, seed_path, tmp_path):
     pdf = render_text_pdf(seed_path.read_text("utf-8"), tmp_path / "seed.pdf")
     kb.ingest([seed_path, pdf], index=False)
-    assert len(kb.graph.graphs()) == 2 + 2                  # two documents, two named graphs; the review's
-    # rules and one document's review: the eight projects are reviewed once, in the first by file
+    assert len(kb.graph.graphs()) == 2 + 2 + 1              # two documents, two named graphs; the review's
+    # rules and one document's review (the eight projects are reviewed once, in the first by file); the summary
     assert budget_by_type(kb) == [("政策补贴类", 4, Decimal(9229000)), ("其他类", 1, Decimal(3831000)),
                                   ("信息化建设工程类", 3, Decimal(1056034))]
     got = kb.sparql(load_query(f"@{QUERIES_DIR}/indicators_by_category.rq")).rows
@@ -95,7 +96,8 @@ def test_support_links_live_beside_the_document_graph(kb, seed_path, seed_doc):
     from ingest.support.rdf import inferred_graph_iri
     kb.ingest([seed_path])                                  # with the index: support links are computed
     doc_graph, inferred = iris.graph_iri(seed_doc.doc_id), inferred_graph_iri(seed_doc.doc_id)
-    assert kb.graph.graphs() == sorted([doc_graph, inferred, iris.REVIEW_GRAPH, iris.review_graph_iri(seed_doc.doc_id)])
+    assert kb.graph.graphs() == sorted([doc_graph, inferred, iris.REVIEW_GRAPH, iris.review_graph_iri(seed_doc.doc_id),
+                                        iris.SUMMARY_GRAPH])
     # the links are kept once, in the inferred graph: the merged default graph is what the document states
     link = "ASK { %s { ?l a <https://w3id.org/jixiao/ontology#SupportLink> } }"
     assert kb.sparql(link % f"GRAPH <{inferred}>").boolean and not kb.sparql(link % "").boolean

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.core import KnowledgeBase
-from ingest.identifiers import REVIEW_GRAPH, review_graph_iri
+from ingest.identifiers import REVIEW_GRAPH, SUMMARY_GRAPH, review_graph_iri
 from ingest.sync import GraphView, graph_iris
 
 pytestmark = pytest.mark.slow
@@ -79,8 +79,9 @@ def assert_views_agree(data_dir: Path) -> None:
     observed = GraphView(kb.reader(), kb.views, "graph").observed()
     assert observed == {d: {"support": True} for d in docs}          # both named graphs of each document
     assert set(kb.reader().graphs()) == {g for d in docs for g in (*graph_iris(d), review_graph_iri(d))} | (
-        {REVIEW_GRAPH} if docs else set())
+        {REVIEW_GRAPH, SUMMARY_GRAPH} if docs else set())
     assert (kb.views.derived_docs("review") or set()) == docs
+    assert (kb.views.derived_docs("summary") or set()) == docs
     kb.search_index()
     assert kb.views.search_docs() == docs and kb.search_note is None
     ok, report = kb.validate()
@@ -96,7 +97,7 @@ def reference(tmp_path_factory, corpus) -> dict:
     assert proc.returncode == 0, err.decode()[-2000:]
     t = totals(d)
     assert len(t["documents"]) == len(UNITS) and t["projects"] == len(UNITS) * TABLES
-    assert len(t["graphs"]) == 3 * len(UNITS) + 1                       # and each one's review, and the rules
+    assert len(t["graphs"]) == 3 * len(UNITS) + 2       # and each one's review, the rules, the corpus summary
     return t
 
 

@@ -117,7 +117,8 @@ def test_a_review_graph_per_document_and_the_rules_apart(tmp_path, seed_path):
     kb = KnowledgeBase.open(tmp_path / "kb")
     kb.ingest([seed_path], index=False)
     (doc,) = kb.records.documents()
-    assert kb.graph.graphs() == sorted([iris.graph_iri(doc), iris.REVIEW_GRAPH, iris.review_graph_iri(doc)])
+    assert kb.graph.graphs() == sorted([iris.graph_iri(doc), iris.REVIEW_GRAPH, iris.review_graph_iri(doc),
+                                        iris.SUMMARY_GRAPH])
     rules = kb.sparql(f"""PREFIX jx: <https://w3id.org/jixiao/ontology#>
         SELECT (COUNT(?r) AS ?n) WHERE {{ GRAPH <{iris.REVIEW_GRAPH}> {{ ?r a jx:ReviewRule }} }}""").rows
     assert rules == [(len(kb.review().rules.rules),)]

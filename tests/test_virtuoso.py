@@ -23,6 +23,7 @@ from app.queries import QUERIES_DIR, saved_queries
 from app.sparql import load_query
 from ingest.graph.remote import DEFAULT_GRAPH, RemoteStore
 from ingest.graph.store import merged
+from ingest.identifiers import is_derived_graph
 
 from oxigraph_server import free_port
 
@@ -212,7 +213,7 @@ def test_a_document_is_removed_and_replaced_through_the_remote_backend(remote, k
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     before = remote.query(count).rows[0][0]
     named = list(ox.parse(kb.export_graph("nq"), format=ox.RdfFormat.N_QUADS))
-    doc = next(g for g in remote.graphs() if not g.endswith(("/inferred", "/review")))
+    doc = next(g for g in remote.graphs() if not is_derived_graph(g))
     mine = [q for q in named if q.graph_name.value == doc]
     others = {q.triple for q in named if q.graph_name.value != doc}
     copied = {q.triple for q in merged(mine)}           # the default graph holds no spans

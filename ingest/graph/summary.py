@@ -14,6 +14,13 @@ from, its 申报表 and its 自评表) is one set of merged nodes in the default
 the rows of the documents none of whose projects another document states, and count the projects
 of the other documents directly (see ``ontology/queries/indicators_by_level2.rq``).
 
+The rows of every document are then added up once per write, into ``jxd:graph/summary`` (one
+``jx:CorpusSummaryRow`` per key, :func:`refresh_corpus_summary`, run by ``KnowledgeBase`` after each
+ingest, removal and heal): summing 12,467 documents' rows took 0.7–2.6 s a query at 100,000 projects,
+and the saved queries now read the few corpus rows. The sums are the CONSTRUCT queries of
+``ontology/queries/summary/``, the saved queries' former bodies: exact as they were, on any SPARQL
+1.1 store.
+
 The document node says which version of the rows it carries (``jx:summaryVersion``): a document graph
 written before the rows existed (or by another version) has none, and the saved queries count that
 document's projects directly, so a store ingested earlier still gets exact answers (slower, until
@@ -36,9 +43,9 @@ from collections import defaultdict
 from decimal import Decimal
 from itertools import product
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from ontology import JX, RDF
+from ontology import JX, ONTOLOGY_DIR, RDF
 
 from ingest import identifiers as iris
 from ingest.graph.nodes import GraphWriter, decimal_lexical
@@ -152,3 +159,37 @@ def _add_rows(g: GraphWriter, rows: GraphWriter, doc_id: str) -> list[_Sum]:
         rows.add(r, JX.currentYearSum, current.literal())
         sums += [total, current]
     return sums
+
+
+# ---------------------------------------------------------------------------- the corpus summary
+
+CORPUS_QUERIES = ONTOLOGY_DIR / "queries" / "summary"
+# a corpus row's key: what its IRI is made from, so a row whose key stays keeps its IRI and a write
+# that changes a count replaces one quad, not the graph
+_KEYS = tuple(str(p) for p in (JX.summaryLevel1, JX.summaryLevel2, JX.summaryPerformanceType, JX.summaryUnit,
+                               JX.summaryYear))
+
+
+def corpus_summary_quads(store) -> list[Quad]:
+    """The corpus summary of ``store`` (any ``GraphStore``): each CONSTRUCT of
+    ``ontology/queries/summary/`` run over its default graph, each row named by its kind and key."""
+    graph = NamedNode(iris.SUMMARY_GRAPH)
+    out: list[Quad] = []
+    for path in sorted(CORPUS_QUERIES.glob("*.rq")):
+        rows: dict[BlankNode, list] = defaultdict(list)
+        for s, p, o in store.query(path.read_text("utf-8")).triples:
+            rows[s].append((p, o))
+        for pairs in rows.values():
+            key = sorted((p.value, str(o)) for p, o in pairs if p.value in _KEYS)
+            node = NamedNode(f"{iris.SUMMARY_GRAPH}/{path.stem}/{iris.digest(repr(key))}")
+            out += [Quad(node, p, o, graph) for p, o in pairs]
+    return out
+
+
+def refresh_corpus_summary(store) -> int:
+    """Add up every document's rows into ``jxd:graph/summary``, writing only what changed; returns
+    its quads. At 100,000 projects this is the 1–3 s each aggregate took before, paid once a write.
+
+    Example: ``refresh_corpus_summary(kb.graph)`` (``KnowledgeBase`` does it after every write)
+    """
+    return store.replace_graph(iris.SUMMARY_GRAPH, corpus_summary_quads(store))
