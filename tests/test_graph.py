@@ -292,6 +292,18 @@ def test_shapes_catch_empty_and_overlong_spans(seed_doc, seed_projects):
     assert "less than its end" in report and "beyond the end of its source document" in report
 
 
+def corpus_summary(quads) -> list:
+    """The corpus summary a knowledge base holding ``quads`` adds up (``ingest.graph.summary``)."""
+    from ingest.graph.store import EmbeddedStore
+    from ingest.graph.summary import refresh_corpus_summary
+    from ingest.identifiers import SUMMARY_GRAPH
+    es = EmbeddedStore()
+    for g in dict.fromkeys(q.graph_name.value for q in quads):
+        es.replace_graph(g, [q for q in quads if q.graph_name.value == g])
+    refresh_corpus_summary(es)
+    return list(es.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(SUMMARY_GRAPH)))
+
+
 def test_readme_sparql_examples_return_rows(quads, cited):
     import re
 
@@ -303,5 +315,6 @@ def test_readme_sparql_examples_return_rows(quads, cited):
     s = ox.Store()
     s.extend(quads)
     s.extend(cited[1])  # the same seed projects, with hand-built citations
+    s.extend(corpus_summary(quads))   # what the writer adds after a write, for the summaries' example
     for q in queries:
         assert rows(s, q), q
