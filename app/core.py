@@ -215,7 +215,7 @@ class KnowledgeBase:
         if self.views.derived_docs("review") != set(self.records.version()) and self.records.version():
             self._store_review(view)     # the review graph too is a view of every stored document
             report.reviewed = True
-        self._store_summary(view)        # so is the corpus summary (a store written before it has none)
+        report.summed = self._store_summary(view)   # so is the corpus summary (none in an older store)
         if report:
             self.heal_note = report.summary()
         return report
@@ -345,19 +345,20 @@ class KnowledgeBase:
                 f"the review could not be stored: {message}", file=str(self.data_dir),
                 hint="the documents are stored; `jixiao review` still reviews them, the next ingest stores it")]))
 
-    def _store_summary(self, view, report: IngestReport | None = None) -> None:
+    def _store_summary(self, view, report: IngestReport | None = None) -> bool:
         """Add up the corpus-wide aggregates again (``ingest.graph.summary.refresh_corpus_summary``)
         when the stored documents are not those it was added up from (a document's id is its text's:
         the same ids are the same graphs). A failure is the batch's error, and views.json then claims
         no summary, so the next writer (or a reader's heal) adds it up."""
         from ingest.graph.summary import refresh_corpus_summary
         if self._summary_current():
-            return
+            return False
         try:
             docs = set(self.records.version())
             self.views.set_derived_docs("summary", None)
             refresh_corpus_summary(view.store)
             self.views.set_derived_docs("summary", docs)
+            return True
         except Exception as e:  # noqa: BLE001 - the records and graph are stored; the next writer sums again
             if report is None:
                 raise
@@ -365,6 +366,7 @@ class KnowledgeBase:
             report.files.append(FileReport("(corpus summary)", errors=[IngestError(
                 f"the corpus summary could not be stored: {message}", file=str(self.data_dir),
                 hint="the documents are stored; the next ingest or removal adds the summary up")]))
+            return False
 
     def _rebuild_search(self, report: IngestReport | None = None) -> None:
         """Update the index under the lock with the batch's documents (a file ingested again whose

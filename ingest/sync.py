@@ -93,7 +93,8 @@ def derive_from_records(records: RecordStore, doc_id: str, encoder: Any = None) 
 @dataclass
 class HealReport:
     """What healing did: documents derived again, documents dropped, default-graph triples fixed,
-    the review graph written again (by the knowledge base, which owns it).
+    the review graph written again, the corpus summary added up again (by the knowledge base, which
+    owns both).
 
     Example: ``HealReport(derived=["33c4abcdc6cea628"]).summary()`` → ``"healed the graph: 1 document(s) derived again"``
     """
@@ -102,9 +103,10 @@ class HealReport:
     dropped: list[str] = field(default_factory=list)
     repaired: int = 0
     reviewed: bool = False
+    summed: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.derived or self.dropped or self.repaired or self.reviewed)
+        return bool(self.derived or self.dropped or self.repaired or self.reviewed or self.summed)
 
     def summary(self) -> str:
         parts = []
@@ -116,6 +118,8 @@ class HealReport:
             parts.append(f"{self.repaired} default-graph triple(s) repaired")
         if self.reviewed:
             parts.append("the review written again")
+        if self.summed:
+            parts.append("the corpus summary added up again")
         return "healed the graph: " + ", ".join(parts) if parts else "the graph agrees with the records"
 
 
