@@ -10,9 +10,9 @@ The rows are computed from the document's own quads (not from the records), so a
 the old query gave over that document's graph alone: the same nodes merged, the same joins, the same
 datatypes (a sum of ``xsd:decimal`` amounts is an ``xsd:decimal``). Labels and ``skos:broader`` are
 joined at query time, as before. A project stated by two documents (a .txt and the .pdf it came
-from, its 申报表 and its 自评表) is one set of merged nodes in the default graph; the saved queries add
-the rows of the documents none of whose projects another document states, and count the projects
-of the other documents directly (see ``ontology/queries/indicators_by_level2.rq``).
+from, its 申报表 and its 自评表) is one set of merged nodes in the default graph; the sums add the
+rows of the documents none of whose projects another document states, and count the projects of
+the other documents directly (see ``ontology/queries/summary/level2.rq``).
 
 The rows of every document are then added up once per write, into ``jxd:graph/summary`` (one
 ``jx:CorpusSummaryRow`` per key, :func:`refresh_corpus_summary`, run by ``KnowledgeBase`` after each
@@ -22,9 +22,8 @@ and the saved queries now read the few corpus rows. The sums are the CONSTRUCT q
 1.1 store.
 
 The document node says which version of the rows it carries (``jx:summaryVersion``): a document graph
-written before the rows existed (or by another version) has none, and the saved queries count that
-document's projects directly, so a store ingested earlier still gets exact answers (slower, until
-``jixiao ingest`` writes its documents again).
+written before the rows existed (or by another version) has none, and the sums count that
+document's projects directly, so a store ingested earlier still gets exact answers.
 
 Rows (IRIs under the document's, ``…/doc/{id}/summary/{kind}/{digest of the key}``):
 
@@ -50,7 +49,7 @@ from ontology import JX, ONTOLOGY_DIR, RDF
 from ingest import identifiers as iris
 from ingest.graph.nodes import GraphWriter, decimal_lexical
 
-SUMMARY_VERSION = 1    # the saved queries add up the rows of documents marked with this version only
+SUMMARY_VERSION = 1    # the corpus sums add up the rows of documents marked with this version only
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 # the predicates the summaries read from a document's quads
