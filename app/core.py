@@ -332,40 +332,40 @@ class KnowledgeBase:
         on) added, removed or can move (history, peers; ``app/review/stored.py``); a failure is the
         batch's error, the documents stay stored."""
         from app.review.kb import store_review
-        try:
-            docs = set(self.records.version())
-            self.views.set_derived_docs("review", None)   # claims nothing while it is rewritten
+
+        def build():
             self.review_update = store_review(self, view.store, changed)
-            self.views.set_derived_docs("review", docs)
-        except Exception as e:  # noqa: BLE001 - the records and graph are stored; the next write reviews again
-            if report is None:
-                raise
-            message = e.message if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
-            report.files.append(FileReport("(review)", errors=[IngestError(
-                f"the review could not be stored: {message}", file=str(self.data_dir),
-                hint="the documents are stored; `jixiao review` still reviews them, the next ingest stores it")]))
+        self._store_derived("review", build, report, "review",
+                            "the documents are stored; `jixiao review` still reviews them, the next ingest stores it")
 
     def _store_summary(self, view, report: IngestReport | None = None) -> bool:
         """Add up the corpus-wide aggregates again (``ingest.graph.summary.refresh_corpus_summary``)
         when the stored documents are not those it was added up from (a document's id is its text's:
-        the same ids are the same graphs). A failure is the batch's error, and views.json then claims
-        no summary, so the next writer (or a reader's heal) adds it up."""
+        the same ids are the same graphs). True when it was added up."""
         from ingest.graph.summary import refresh_corpus_summary
         if self._summary_current():
             return False
+        return self._store_derived("summary", lambda: refresh_corpus_summary(view.store), report, "corpus summary",
+                                   "the documents are stored; the next ingest or removal adds the summary up")
+
+    def _store_derived(self, name: str, build: Callable[[], Any], report: IngestReport | None, what: str,
+                       hint: str) -> bool:
+        """Write the derived view ``name`` (the review, the corpus summary) of every stored document:
+        views.json claims nothing while ``build`` runs, then the documents it was built from, so a
+        failure or a kill leaves it to the next writer (or a reader's heal). A failure is the batch's
+        error when there is a batch, the documents stay stored. True when it was written."""
         try:
             docs = set(self.records.version())
-            self.views.set_derived_docs("summary", None)
-            refresh_corpus_summary(view.store)
-            self.views.set_derived_docs("summary", docs)
+            self.views.set_derived_docs(name, None)
+            build()
+            self.views.set_derived_docs(name, docs)
             return True
-        except Exception as e:  # noqa: BLE001 - the records and graph are stored; the next writer sums again
+        except Exception as e:  # noqa: BLE001 - the records and graph are stored; the next write derives it again
             if report is None:
                 raise
             message = e.message if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
-            report.files.append(FileReport("(corpus summary)", errors=[IngestError(
-                f"the corpus summary could not be stored: {message}", file=str(self.data_dir),
-                hint="the documents are stored; the next ingest or removal adds the summary up")]))
+            report.files.append(FileReport(f"({what})", errors=[IngestError(
+                f"the {what} could not be stored: {message}", file=str(self.data_dir), hint=hint)]))
             return False
 
     def _rebuild_search(self, report: IngestReport | None = None) -> None:
