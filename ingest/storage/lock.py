@@ -84,10 +84,7 @@ class WriteLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
-                try:
-                    return json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
-                except (ValueError, OSError):
-                    return {}
+                return _holder_info(fd)
             fcntl.flock(fd, fcntl.LOCK_UN)
             return None
         finally:
@@ -132,10 +129,7 @@ class WriteLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    try:
-                        info = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
-                    except (ValueError, OSError):
-                        info = {}
+                    info = _holder_info(fd)
                     os.close(fd)
                     raise self._busy(info) from None
                 time.sleep(0.05)
@@ -162,3 +156,32 @@ class WriteLock:
         return StoreBusy(f"the data directory {self.data_dir} is being written{who}",
                          hint="wait for that ingest or remove to finish, then run this again; "
                               "reading (search, sparql, validate, export) works meanwhile")
+
+
+def _holder_info(fd: int, patience: float = 1.0) -> dict[str, Any]:
+    """What the holder of the locked file ``fd`` wrote of itself ({pid, command, since}).
+
+    A holder takes the lock, then writes: a reader that comes between reads nothing yet, or what an
+    earlier holder (now gone) left. Read again for up to ``patience`` seconds until the file names a
+    live process; ``{}`` if it never does."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            info = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
+        except (ValueError, OSError):
+            info = {}
+        if _alive(info.get("pid")) or time.monotonic() >= deadline:
+            return info if _alive(info.get("pid")) else {}
+        time.sleep(0.02)
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:      # another user's process: alive
+        return True
+    return True
