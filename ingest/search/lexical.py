@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from array import array
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -37,6 +38,7 @@ B = 0.75
 METHOD = "lucene"
 PARAMS_FILE = "lexical.json"
 VOCAB_FILE = "vocab.json"
+SCORE_BLOCK_TOKENS = 4_000_000   # tokens counted per block when the BM25 matrix is built
 _ARRAYS = ("tok_ids", "tok_start", "tok_end", "row_off", "row_len", "live", "data", "indices", "indptr")
 
 
@@ -87,9 +89,12 @@ class LexicalIndex:
         """Live rows: the N of BM25."""
         return int(np.count_nonzero(self.live))
 
-    def update(self, set_rows: Mapping[int, str] | None = None, kill: Iterable[int] = ()) -> None:
+    def update(self, set_rows: Mapping[int, str] | None = None, kill: Iterable[int] = (),
+               rescore: bool = True) -> None:
         """Give rows new texts (new rows may extend the table) and mark rows dead, then rebuild the
-        BM25 matrix from the stored tokens (only the texts in ``set_rows`` are tokenized)."""
+        BM25 matrix from the stored tokens (only the texts in ``set_rows`` are tokenized). With
+        ``rescore=False`` the matrix is left behind until an update that rescores (a build adding
+        rows a chunk at a time scores once, at its end)."""
         set_rows = dict(set_rows or {})
         n = max([self.num_rows - 1, *set_rows]) + 1 if set_rows else self.num_rows
         if n > self.num_rows:
@@ -105,7 +110,9 @@ class LexicalIndex:
             self.live[kill] = False
             self.row_len[kill] = 0
         if set_rows:
-            ids, starts, ends, base = [], [], [], len(self.tok_ids)
+            # 4-byte arrays, not lists: a first build at 100k projects appends ~10^8 tokens, and a
+            # list would hold a 28-byte int object per entry (about 10 GB)
+            ids, starts, ends, base = array("i"), array("i"), array("i"), len(self.tok_ids)
             for row, text in sorted(set_rows.items()):
                 toks = self.tokenizer.tokens(text)
                 self.row_off[row], self.row_len[row], self.live[row] = base, len(toks), True
@@ -114,12 +121,13 @@ class LexicalIndex:
                 starts.extend(t.start for t in toks)
                 ends.extend(t.end for t in toks)
             self.vocab.extend(list(self.term_id)[len(self.vocab):])
-            self.tok_ids = np.concatenate([self.tok_ids, np.asarray(ids, np.int32)])
-            self.tok_start = np.concatenate([self.tok_start, np.asarray(starts, np.int32)])
-            self.tok_end = np.concatenate([self.tok_end, np.asarray(ends, np.int32)])
+            self.tok_ids = np.concatenate([self.tok_ids, np.frombuffer(ids, np.int32)])
+            self.tok_start = np.concatenate([self.tok_start, np.frombuffer(starts, np.int32)])
+            self.tok_end = np.concatenate([self.tok_end, np.frombuffer(ends, np.int32)])
         if len(self.tok_ids) > 2 * max(int(self.row_len.sum()), 1024):
             self._compact()
-        self._score_matrix()
+        if rescore:
+            self._score_matrix()
 
     def take(self, rows: np.ndarray) -> None:
         """Keep only ``rows``, renumbered ``0..len(rows)-1`` in that order (an index compacting)."""
@@ -136,7 +144,11 @@ class LexicalIndex:
         self.row_off = np.concatenate([[0], np.cumsum(self.row_len)[:-1]]).astype(np.int64)
 
     def _score_matrix(self) -> None:
-        """The BM25 score of every (live row, term) pair, grouped by term (CSC: ``indptr``)."""
+        """The BM25 score of every (live row, term) pair, grouped by term (CSC: ``indptr``).
+
+        The (term, row) pairs are counted a block of rows at a time, so the int64 keys that sorting
+        needs exist for one block only; the pairs are then put in term order by one stable sort
+        (rows stay ascending within a term), as one ``np.unique`` over the whole corpus would give."""
         rows = np.flatnonzero(self.live)
         lens = self.row_len[rows].astype(np.int64)
         n_terms = len(self.vocab)
@@ -144,17 +156,32 @@ class LexicalIndex:
             self.data, self.indices = np.zeros(0, np.float32), np.zeros(0, np.int32)
             self.indptr = np.zeros(n_terms + 1, np.int64)
             return
-        terms = self.tok_ids[_ranges(self.row_off[rows], lens)].astype(np.int64)
-        owner = np.repeat(rows.astype(np.int64), lens)
-        pairs, tf = np.unique(terms * self.num_rows + owner, return_counts=True)   # sorted by term, then row
-        term, row = pairs // self.num_rows, pairs % self.num_rows
+        terms_, rows_, tfs_ = [], [], []
+        step = max(1, SCORE_BLOCK_TOKENS * len(rows) // int(lens.sum()))
+        for k in range(0, len(rows), step):
+            block, blens = rows[k:k + step].astype(np.int64), lens[k:k + step]
+            terms = self.tok_ids[_ranges(self.row_off[block], blens)].astype(np.int64)
+            owner = np.repeat(block, blens)
+            pairs, tf = np.unique(terms * self.num_rows + owner, return_counts=True)
+            terms_.append((pairs // self.num_rows).astype(np.int32))
+            rows_.append((pairs % self.num_rows).astype(np.int32))
+            tfs_.append(tf.astype(np.int32))
+            del terms, owner, pairs, tf
+        term, row, tf = np.concatenate(terms_), np.concatenate(rows_), np.concatenate(tfs_)
+        del terms_, rows_, tfs_
+        order = np.argsort(term, kind="stable")        # blocks hold ascending rows: rows stay sorted
+        term, row, tf = term[order], row[order], tf[order]
+        del order
         df = np.bincount(term, minlength=n_terms)
         n_docs, avgdl = len(rows), float(lens.sum()) / len(rows)
         idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-        dl = self.row_len[row].astype(np.float64)
-        tf = tf.astype(np.float64)
-        self.data = (idf[term] * tf / (tf + self.k1 * (1 - self.b + self.b * dl / avgdl))).astype(np.float32)
-        self.indices = row.astype(np.int32)
+        self.data = np.empty(len(term), np.float32)
+        for k in range(0, len(term), SCORE_BLOCK_TOKENS):   # float64 temporaries for one block only
+            t, r = term[k:k + SCORE_BLOCK_TOKENS], row[k:k + SCORE_BLOCK_TOKENS]
+            f = tf[k:k + SCORE_BLOCK_TOKENS].astype(np.float64)
+            dl = self.row_len[r].astype(np.float64)
+            self.data[k:k + SCORE_BLOCK_TOKENS] = idf[t] * f / (f + self.k1 * (1 - self.b + self.b * dl / avgdl))
+        self.indices = row
         self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
 
     # -- querying ----------------------------------------------------------------------------
