@@ -458,7 +458,7 @@ class KnowledgeBase:
                 except SearchIndexError:
                     index = None
             if index is None:
-                index = SearchIndex.build(self.projects(), self.encoder, self.search_dir, doc_texts=self.doc_texts())
+                index = SearchIndex.build_documents(self.records.scan, self.encoder, self.search_dir)
             else:
                 removed = {d for d in index.documents if d not in docs and not d.startswith("project:")}
                 redo = (docs - set(index.documents)) | (set(changed or ()) & docs) | (index.shadowing(removed) & docs)

@@ -170,3 +170,32 @@ def test_removing_most_rows_compacts_them_and_still_ranks_like_a_fresh_build(doc
     index.update({seed: docs[seed][0]}, doc_texts=texts)
     again = SearchIndex.build([p for d in (seed, *kept) for p in docs[d][0]], encoder, None, doc_texts=texts)
     assert ranking(index, "能耗在线监测", "hybrid") == ranking(again, "能耗在线监测", "hybrid")
+
+
+def test_a_build_a_document_at_a_time_equals_one_in_a_single_chunk(docs, encoder, tmp_path):
+    """``build_documents`` reads a chunk of documents at a time (so a 100,000-project corpus is never
+    in memory); a word of a later document (the renamed project's 在线监测) must still cut the
+    passages of the documents before it, as a one-chunk build cuts them: the user dictionary is
+    gathered in a first pass. The token log, the BM25 matrix, the vectors and the manifest match."""
+    ids = list(docs)
+    seed, first = ids[0], ids[1]
+    texts = {d: t for d, (_, t) in docs.items()}
+    renamed = [dataclasses.replace(docs[first][0][0], name=NEW_NAME), *docs[first][0][1:]]
+    groups = {seed: docs[seed][0], first: renamed, **{d: docs[d][0] for d in ids[2:]}}
+
+    def documents():
+        return ((d, g, texts[d]) for d, g in groups.items())
+    one = SearchIndex.build_documents(documents, encoder, None, chunk=len(groups))
+    each = SearchIndex.build_documents(documents, encoder, tmp_path / "each", chunk=1)
+    assert "在线监测" in each.lexical.tokenizer.user_words
+    seed_rows = range(*each.documents[seed]["passages"])
+    assert any("在线监测" in each.lexical.row_terms(r) for r in seed_rows)   # cut with the later word
+    assert each.documents == one.documents and list(each.projects) == list(one.projects)
+    for name in ("tok_ids", "tok_start", "tok_end", "row_off", "row_len", "live", "data", "indices", "indptr"):
+        assert np.array_equal(getattr(each.lexical, name), getattr(one.lexical, name)), name
+    assert each.lexical.vocab == one.lexical.vocab
+    assert not list((tmp_path / "each").glob("building-*"))      # the spilled rows went once saved
+    assert np.array_equal(each.vectors.vectors, one.vectors.vectors)
+    reloaded = SearchIndex.load(tmp_path / "each", encoder)
+    for query in QUERIES:
+        assert ranking(reloaded, query, "hybrid") == ranking(one, query, "hybrid"), query

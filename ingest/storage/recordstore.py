@@ -36,7 +36,7 @@ import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ingest.errors import IngestError
 from ingest.storage.atomic import write_json, write_text
@@ -234,6 +234,16 @@ class RecordStore:
                     seen.setdefault(p.id, p)
             return list(seen.values())
         return read([doc_id]) if doc_id else self._consistent(read)
+
+    def scan(self) -> Iterator[tuple[str, list[Project], str]]:
+        """(doc id, its projects, its text) of every stored document, in the order :meth:`projects`
+        lists them, one document at a time (kept in memory only where the cache has room): a pass
+        over a large corpus without holding it. For a writer, under the write lock."""
+        self.refresh()
+        with self._lock:
+            ids = sorted(self._manifest["documents"], key=self._order)
+        for d in ids:
+            yield d, self._records(d, scan=True)[0], self.text(d)
 
     def _order(self, doc_id: str) -> tuple[str, str]:
         return (self._manifest["documents"][doc_id]["file"], doc_id)
