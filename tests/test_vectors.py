@@ -77,7 +77,10 @@ def test_rows_are_added_and_removed_in_place_and_the_kind_follows():
     vi = VectorIndex(x[:200], threshold=250)
     vi.update(np.arange(200, 300), x[200:], remove_ids=np.array([3, 5]))
     assert vi.kind == "ivf" and len(vi) == 298 and 3 not in set(vi.ids) and 299 in set(vi.ids)
-    assert np.allclose(vi.vectors_of(np.array([299, 0])), x[[299, 0]])
+    # IVF keeps float16 vectors (2 bytes a dimension): read back within float16's precision
+    assert vi.index.code_size == 2 * 16
+    assert np.allclose(vi.vectors_of(np.array([299, 0])), x[[299, 0]], atol=1e-3)
+    assert not np.array_equal(vi.vectors_of(np.arange(200, 300)), x[200:300])
     vi.update(remove_ids=np.array([250, 251]))    # in place, from the IVF lists
     assert vi.kind == "ivf" and len(vi) == 296 and 250 not in set(vi.ids)
     _, ids = vi.search(x[252], k=1)
