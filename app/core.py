@@ -212,7 +212,7 @@ class KnowledgeBase:
     def _heal(self, view) -> Any:
         self._relayout(view)
         report = view.heal(self.records, encoder=lambda: self.encoder)
-        if self.views.derived_docs("review") != set(self.records.version()) and self.records.version():
+        if not self._derived_current("review"):
             self._store_review(view)     # the review graph too is a view of every stored document
             report.reviewed = True
         report.summed = self._store_summary(view)   # so is the corpus summary (none in an older store)
@@ -220,11 +220,12 @@ class KnowledgeBase:
             self.heal_note = report.summary()
         return report
 
-    def _summary_current(self) -> bool:
-        """True when the corpus summary was added up from exactly the stored documents (an empty
-        knowledge base needs none)."""
-        stored, summed = set(self.records.version()), self.views.derived_docs("summary")
-        return summed == stored or (summed is None and not stored)
+    def _derived_current(self, name: str) -> bool:
+        """True when the derived view ``name`` (the review, the corpus summary) was made from exactly
+        the stored documents (an empty knowledge base needs none, unless it claims some: the rows of
+        the last document removed must go)."""
+        stored, made = set(self.records.version()), self.views.derived_docs(name)
+        return made == stored or not (stored or made)
 
     def _relayout(self, view) -> None:
         """An embedded store written before spans and derived graphs left the default graph keeps
@@ -245,9 +246,7 @@ class KnowledgeBase:
         from ingest.sync import GraphView
         stored = set(self.records.version())
         docs = self.views.graph_docs(self.graph_location)
-        if stored and self.views.derived_docs("review") != stored:
-            return False
-        if not self._summary_current():
+        if not (self._derived_current("review") and self._derived_current("summary")):
             return False
         if docs is None:   # never recorded (a store written before views.json): look at it
             if not self.settings.endpoint and not (self.data_dir / "graph" / "CURRENT").exists():
@@ -343,7 +342,7 @@ class KnowledgeBase:
         when the stored documents are not those it was added up from (a document's id is its text's:
         the same ids are the same graphs). True when it was added up."""
         from ingest.graph.summary import refresh_corpus_summary
-        if self._summary_current():
+        if self._derived_current("summary"):
             return False
         return self._store_derived("summary", lambda: refresh_corpus_summary(view.store), report, "corpus summary",
                                    "the documents are stored; the next ingest or removal adds the summary up")

@@ -170,8 +170,10 @@ def _holder_info(fd: int, patience: float = 1.0) -> dict[str, Any]:
             info = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
         except (ValueError, OSError):
             info = {}
-        if _alive(info.get("pid")) or time.monotonic() >= deadline:
-            return info if _alive(info.get("pid")) else {}
+        if _alive(info.get("pid")):
+            return info
+        if time.monotonic() >= deadline:
+            return {}
         time.sleep(0.02)
 
 
