@@ -183,8 +183,8 @@ def test_a_build_a_document_at_a_time_equals_one_in_a_single_chunk(docs, encoder
     renamed = [dataclasses.replace(docs[first][0][0], name=NEW_NAME), *docs[first][0][1:]]
     groups = {seed: docs[seed][0], first: renamed, **{d: docs[d][0] for d in ids[2:]}}
 
-    def documents():
-        return ((d, g, texts[d]) for d, g in groups.items())
+    def documents(with_texts):
+        return ((d, g, texts[d] if with_texts else None) for d, g in groups.items())
     one = SearchIndex.build_documents(documents, encoder, None, chunk=len(groups))
     each = SearchIndex.build_documents(documents, encoder, tmp_path / "each", chunk=1)
     assert "在线监测" in each.lexical.tokenizer.user_words

