@@ -138,3 +138,56 @@ def test_token_offsets_point_into_the_original_text(seed_tokenizer):
 
 def test_merge_ranges():
     assert merge_ranges([(3, 5), (0, 2), (1, 4), (7, 8)]) == [(0, 5), (7, 8)]
+
+
+def _whole_dictionary_jieba(user_words):
+    """jieba as it comes: the whole dictionary in memory, user words added by ``add_word`` (total pinned)."""
+    jb = jieba.Tokenizer()
+    jb.initialize()
+    total = jb.total
+    for word, freq in user_words.items():
+        jb.add_word(word, freq)
+    jb.total = total
+    return jb
+
+
+def test_a_tokenizer_reading_the_dictionary_from_disk_cuts_as_one_holding_all_of_it(seed_result, monkeypatch):
+    """A reader's jieba looks words up in the dictionary's table on disk; it must cut every seed
+    passage exactly as jieba with its whole dictionary does, before and after user words come and go,
+    and the plain dict it settles into must be that jieba's dictionary, entry for entry."""
+    import ingest.search.tokenize as tokenize
+    from ingest.search.jiebafreq import LazyFreq
+    monkeypatch.setattr(tokenize, "MATERIALIZE_AFTER", 10**9)     # stay on the table for the comparison
+    texts = [p.text for p in build_passages(seed_result.projects)]
+    words = tokenize.label_words(labels(seed_result.projects))
+    lazy = Tokenizer(words)
+    whole = Tokenizer(words)
+    whole._jb = _whole_dictionary_jieba(words)
+    assert isinstance(lazy._jieba.FREQ, LazyFreq)
+    assert [lazy.tokens(t) for t in texts] == [whole.tokens(t) for t in texts]
+    gone = sorted(words)[:5]
+    extra = {"计量测试技术研究院": 3, "能耗在线": 2}
+    for tok in (lazy, whole):
+        tok.remove_words(gone)
+        tok.add_words(extra)
+    assert [lazy.tokens(t) for t in texts] == [whole.tokens(t) for t in texts]
+    assert lazy._jieba.FREQ.materialize() == whole._jieba.FREQ
+    monkeypatch.setattr(tokenize, "MATERIALIZE_AFTER", 0)         # a build settles into a dict at once
+    lazy.tokens(texts[0])
+    assert type(lazy._jieba.FREQ) is dict and lazy._jieba.FREQ == whole._jieba.FREQ
+
+
+def test_a_process_that_cuts_one_query_does_not_load_the_whole_dictionary():
+    import json
+    import subprocess
+    import sys
+    query, words = "哪些项目涉及能耗在线监测系统", {"能耗在线监测系统": 5}
+    code = ("import json, sys; from ingest.search.tokenize import Tokenizer; import ingest.search.jiebafreq as jf; "
+            f"print(json.dumps([Tokenizer({words!r}).query_terms({query!r}), jf._FULL is None]))")
+    terms, unloaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                check=True).stdout)
+    whole = Tokenizer(words)
+    whole._jb = _whole_dictionary_jieba(words)
+    assert unloaded
+    assert terms == whole.query_terms(query)
+    assert "能耗在线监测系统" in terms and "能耗" in terms      # the user word, and a part of it
