@@ -12,16 +12,18 @@ import threading
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ingest.errors import IngestError, JixiaoError
-from ingest.pipeline import FileReport, IngestReport, ingest_paths
 from ingest.storage.lock import LockError, StoreBusy, WriteLock
 from ingest.storage.recordstore import RecordStore
 from ingest.storage.views import ViewState
 from ingest.records import Project
 
 from app.settings import BUNDLED_DATA, REPO_ROOT, Settings
+
+if TYPE_CHECKING:   # the ingest pipeline (every reader and parser) is imported by the writers that use it
+    from ingest.pipeline import IngestReport
 
 SEARCH_QUERIES = REPO_ROOT / "tests" / "eval" / "search_queries.jsonl"
 TRACE_CASES = REPO_ROOT / "tests" / "eval" / "trace_cases.jsonl"
@@ -293,6 +295,7 @@ class KnowledgeBase:
         pool) reads, parses and builds each file's graph; by default a process pool does for more than
         a few files (``ingest.batch``), and this process writes.
         """
+        from ingest.pipeline import ingest_paths
         from ingest.sync import GraphSink
         paths = list(paths) if paths else [BUNDLED_DATA]
         with self.writing("jixiao ingest") as view:
@@ -317,6 +320,7 @@ class KnowledgeBase:
         leaves it to RocksDB's own background compaction, so adding one file stays quick."""
         from ingest.errors import IngestWarning
         from ingest.graph.store import StoreError
+        from ingest.pipeline import FileReport
         written = sum(1 for f in report.files if f.doc_id and not f.errors)
         if written and written >= COMPACT_SHARE * len(self.records.documents()):
             try:
@@ -353,6 +357,7 @@ class KnowledgeBase:
         views.json claims nothing while ``build`` runs, then the documents it was built from, so a
         failure or a kill leaves it to the next writer (or a reader's heal). A failure is the batch's
         error when there is a batch, the documents stay stored. True when it was written."""
+        from ingest.pipeline import FileReport
         try:
             docs = set(self.records.version())
             self.views.set_derived_docs(name, None)
@@ -371,6 +376,7 @@ class KnowledgeBase:
         """Update the index under the lock with the batch's documents (a file ingested again whose
         text did not change keeps its doc id: it is looked at, and left alone when its passages and
         metadata are the same); a failure is the batch's error, not a traceback."""
+        from ingest.pipeline import FileReport
         try:
             self.build_search_index(changed={f.doc_id for f in report.files if f.doc_id} if report else None)
         except JixiaoError as e:

@@ -36,16 +36,18 @@ import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ingest.errors import IngestError
 from ingest.storage.atomic import write_json, write_text
 from ingest.storage.catalog import SUFFIX as CATALOG_SUFFIX
 from ingest.storage.catalog import ProjectEntry, catalog_dict, entries_from_catalog, entries_from_payload
 from ingest.storage.codec import department_from_dict, department_to_dict, project_from_dict, project_to_dict
-from ingest.parse.document import ParseResult
-from ingest.read.document import Document
 from ingest.records import Department, Project
+
+if TYPE_CHECKING:   # annotations only: a reader of the records need not import the parsers
+    from ingest.parse.document import ParseResult
+    from ingest.read.document import Document
 
 FORMAT_VERSION = 1
 READ_ATTEMPTS = 5  # a reader re-reads the manifest this often when a writer replaces documents under it
