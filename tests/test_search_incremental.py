@@ -14,6 +14,7 @@ them with the word), though the seed itself did not change.
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -67,6 +68,10 @@ def test_add_replace_remove_in_place_equals_a_build_from_scratch(docs, encoder, 
     index = SearchIndex.load(live, encoder)
     seed_rows = set(range(*index.documents[seed]["passages"]))
     assert "在线监测" not in index.lexical.tokenizer.user_words
+    # each document's user words wait in their own file, which only a writer reads: not in the manifest
+    manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+    assert not any("words" in info for info in manifest["documents"].values())
+    assert all("words" not in info for info in index.documents.values())
 
     # add one document, replace one (a project renamed, a goal rewritten), remove one
     renamed = [dataclasses.replace(docs[first][0][0], name=NEW_NAME), *docs[first][0][1:]]
@@ -79,8 +84,10 @@ def test_add_replace_remove_in_place_equals_a_build_from_scratch(docs, encoder, 
     assert len(index) == len(fresh) and set(index.projects) == set(fresh.projects)
     assert sorted(p.id for p in index.passages) == sorted(p.id for p in fresh.passages)
     assert len(index.rows) > len(fresh.rows)                 # the removed rows are holes, not renumbered
-    # 在线监测 became a user word: the seed's passages holding it were cut again, with it
+    # 在线监测 became a user word: the seed's passages holding it were cut again, with it; the removed
+    # document's words went (read back from disk: the dictionary is the final documents')
     assert "在线监测" in index.lexical.tokenizer.user_words
+    assert index.lexical.tokenizer.user_words == fresh.lexical.tokenizer.user_words
     fresh_row = {p.id: r for r, p in enumerate(fresh.rows)}
     recut = [r for r in seed_rows if "在线监测" in index.rows[r].text]
     assert recut and any("在线监测" in index.lexical.row_terms(r) for r in recut)
@@ -199,3 +206,24 @@ def test_a_build_a_document_at_a_time_equals_one_in_a_single_chunk(docs, encoder
     reloaded = SearchIndex.load(tmp_path / "each", encoder)
     for query in QUERIES:
         assert ranking(reloaded, query, "hybrid") == ranking(one, query, "hybrid"), query
+
+
+def test_an_index_saved_with_its_words_in_the_manifest_still_updates_right(docs, encoder, tmp_path):
+    """An index saved before the user words left the manifest (each document's ``words`` inline, no
+    words file) loads, and an update drops a removed document's words as one of today's does."""
+    ids = list(docs)
+    texts = {d: t for d, (_, t) in docs.items()}
+    d = tmp_path / "old"
+    SearchIndex.build([p for i in ids[:3] for p in docs[i][0]], encoder, d, doc_texts=texts)
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    words_file = d / manifest["files"].pop("words")
+    for doc, words in json.loads(words_file.read_text(encoding="utf-8")).items():
+        manifest["documents"][doc]["words"] = words
+    words_file.unlink()
+    (d / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    old = SearchIndex.load(d, encoder)
+    old.update({}, removed=[ids[1]])
+    fresh = SearchIndex.build([p for i in (ids[0], ids[2]) for p in docs[i][0]], encoder, None, doc_texts=texts)
+    assert old.lexical.tokenizer.user_words == fresh.lexical.tokenizer.user_words
+    again = json.loads((d / "manifest.json").read_text(encoding="utf-8"))     # saved in today's layout
+    assert "words" in again["files"] and not any("words" in i for i in again["documents"].values())

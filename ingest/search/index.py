@@ -14,6 +14,7 @@ Directory layout (one *generation* of files, named by ``manifest.json``)::
     manifest.json               format, encoder name/dim, documents → passage rows, files
     passages-<gen>.jsonl        one passage per row (id, project, field, text, span, hash; null once removed)
     projects-<gen>.json         project metadata for filters (unit, year, type, category, budget)
+    words-<gen>.json            each document's user words (read by a writer only: 44 MB at 100k projects)
     vectors-<gen>.faiss         the FAISS index: the one copy of the vectors, keyed by row
     bm25-<gen>/                 tokens of every row, the BM25 matrix (.npy) and userdict.txt
 
@@ -96,7 +97,7 @@ class BuildStats:
     seconds: float
 
 
-_GEN_FILE = re.compile(r"^(passages|projects|vectors|bm25)-([0-9a-f]{12})(\.jsonl|\.json|\.npy|\.faiss|\.hnsw\.faiss)?$")
+_GEN_FILE = re.compile(r"^(passages|projects|vectors|bm25|words)-([0-9a-f]{12})(\.jsonl|\.json|\.npy|\.faiss|\.hnsw\.faiss)?$")
 COMPACT_DEAD_SHARE = 0.5   # rows of removed passages kept as holes until they are this share of all rows
 
 
@@ -126,6 +127,7 @@ class SearchIndex:
         self._query_vectors: dict[str, np.ndarray] = {}
         self._reuse: dict[str, np.ndarray] = {}
         self.stale_amounts = False
+        self._words_file: Path | None = None   # each document's user words, until a writer needs them
         self._derive()
 
     def __len__(self) -> int:
@@ -279,6 +281,7 @@ class SearchIndex:
         """The work of :meth:`update`: returns (texts encoded, vectors reused). A chunk of
         :meth:`build_documents` passes ``sync_words=False`` (the dictionary is already the whole
         corpus') and ``rescore=False`` (the BM25 matrix is made once, at the end)."""
+        self._read_words()
         texts = dict(doc_texts or {})
         new_docs: dict[str, tuple[list[Project], list[Passage], list[str]]] = {}
         removing = set(removed) | set(projects)
@@ -408,20 +411,33 @@ class SearchIndex:
         return dict(zip((hashes[i] for i in rows), vectors.vectors_of(rows))), manifest.documents
 
     # -- persistence ------------------------------------------------------------------------
+    def _read_words(self) -> None:
+        """Put each document's user words back into ``documents`` (a writer changes the user
+        dictionary from them; a reader never needs them, so loading leaves them on disk)."""
+        if self._words_file is not None:
+            words = json.loads(self._words_file.read_text(encoding="utf-8"))
+            for doc, info in self.documents.items():
+                info["words"] = words.get(doc, {})
+            self._words_file = None
+
     def save(self, directory: str | os.PathLike) -> dict[str, str]:
         """Write a new generation of files, then the manifest, then drop older generations; returns
         the new generation's file names (``passages``, ``projects``, ``bm25``, ``faiss``)."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
+        self._read_words()
         gen = uuid.uuid4().hex[:12]
         files = {"passages": f"passages-{gen}.jsonl", "projects": f"projects-{gen}.json",
-                 "bm25": f"bm25-{gen}"}
+                 "bm25": f"bm25-{gen}", "words": f"words-{gen}.json"}
         write(d / files["passages"], lambda f: f.writelines(self.rows.lines()))
         write_json(d / files["projects"], [info.to_json() for info in self.projects.values()])
+        write_json(d / files["words"], {doc: info.get("words", {}) for doc, info in self.documents.items()},
+                   indent=None)
         self.lexical.save(d / files["bm25"])
         files.update(self.vectors.save(d, f"vectors-{gen}"))
         manifest = Manifest(encoder={"name": self.encoder.name, "dim": int(self.encoder.dim)}, generation=gen,
-                            files=files, documents=self.documents,
+                            files=files, documents={doc: {k: v for k, v in info.items() if k != "words"}
+                                                    for doc, info in self.documents.items()},
                             counts={"passages": len(self), "rows": len(self.rows), "projects": len(self.projects)},
                             vector_index=self.vectors.kind, trained_on=self.vectors.trained_on)
         manifest.write(d)
@@ -450,6 +466,8 @@ class SearchIndex:
         project_rows = json.loads((d / manifest.files["projects"]).read_text(encoding="utf-8"))
         projects = {r["id"]: ProjectInfo.from_json(r) for r in project_rows}
         lexical = LexicalIndex.load(d / manifest.files["bm25"])
+        # an index saved before the words left the manifest holds them inline
+        words = d / manifest.files["words"] if "words" in manifest.files else None
         try:
             manifest.check_encoder(encoder.name, encoder.dim, d)
         except IndexMismatchError:
@@ -461,10 +479,12 @@ class SearchIndex:
             vectors = VectorIndex(new, ids=np.asarray(live, np.int64), dim=encoder.dim)
             index = cls(passages, projects, lexical, vectors, encoder,
                         [None if p is None else text_hash(dense_text(p)) for p in passages], manifest.documents, d)
+            index._words_file = words
             index.save(d)
             return index
         vectors = VectorIndex.load(d, manifest.files, manifest.vector_index, manifest.trained_on, mmap=mmap)
         index = cls(rows, projects, lexical, vectors, encoder, (), manifest.documents, d)
+        index._words_file = words
         # written before the other budget amounts were kept: filters on them need a rebuild (no re-encoding)
         index.stale_amounts = any("current_year" not in r for r in project_rows)
         return index
