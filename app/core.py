@@ -31,6 +31,10 @@ ASK_QUESTIONS = REPO_ROOT / "tests" / "eval" / "questions.jsonl"
 REVIEW_CASES = REPO_ROOT / "tests" / "eval" / "review_cases.jsonl"
 GRAPH_LAYOUT = 2      # spans and derived graphs kept once, out of the default graph (ingest.graph.store.merged)
 COMPACT_SHARE = 0.25   # an ingest that stored at least this share of the documents compacts the graph store
+# A from-scratch search-index build of at least this many documents (about 2,000 projects) runs in a
+# process of its own (ingest.search.isolated): its memory is not added to the writer's. Below, the
+# spawn (≈2 s of imports) costs more than it saves.
+ISOLATED_BUILD_DOCUMENTS = 250
 
 
 INGEST_HINT = "run `jixiao ingest` (the bundled data/) or `jixiao ingest FILE_OR_FOLDER …` first, " \
@@ -92,6 +96,7 @@ class KnowledgeBase:
         self.search_note: str | None = None     # why search answered from an index behind the records
         self.heal_note: str | None = None       # why the views could not be healed on open
         self.review_update = None               # what the last stored-review update did (app.review.stored)
+        self.search_build: dict | None = None    # what the last from-scratch index build in its own process did
         self._reader: tuple[Any, Any] | None = None
         self._parts = threading.RLock()
 
@@ -163,19 +168,24 @@ class KnowledgeBase:
         return None if self.settings.endpoint else self.data_dir / "graph"
 
     @cached_property
-    def encoder(self):
-        """The dense encoder named by the ``encoder`` setting, with the vector cache. ``auto`` (the
-        default) is e5 for a small corpus and the static encoder for a large one, counting the
-        stored documents and ``expected_passages`` (set by ``jixiao ingest`` from the files' sizes);
-        a data directory keeps the encoder its index was built with (``ingest.search.static.auto_encoder``)."""
-        from ingest.search.encoders import get_encoder
-        from ingest.search.vectorcache import CachedEncoder, VectorCache
+    def encoder_spec(self) -> str:
+        """The ``encoder`` setting, with ``auto`` (the default) resolved: e5 for a small corpus and the
+        static encoder for a large one, counting the stored documents and ``expected_passages`` (set
+        by ``jixiao ingest`` from the files' sizes); a data directory keeps the encoder its index was
+        built with (``ingest.search.static.auto_encoder``)."""
         spec = self.settings.encoder
         if spec == "auto":
             from ingest.search.static import PASSAGES_PER_DOCUMENT, auto_encoder
             spec = auto_encoder(self.search_dir, len(self.records.documents()) * PASSAGES_PER_DOCUMENT
                                 + getattr(self, "expected_passages", 0))
-        return CachedEncoder(get_encoder(spec), VectorCache(self.settings.cache_dir))
+        return spec
+
+    @cached_property
+    def encoder(self):
+        """The dense encoder :attr:`encoder_spec` names, with the vector cache."""
+        from ingest.search.encoders import get_encoder
+        from ingest.search.vectorcache import CachedEncoder, VectorCache
+        return CachedEncoder(get_encoder(self.encoder_spec), VectorCache(self.settings.cache_dir))
 
     @property
     def search_dir(self) -> Path:
@@ -463,7 +473,7 @@ class KnowledgeBase:
                 except SearchIndexError:
                     index = None
             if index is None:
-                index = SearchIndex.build_documents(self.records.scan, self.encoder, self.search_dir)
+                index = self._build_from_scratch()
             else:
                 removed = {d for d in index.documents if d not in docs and not d.startswith("project:")}
                 redo = (docs - set(index.documents)) | (set(changed or ()) & docs) | (index.shadowing(removed) & docs)
@@ -472,6 +482,17 @@ class KnowledgeBase:
             self.views.set_search_docs(docs)
             self._search, self._search_docs, self.search_note = index, docs, None
         return index
+
+    def _build_from_scratch(self):
+        """A new index of every stored document (``SearchIndex.build_documents``); a large corpus is
+        built in a process of its own and then memory-mapped here (:data:`ISOLATED_BUILD_DOCUMENTS`)."""
+        from ingest.search.index import SearchIndex
+        if len(self.records.documents()) < ISOLATED_BUILD_DOCUMENTS:
+            return SearchIndex.build_documents(self.records.scan, self.encoder, self.search_dir)
+        from ingest.search.isolated import build_isolated
+        self.search_build = build_isolated(self.data_dir, self.search_dir, self.encoder_spec, self.settings.cache_dir,
+                                           progress=getattr(self.encoder.inner, "progress", None))
+        return SearchIndex.load(self.search_dir, self.encoder, mmap=True)
 
     def _search_fresh(self) -> bool:
         return self.views.search_docs() == set(self.records.version()) and (self.search_dir / "manifest.json").exists()
