@@ -15,7 +15,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queue_mod
-import resource
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -23,6 +22,20 @@ from typing import Any, Callable
 from ingest.search.vectors import SearchIndexError
 
 ProgressFn = Callable[[int, int], None]
+
+
+def peak_rss() -> int:
+    """This process' own peak resident memory in bytes (``VmHWM``). Not ``ru_maxrss``: a spawned
+    process inherits its parent's through ``exec``, so a child of a 2 GB writer would report 2 GB."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _child(data_dir: str, search_dir: str, spec: str, cache_dir: str, parent: int, out, progress: bool) -> None:
@@ -54,7 +67,7 @@ def _child(data_dir: str, search_dir: str, spec: str, cache_dir: str, parent: in
         out.put(("done", {"passages": stats.passages, "encoded": stats.encoded, "reused": stats.reused,
                           "documents": stats.documents, "seconds": stats.seconds, "encode_seconds": spent[0],
                           "words_encoded": getattr(inner, "words_encoded", None),
-                          "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                          "peak_rss": peak_rss()}))
     except JixiaoError as e:
         out.put(("error", e.message, e.hint))
     except BaseException as e:  # noqa: BLE001 - reported by the parent as the build's error
