@@ -5,7 +5,7 @@ Example: ``SearchFilters(year=2020, budget_min=1_000_000).matches(ProjectInfo.of
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
@@ -62,11 +62,16 @@ class ProjectInfo:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "ProjectInfo":
-        d = dict(d)   # an index written before the other amounts were kept has budget_total only
+        # an index written before the other amounts were kept has budget_total only. The fields are
+        # set directly: a frozen dataclass' __init__ sets each through object.__setattr__, which is
+        # most of the 0.5 s that loading 100,000 projects took
+        values = {**_DEFAULTS, **d}
         for key in _AMOUNTS:
-            if d.get(key) is not None:
-                d[key] = Decimal(d[key])
-        return cls(**d)
+            if values[key] is not None:
+                values[key] = Decimal(values[key])
+        info = object.__new__(cls)
+        info.__dict__.update(values)
+        return info
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -82,6 +87,9 @@ def _decimal(x) -> Decimal | None:
         return Decimal(str(x).replace(",", ""))
     except InvalidOperation as exc:
         raise ValueError(f"budget bound {x!r} is not a number (yuan)") from exc
+
+
+_DEFAULTS = {f.name: f.default for f in fields(ProjectInfo)}
 
 
 @dataclass(frozen=True)
