@@ -64,3 +64,16 @@ def test_a_damaged_cache_is_built_again(data_dir):
     assert SEED_PROJECT in projects(KnowledgeBase.open(data_dir).asker())
     path.write_text("{not json", "utf-8")
     assert len(projects(KnowledgeBase.open(data_dir).asker())) == 8
+
+
+def test_a_read_lexicon_links_fuzzily_as_the_one_it_was_built_from(data_dir):
+    """The cache keeps each surface's fuzzy-comparison form, so a fresh process does not normalize
+    every name in the graph again; what it links must not change (a mistyped indicator name here)."""
+    first = KnowledgeBase.open(data_dir).asker()
+    doc = json.loads((data_dir / "ask" / "lexicon.json").read_text("utf-8"))
+    assert len(doc["cores"]) == len(doc["entries"])
+    again = KnowledgeBase.open(data_dir).asker()
+    assert again.lexicon.cores == doc["cores"]
+    assert again.lexicon.fuzzy_surfaces() == first.lexicon.fuzzy_surfaces()
+    question = "能耗数据异常修复率的目标值是多少"
+    assert repr(again.understand(question)) == repr(first.understand(question))

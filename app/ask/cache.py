@@ -19,7 +19,7 @@ from typing import Any
 from ingest.identifiers import digest
 from ingest.storage.atomic import write_json
 
-from app.understand.lexicon import VOCABULARY, Entry, Lexicon
+from app.understand.lexicon import VOCABULARY, Entry, Lexicon, core
 
 FORMAT = 1   # bump when Lexicon or the user-word arithmetic changes what a file means
 
@@ -33,14 +33,28 @@ def cache_key(documents: dict[str, Any], endpoint: str | None) -> str:
     return digest("\n\x00".join(parts), 32, "sha256")
 
 
+_FIELDS = tuple(Entry.__dataclass_fields__)
+
+
 def _entry(e: Entry) -> list:
     return [e.kind, e.label, e.iri, e.weight, e.extra]
+
+
+def _read_entry(values: list) -> Entry:
+    """``Entry(*values)`` without the frozen dataclass' per-field ``object.__setattr__`` (a cache
+    at 100,000 projects holds hundreds of thousands of entries)."""
+    if len(values) != len(_FIELDS):
+        raise ValueError(f"an entry of {len(values)} fields")
+    e = object.__new__(Entry)
+    e.__dict__.update(zip(_FIELDS, values))
+    return e
 
 
 def to_json(lexicon: Lexicon, user_words: dict[str, int], key: str) -> dict:
     return {"key": key,
             "entries": {s: [_entry(e) for e in es] for s, es in lexicon.entries.items()},
             "labels": {k: [_entry(e) for e in es] for k, es in lexicon.labels.items()},
+            "cores": [core(s) for s in lexicon.entries],
             "user_words": user_words}
 
 
@@ -53,8 +67,9 @@ def load(path: Path, key: str) -> tuple[Lexicon, dict[str, int]] | None:
     if not isinstance(doc, dict) or doc.get("key") != key:
         return None
     try:
-        lex = Lexicon(entries={s: [Entry(*e) for e in es] for s, es in doc["entries"].items()},
-                      labels={k: [Entry(*e) for e in es] for k, es in doc["labels"].items()})
+        lex = Lexicon(entries={s: [_read_entry(e) for e in es] for s, es in doc["entries"].items()},
+                      labels={k: [_read_entry(e) for e in es] for k, es in doc["labels"].items()},
+                      cores=doc.get("cores"))     # a file written before the cores were kept: computed
         return lex, {str(w): int(f) for w, f in doc["user_words"].items()}
     except (KeyError, TypeError, ValueError, AttributeError):
         return None                        # a damaged or foreign file: build again
