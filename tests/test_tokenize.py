@@ -171,6 +171,11 @@ def test_a_tokenizer_reading_the_dictionary_from_disk_cuts_as_one_holding_all_of
         tok.remove_words(gone)
         tok.add_words(extra)
     assert [lazy.tokens(t) for t in texts] == [whole.tokens(t) for t in texts]
+    # every prefix of every user word, and every short piece of the seed, is in (or not) as in jieba's dict
+    pieces = {w[:i] for w in [*words, *extra] for i in range(1, len(w) + 1)}
+    pieces |= {t[i:i + n] for t in texts[:40] for i in range(len(t)) for n in (1, 2, 3, 4)}
+    lazy_freq, whole_freq = lazy._jieba.FREQ, whole._jieba.FREQ
+    assert {x: (x in lazy_freq, lazy_freq.get(x)) for x in pieces} == {x: (x in whole_freq, whole_freq.get(x)) for x in pieces}
     assert lazy._jieba.FREQ.materialize() == whole._jieba.FREQ
     monkeypatch.setattr(tokenize, "MATERIALIZE_AFTER", 0)         # a build settles into a dict at once
     lazy.tokens(texts[0])
