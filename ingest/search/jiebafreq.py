@@ -8,7 +8,7 @@ per machine, in the cache dir) and remembers each answer. A tokenizer that cuts 
 index build) swaps it for a plain dict (:meth:`LazyFreq.materialize`) once it has made
 ``MATERIALIZE_AFTER`` lookups, so bulk tokenizing runs at dict speed; the answers are the same.
 
-User words are written on top (:meth:`LazyFreq.add_user_word`), with jieba's ``add_word`` rules
+User words are written on top (:meth:`LazyFreq.add_user_words`), with jieba's ``add_word`` rules
 (a word's frequency; each prefix that is no word yet counts as a prefix, frequency 0) but
 without looking up every prefix.
 
@@ -155,7 +155,7 @@ class LazyFreq:
         if not self._words:
             return False
         if self._sorted is None:
-            self._sorted = sorted(set(self._words))
+            self._sorted = sorted(dict.fromkeys(self._words))   # sorted input (a userdict.txt) sorts in one pass
         i = bisect_left(self._sorted, frag)
         return i < len(self._sorted) and self._sorted[i].startswith(frag) and (
             len(self._sorted[i]) > len(frag) or (i + 1 < len(self._sorted) and self._sorted[i + 1].startswith(frag)))
@@ -172,10 +172,10 @@ class LazyFreq:
     def __setitem__(self, word: str, freq: int) -> None:
         self._set[word] = freq
 
-    def add_user_word(self, word: str, freq: int) -> None:
-        """jieba's ``add_word(word, freq)`` (the frequency, and each prefix as a prefix)."""
-        self._set[word] = freq
-        self._words.append(word)
+    def add_user_words(self, words: dict[str, int]) -> None:
+        """jieba's ``add_word(word, freq)`` for each (the frequency, and each prefix as a prefix)."""
+        self._set.update(words)
+        self._words.extend(words)
         self._sorted = None
 
     def materialize(self) -> dict[str, int]:

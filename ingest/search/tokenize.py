@@ -135,14 +135,15 @@ def _settle(jb) -> None:
         jb.FREQ = freq.materialize()
 
 
-def _add_word(jb, word: str, freq: int) -> None:
-    """jieba's ``add_word``, with jieba's total left at the built-in dictionary's."""
+def _add_words(jb, words: dict[str, int]) -> None:
+    """jieba's ``add_word`` for each of ``words``, with jieba's total left at the built-in dictionary's."""
     if isinstance(jb.FREQ, LazyFreq):
-        jb.FREQ.add_user_word(word, freq)
-    else:
-        total = jb.total
+        jb.FREQ.add_user_words(words)
+        return
+    total = jb.total
+    for word, freq in words.items():
         jb.add_word(word, freq)
-        jb.total = total
+    jb.total = total
 
 
 def _base_jieba():
@@ -215,8 +216,7 @@ class Tokenizer:
     def _jieba(self):
         if self._jb is None:
             jb = _new_jieba()
-            for word, freq in self.user_words.items():
-                _add_word(jb, word, freq)
+            _add_words(jb, self.user_words)
             self._jb = jb
         return self._jb
 
@@ -225,8 +225,7 @@ class Tokenizer:
         removes the terms the built-in split gives (kept in ``_base_cut``)."""
         self.user_words.update(words)
         if self._jb is not None:
-            for word, freq in words.items():
-                _add_word(self._jb, word, freq)
+            _add_words(self._jb, words)
 
     def remove_words(self, words: Iterable[str]) -> None:
         """Drop user words again (a frequency of 0 is what jieba reads as "not a word")."""
