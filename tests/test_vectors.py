@@ -188,3 +188,25 @@ def test_a_mapped_ivf_index_searches_as_the_read_one_and_refuses_changes(tmp_pat
         mapped.update(remove_ids=np.array([1]))
     flat = VectorIndex(x[:100]).save(tmp_path, "vectors-flat")          # flat is read whole, mmap or not
     assert not VectorIndex.load(tmp_path, flat, "flat", mmap=True).mapped
+
+
+def test_a_rebuilt_index_is_the_one_built_afresh_from_the_same_rows(monkeypatch):
+    """Crossing the threshold, and growing RETRAIN_GROWTH-fold, rebuild the index a block at a time
+    from the old one (never every vector copied out at once): the result must be the index made in
+    one go from the same rows, in the same order. Blocks of 64 rows make the refill take several."""
+    import ingest.search.vectors as vectors
+    monkeypatch.setattr(vectors, "REFILL_BLOCK", 64)
+    rng = np.random.default_rng(11)
+    x = unit(rng, 1300, 16)
+    grown = VectorIndex(x[:200], threshold=250)
+    grown.update(np.arange(200, 300), x[200:300], remove_ids=np.array([3, 5]))    # flat -> ivf
+    assert grown.kind == "ivf" and grown.trained_on == 298
+    held = grown.vectors                       # as IVF keeps them (float16), what the rebuild reads back
+    grown.update(np.arange(300, 1300), x[300:1300])                                # 1,298 > 4 x 298: retrained
+    assert grown.trained_on == 1298
+    rows = np.array([i for i in range(300) if i not in (3, 5)] + list(range(300, 1300)))
+    afresh = VectorIndex(np.concatenate([held, x[300:1300]]), ids=rows, threshold=250)
+    assert afresh.kind == "ivf"
+    assert np.array_equal(grown.ids, afresh.ids) and np.array_equal(grown.vectors, afresh.vectors)
+    for q in (x[7], x[640], x[1299]):
+        assert [a.tolist() for a in grown.search(q, k=10)] == [a.tolist() for a in afresh.search(q, k=10)]

@@ -44,6 +44,7 @@ MANIFEST = "manifest.json"
 FLAT_THRESHOLD = 50_000
 EXACT_FILTERED = 50_000
 RETRAIN_GROWTH = 4
+REFILL_BLOCK = 65_536          # vectors copied at a time into a rebuilt index
 IVF_NPROBE_SHARE = 0.04       # share of the lists probed (at least IVF_MIN_NPROBE)
 IVF_MIN_NPROBE = 16
 # A query or a few are searched on one OpenMP thread: on this shared 2-core machine FAISS's
@@ -143,6 +144,25 @@ def choose_kind(n: int, threshold: int = FLAT_THRESHOLD) -> str:
     return "ivf" if n > threshold else "flat"
 
 
+class _Joined:
+    """The vectors of rows ``keep`` of ``old`` followed by ``added``, as the array a rebuild reads:
+    by a slice or by sorted positions, read back from ``old`` only for the rows asked."""
+
+    def __init__(self, old: "VectorIndex", keep: np.ndarray, added: np.ndarray):
+        self.old, self.keep, self.added = old, keep, added
+
+    def __len__(self) -> int:
+        return len(self.keep) + len(self.added)
+
+    def __getitem__(self, where) -> np.ndarray:
+        pos = np.arange(len(self))[where] if isinstance(where, slice) else np.asarray(where, np.int64)
+        inside = pos < len(self.keep)
+        out = np.empty((len(pos), self.old.dim), np.float32)
+        out[inside] = self.old.vectors_of(self.keep[pos[inside]])
+        out[~inside] = self.added[pos[~inside] - len(self.keep)]
+        return out
+
+
 def ivf_lists(n: int) -> int:
     """``nlist`` for ``n`` vectors: about 4·√N, at least 16."""
     return max(16, int(4 * math.sqrt(max(n, 1))))
@@ -198,7 +218,7 @@ class VectorIndex:
             if len(sample):
                 rng = np.random.default_rng(0)       # a fixed sample: the same vectors give the same index
                 take = rng.choice(len(sample), min(len(sample), 256 * nlist), replace=False)
-                index.train(sample[np.sort(take)])
+                index.train(np.ascontiguousarray(sample[np.sort(take)], np.float32))
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
             return index
         raise ValueError(f"unknown vector index kind {self.kind!r}")
@@ -246,12 +266,17 @@ class VectorIndex:
         wanted = self.kind if self.kind == "hnsw" else choose_kind(size, self.threshold)
         regrow = self.kind == "ivf" and size > RETRAIN_GROWTH * max(self.trained_on, 1)
         if wanted != self.kind or regrow or (self.kind == "hnsw" and len(remove_ids)):
+            # the new index is trained on its sample and filled a block at a time from the old one: the
+            # vectors are never all copied out as float32 at once (at 800,000 rows that was 1.6 GB for
+            # a moment, twice: the rows read back, then joined to the new ones)
             keep = np.setdiff1d(self.ids, remove_ids)
             ids = np.concatenate([keep, add_ids])
-            vectors = np.concatenate([self.vectors_of(keep), add_vectors])
+            rows = _Joined(self, keep, add_vectors)
             self.kind = wanted
-            self.index, self.trained_on = self._make(vectors), len(vectors)
-            self._add(ids, vectors)
+            index = self._make(rows)
+            for s in range(0, len(ids), REFILL_BLOCK):
+                index.add_with_ids(rows[s:s + REFILL_BLOCK], np.ascontiguousarray(ids[s:s + REFILL_BLOCK]))
+            self.index, self.trained_on = index, len(ids)
             return
         if len(remove_ids):
             ids = np.ascontiguousarray(remove_ids, np.int64)   # IVF's hash-table direct map takes an array only
