@@ -45,6 +45,10 @@ FLAT_THRESHOLD = 50_000
 EXACT_FILTERED = 50_000
 RETRAIN_GROWTH = 4
 REFILL_BLOCK = 65_536          # vectors copied at a time into a rebuilt index
+# k-means points per IVF list. 256 (FAISS's own cap) meant every row up to about a million: 800 MB of
+# float32 at the 100k build's retrain, 1.5 GB at its 2.2M rows. At 10k (219,193 passages, 1,872 lists)
+# 64 a list gives recall@10 0.9715 against exact search, 256 gives 0.9705, and trains in 16 s, not 26
+IVF_TRAIN_PER_LIST = 64
 IVF_NPROBE_SHARE = 0.04       # share of the lists probed (at least IVF_MIN_NPROBE)
 IVF_MIN_NPROBE = 16
 # A query or a few are searched on one OpenMP thread: on this shared 2-core machine FAISS's
@@ -217,7 +221,7 @@ class VectorIndex:
                                                   faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
             if len(sample):
                 rng = np.random.default_rng(0)       # a fixed sample: the same vectors give the same index
-                take = rng.choice(len(sample), min(len(sample), 256 * nlist), replace=False)
+                take = rng.choice(len(sample), min(len(sample), IVF_TRAIN_PER_LIST * nlist), replace=False)
                 index.train(np.ascontiguousarray(sample[np.sort(take)], np.float32))
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
             return index
