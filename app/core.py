@@ -38,6 +38,18 @@ COMPACT_SHARE = 0.25   # an ingest that stored at least this share of the docume
 LARGE_CORPUS_DOCUMENTS = 250
 
 
+def _error_text(e: Exception) -> str:
+    """What an error says in a batch's report: a JixiaoError's message, else its type and text."""
+    return e.message if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
+
+
+def _warn(report: IngestReport, what: str, place: Path, text: str) -> None:
+    """A warning of the batch about ``what``, not about one of its files (the documents are stored)."""
+    from ingest.errors import IngestWarning
+    from ingest.pipeline import FileReport
+    report.files.append(FileReport(f"({what})", warnings=[IngestWarning(str(place), None, None, text)]))
+
+
 INGEST_HINT = "run `jixiao ingest` (the bundled data/) or `jixiao ingest FILE_OR_FOLDER …` first, " \
               "or pass --data-dir DIR where you ingested"
 
@@ -322,37 +334,35 @@ class KnowledgeBase:
             self._store_review(view, report)
             self._store_summary(view, report)
             self._compact(view.store, report)
-        if len(self.records.documents()) >= LARGE_CORPUS_DOCUMENTS:
+        if self._large_corpus():
             self._prepare_asker(report)
         return report
 
     def _prepare_asker(self, report: IngestReport) -> None:
         """Build and keep the question lexicon now (``asker``), from the graph just written, so the
         first search or question does not wait for it; a failure only leaves that to the first one."""
-        from ingest.errors import IngestWarning
-        from ingest.pipeline import FileReport
         try:
             self.asker()
         except Exception as e:  # noqa: BLE001 - a cache: the first question builds it instead
-            message = e.message if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
-            report.files.append(FileReport("(question lexicon)", warnings=[IngestWarning(
-                str(self.data_dir / "ask"), None, None, f"not prepared: {message}; the first question builds it")]))
+            _warn(report, "question lexicon", self.data_dir / "ask",
+                  f"not prepared: {_error_text(e)}; the first question builds it")
+
+    def _large_corpus(self) -> bool:
+        """At least :data:`LARGE_CORPUS_DOCUMENTS` documents are stored."""
+        return len(self.records.documents()) >= LARGE_CORPUS_DOCUMENTS
 
     def _compact(self, store, report: IngestReport) -> None:
         """Compact the graph store after a batch that wrote a large share of the documents (a first
         ingest, a re-ingest of most files): that is when the store holds most garbage, and a full
         compaction costs about as much as a twentieth of the ingest. A small batch into a large store
         leaves it to RocksDB's own background compaction, so adding one file stays quick."""
-        from ingest.errors import IngestWarning
         from ingest.graph.store import StoreError
-        from ingest.pipeline import FileReport
         written = sum(1 for f in report.files if f.doc_id and not f.errors)
         if written and written >= COMPACT_SHARE * len(self.records.documents()):
             try:
                 store.compact()
             except StoreError as e:   # the data is stored; only the space is not reclaimed yet
-                report.files.append(FileReport("(graph store)", warnings=[IngestWarning(
-                    str(self.data_dir / "graph"), None, None, f"not compacted: {e.message}")]))
+                _warn(report, "graph store", self.data_dir / "graph", f"not compacted: {e.message}")
 
     def _store_review(self, view, report: IngestReport | None = None, changed: Iterable[str] = ()) -> None:
         """Bring the stored review up to date: each document's in ``jxd:graph/review/{doc_id}``, only
@@ -392,9 +402,8 @@ class KnowledgeBase:
         except Exception as e:  # noqa: BLE001 - the records and graph are stored; the next write derives it again
             if report is None:
                 raise
-            message = e.message if isinstance(e, JixiaoError) else f"{type(e).__name__}: {e}"
             report.files.append(FileReport(f"({what})", errors=[IngestError(
-                f"the {what} could not be stored: {message}", file=str(self.data_dir), hint=hint)]))
+                f"the {what} could not be stored: {_error_text(e)}", file=str(self.data_dir), hint=hint)]))
             return False
 
     def _rebuild_search(self, report: IngestReport | None = None) -> None:
@@ -413,7 +422,7 @@ class KnowledgeBase:
             if report is None:
                 raise
             report.files.append(FileReport("(search index)", errors=[IngestError(
-                f"the search index could not be rebuilt: {type(e).__name__}: {e}", file=str(self.search_dir),
+                f"the search index could not be rebuilt: {_error_text(e)}", file=str(self.search_dir),
                 hint="the documents are stored; the next search rebuilds the index")]))
 
     def drop_document_graphs(self, doc_id: str) -> None:
@@ -502,7 +511,7 @@ class KnowledgeBase:
         """A new index of every stored document (``SearchIndex.build_documents``); a large corpus is
         built in a process of its own and then memory-mapped here (:data:`LARGE_CORPUS_DOCUMENTS`)."""
         from ingest.search.index import SearchIndex
-        if len(self.records.documents()) < LARGE_CORPUS_DOCUMENTS:
+        if not self._large_corpus():
             return SearchIndex.build_documents(self.records.scan, self.encoder, self.search_dir)
         from ingest.search.isolated import build_isolated
         self.search_build = build_isolated(self.data_dir, self.search_dir, self.encoder_spec, self.settings.cache_dir,

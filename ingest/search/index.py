@@ -154,6 +154,7 @@ class SearchIndex:
         # projects, and the rows' owners are set in one vectorized step: 0.36 s of loading at 100k
         by_place = sorted(self.documents.items(), key=lambda kv: (kv[1].get("file") or "", kv[0]))
         listed = [pnum[pid] for _, info in by_place for pid in info["projects"]]
+        spans = np.asarray([se for _, info in by_place for se in info["spans"]], np.int64).reshape(-1, 2)
         seen = np.zeros(len(self._pids), bool)
         seen[listed] = True
         ranked_ = np.concatenate([np.flatnonzero(~seen), np.asarray(listed, np.int64)]).astype(np.int64)
@@ -163,8 +164,7 @@ class SearchIndex:
             ranked_ = sorted(range(len(self._pids)), key=lambda n: place.get(self._pids[n], ("", "", n)))
         self._order = np.empty(len(self._pids), np.int64)
         self._order[ranked_] = np.arange(len(self._pids))
-        nums = [pnum[pid] for info in self.documents.values() for pid in info["projects"]]
-        spans = np.asarray([se for info in self.documents.values() for se in info["spans"]], np.int64).reshape(-1, 2)
+        nums = listed                        # each listed project, beside its span
         owner = np.full(len(self.rows), -1, np.int64)
         lengths = spans[:, 1] - spans[:, 0]
         if lengths.sum():

@@ -46,19 +46,17 @@ class PassageFile:
     def __init__(self, path: str | Path, starts: str | Path | None = None):
         self.path = Path(path)
         size = self.path.stat().st_size
-        if starts is not None and Path(starts).exists():
-            offsets = np.load(starts)
-            if len(offsets) and offsets[0] == 0 and offsets[-1] == size:
-                with open(self.path, "rb") as f:
-                    self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-                self.offsets = offsets
-                return
-        ends, pos = [np.zeros(1, np.int64)], 0
         with open(self.path, "rb") as f:
             self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            if starts is not None and Path(starts).exists():
+                offsets = np.load(starts)
+                if len(offsets) and offsets[0] == 0 and offsets[-1] == size:
+                    self.offsets = offsets
+                    return
             # the line starts are found by reading, not through the map: a scan of the map would make
             # every page of it resident in this process (840 MB at 100,000 projects); a search then
             # touches only the pages of the rows it shows
+            ends, pos = [np.zeros(1, np.int64)], 0
             while block := f.read(READ_BLOCK):
                 ends.append(np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 0x0A).astype(np.int64) + pos + 1)
                 pos += len(block)

@@ -159,7 +159,7 @@ class _Joined:
         return len(self.keep) + len(self.added)
 
     def __getitem__(self, where) -> np.ndarray:
-        pos = np.arange(len(self))[where] if isinstance(where, slice) else np.asarray(where, np.int64)
+        pos = np.arange(*where.indices(len(self))) if isinstance(where, slice) else np.asarray(where, np.int64)
         inside = pos < len(self.keep)
         out = np.empty((len(pos), self.old.dim), np.float32)
         out[inside] = self.old.vectors_of(self.keep[pos[inside]])
