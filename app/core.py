@@ -583,7 +583,7 @@ class KnowledgeBase:
         if getattr(self, "_asker", None) is None or self._asker_docs != docs:
             # its SPARQL comes from its own templates, so it runs in this process (read-only);
             # its lexicon is kept on disk per graph version (building it is most of a cold search)
-            key, path = cache.cache_key(docs, self.settings.endpoint), self.data_dir / "ask" / "lexicon.json"
+            key, path = cache.cache_key(docs, self.settings.endpoint), self.data_dir / "ask" / cache.FILE
             known = cache.load(path, key)
             self._asker = Asker(self.query, search=self._ask_search, trace=self.trace, known=known)
             if known is None:

@@ -1,5 +1,7 @@
 """The asker's lexicon kept on disk per graph version (``app/ask/cache.py``): a second process
 reads it instead of asking the graph, an ingest makes it stale, and a damaged file is rebuilt.
+The file is an SQLite table looked up by surface: what a read lexicon finds must be what the
+built one holds.
 
 Expected values from reading the inputs: the seed's projects include 国能中心（市能耗在线监测系统）;
 ``tests/fixtures/other_layout.txt`` adds 食品安全抽检监测经费 of 上海市质量监督检验技术研究院 (its
@@ -7,13 +9,15 @@ name is wrapped over two lines there).
 """
 from __future__ import annotations
 
-import json
+import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from app.ask import cache
 from app.core import KnowledgeBase
-from app.understand.lexicon import Lexicon
+from app.understand.lexicon import Lexicon, norm
 
 OTHER = Path(__file__).parent / "fixtures" / "other_layout.txt"
 SEED_PROJECT = "国能中心（市能耗在线监测系统）"
@@ -35,7 +39,9 @@ def data_dir(tmp_path, seed_path) -> Path:
 def test_a_second_process_reads_the_lexicon_instead_of_the_graph(data_dir, monkeypatch):
     first = KnowledgeBase.open(data_dir).asker()
     assert SEED_PROJECT in projects(first) and len(projects(first)) == 8
-    assert json.loads((data_dir / "ask" / "lexicon.json").read_text("utf-8"))["key"]
+    con = sqlite3.connect(data_dir / "ask" / cache.FILE)
+    assert con.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()[0]
+    con.close()
 
     def no_graph(cls, run):
         raise AssertionError("the lexicon was read from the graph again")
@@ -57,26 +63,42 @@ def test_an_ingest_makes_the_cached_lexicon_stale(data_dir):
 
 def test_a_damaged_cache_is_built_again(data_dir):
     KnowledgeBase.open(data_dir).asker()
-    path = data_dir / "ask" / "lexicon.json"
-    doc = json.loads(path.read_text("utf-8"))
-    doc["entries"] = {"x": [["project"]]}        # an entry with fields missing
-    path.write_text(json.dumps(doc), "utf-8")
+    path = data_dir / "ask" / cache.FILE
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 3])       # cut short (a full disk, a copy stopped half way)
     assert SEED_PROJECT in projects(KnowledgeBase.open(data_dir).asker())
-    path.write_text("{not json", "utf-8")
+    path.write_text("{not a database", "utf-8")
     assert len(projects(KnowledgeBase.open(data_dir).asker())) == 8
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = '1' WHERE name = 'format'")    # a file of another format
+    con.commit()
+    con.close()
+    assert len(projects(KnowledgeBase.open(data_dir).asker())) == 8
+    assert cache.load(path, "another key") is None
 
 
-def test_a_read_lexicon_links_fuzzily_as_the_one_it_was_built_from(data_dir):
-    """The cache keeps each surface's fuzzy-comparison form, so a fresh process does not normalize
-    every name in the graph again; what it links must not change (a mistyped indicator name here)."""
+def test_a_read_lexicon_finds_what_the_built_one_holds(data_dir):
+    """Every surface of the built lexicon, looked up in the file, gives the same entries in the same
+    order; a surface it does not hold gives nothing; the labels of every kind come back too."""
     first = KnowledgeBase.open(data_dir).asker()
-    doc = json.loads((data_dir / "ask" / "lexicon.json").read_text("utf-8"))
-    assert len(doc["cores"]) == len(doc["entries"])
     again = KnowledgeBase.open(data_dir).asker()
-    assert again.lexicon.cores == doc["cores"]
-    assert again.lexicon.fuzzy_surfaces() == first.lexicon.fuzzy_surfaces()
-    question = "能耗数据异常修复率的目标值是多少"
-    assert repr(again.understand(question)) == repr(first.understand(question))
+    assert isinstance(again.lexicon.entries, cache.StoredEntries)
+    built, stored = first.lexicon.entries, again.lexicon.entries
+    assert len(stored) == len(built) and list(stored) == list(built)
+    for surface, entries in built.items():
+        assert stored.get(surface) == entries, surface
+    assert stored.get("没有这个名字") is None and "没有这个名字" not in stored
+    assert {k: list(v) for k, v in again.lexicon.labels.items()} == first.lexicon.labels
+    assert norm(SEED_PROJECT) in stored
+
+
+def test_a_lexicon_of_the_old_format_is_replaced(data_dir):
+    """Format 1 was one JSON file read whole; writing the table removes it."""
+    old = data_dir / "ask" / "lexicon.json"
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_text('{"key": "x", "entries": {}}', "utf-8")
+    assert SEED_PROJECT in projects(KnowledgeBase.open(data_dir).asker())
+    assert not old.exists() and (data_dir / "ask" / cache.FILE).exists()
 
 
 def test_an_ingest_of_a_large_corpus_prepares_the_lexicon_for_the_first_question(tmp_path, seed_path, monkeypatch):
@@ -89,7 +111,7 @@ def test_an_ingest_of_a_large_corpus_prepares_the_lexicon_for_the_first_question
     report = kb.ingest([seed_path], index=False)
     assert not report.failed and not any(f.path == "(question lexicon)" for f in report.files)
     kb.close()
-    assert (tmp_path / "kb" / "ask" / "lexicon.json").exists()
+    assert (tmp_path / "kb" / "ask" / cache.FILE).exists()
 
     def no_graph(cls, run):
         raise AssertionError("the first question read the lexicon from the graph")

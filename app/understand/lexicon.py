@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 VOCABULARY = Path(__file__).with_name("vocabulary.toml")
 
@@ -93,18 +93,17 @@ class Entry:
 class Lexicon:
     """surface (normalized) -> entries; plus the labels of each kind for fuzzy linking."""
 
-    entries: dict[str, list[Entry]] = field(default_factory=dict)
-    labels: dict[str, list[Entry]] = field(default_factory=dict)
-    _fuzzy: tuple[list[str], list[list[Entry]]] | None = field(default=None, repr=False, compare=False)
-    # the core() of each surface in ``entries`` order, when read from a cache that kept them (core()
-    # of every surface is most of what a fresh process spends on the lexicon: 0.15 s at 10,000 projects)
-    cores: list[str] | None = field(default=None, repr=False, compare=False)
+    # dicts when built; read-only mappings looked up in the file when read from the cache
+    entries: Mapping[str, list[Entry]] = field(default_factory=dict)
+    labels: Mapping[str, list[Entry]] = field(default_factory=dict)
+    # (cores, entries) of fuzzy_surfaces: computed once, or read from the cache (app/ask/cache.py)
+    _fuzzy: tuple[list[str], Sequence[list[Entry]]] | None = field(default=None, repr=False, compare=False)
 
     def add(self, surface: str, entry: Entry) -> None:
         s = norm(surface)
         if not s:
             return
-        self._fuzzy = self.cores = None
+        self._fuzzy = None
         bucket = self.entries.setdefault(s, [])
         for i, e in enumerate(bucket):
             if (e.kind, e.label, e.iri) == (entry.kind, entry.label, entry.iri):
@@ -119,12 +118,11 @@ class Lexicon:
         normalize every name in the graph again (132 ms a question at 1,000 projects)."""
         if self._fuzzy is None:
             cores, entries = [], []
-            known = self.cores if self.cores is not None and len(self.cores) == len(self.entries) else None
-            for n, (surface, es) in enumerate(self.entries.items()):
+            for surface, es in self.entries.items():
                 es = [e for e in es if e.kind in FUZZY_KINDS]
                 if not es:
                     continue
-                c = core(surface) if known is None else known[n]
+                c = core(surface)
                 if len(c) >= 2:
                     cores.append(c)
                     entries.append(es)
