@@ -19,7 +19,7 @@ from ingest.search.lexical import LexicalIndex, naive_bm25
 from ingest.parse.layout import align
 from ingest.search.passages import build_passages, split_text
 from ingest.search.tokenize import Tokenizer
-from ingest.search.vectors import FORMAT_VERSION, IndexMismatchError, Manifest
+from ingest.search.vectors import FORMAT_VERSION, IndexMismatchError, Manifest, VectorIndex
 
 EVAL = Path(__file__).parent / "eval" / "search_queries.jsonl"
 GUONENG = "国能中心（市能耗在线监测系统）"
@@ -202,6 +202,25 @@ def test_rebuild_encodes_only_changed_passages(index_dir, seed_result, tmp_path)
     assert len(list(d.iterdir())) == len(Manifest.read(d).files) + 1  # old generation removed
 
 
+def test_rebuild_reuses_the_vectors_of_a_memory_mapped_ivf_index(index_dir, seed_result, tmp_path):
+    """A large index is IVF, and a rebuild reads the old vectors from it memory-mapped, by text hash,
+    a chunk at a time (not every vector into memory first). The seed's index is made IVF by hand."""
+    d = tmp_path / "idx"
+    shutil.copytree(index_dir, d)
+    old = SearchIndex.load(d)
+    flat = old.vectors.vectors
+    old.vectors = VectorIndex(flat, kind="ivf")
+    old.save(d)
+    assert Manifest.read(d).vector_index == "ivf"
+    enc = CountingEncoder()
+    again = SearchIndex.build(seed_result.projects, enc, d, vector_threshold=10)
+    assert enc.passages_encoded == 0 and again.stats.reused == len(again) == len(flat)
+    assert again.vectors.kind == "ivf"
+    # the same passages in the same rows, so the same vectors (stored as float16 by IVF)
+    assert np.allclose(again.vectors.vectors_of(np.arange(len(flat))), flat, atol=2e-3)
+    assert names(again.search("能耗在线监测", k=1, mode="dense")) == [GUONENG]
+
+
 @pytest.mark.slow          # loads torch and MiniLM, and encodes the seed with it
 def test_other_encoder_is_refused_or_rebuilt(index_dir, tmp_path):
     path = bundled_minilm_path()
@@ -288,10 +307,15 @@ def test_bm25_matches_the_naive_formula():
         assert np.allclose(lex.scores(query), expected, rtol=1e-5, atol=1e-6), query
 
 
-def test_bm25_matrix_equals_bm25s_lucene_on_the_seed(seed_result):
+@pytest.mark.parametrize("block_tokens", [4_000_000, 700])
+def test_bm25_matrix_equals_bm25s_lucene_on_the_seed(seed_result, block_tokens, monkeypatch):
     """The in-place BM25 gives bm25s' scores (method ``lucene``, the library it replaces: bm25s
-    cannot change an index in place) on every seed passage, for queries of common and rare terms."""
+    cannot change an index in place) on every seed passage, for queries of common and rare terms.
+    With 700 tokens a block the matrix is counted and placed in about 10 blocks, as a large corpus is."""
     import bm25s
+
+    import ingest.search.lexical as lexical
+    monkeypatch.setattr(lexical, "SCORE_BLOCK_TOKENS", block_tokens)
     texts = [p.text for p in build_passages(seed_result.projects)]
     tok = Tokenizer()
     lex = LexicalIndex.build(texts, tok)
@@ -303,6 +327,8 @@ def test_bm25_matrix_equals_bm25s_lucene_on_the_seed(seed_result):
         q = [vocab[t] for t in tok.query_terms(query) if t in vocab]
         expected = ref.get_scores(q) if q else np.zeros(len(texts))
         assert np.allclose(lex.scores(query), expected, rtol=1e-5, atol=1e-6), query
+    # each term's rows ascending, as matches() and highlights expect
+    assert all(np.all(np.diff(lex.indices[lex.indptr[t]:lex.indptr[t + 1]]) > 0) for t in range(len(lex.vocab)))
 
 
 def test_lexical_index_round_trip(tmp_path):
@@ -363,3 +389,19 @@ def test_saved_line_starts_are_the_passages_files_and_a_stale_one_is_not_used(in
     shutil.copy(starts, tmp_path / "other.npy")
     cut = PassageFile(other, tmp_path / "other.npy")
     assert cut.offsets.tolist() == by_hand[:6] and len(cut) == 5
+
+
+def test_an_index_built_through_files_ranks_as_one_built_in_memory(kb, seed_result, tmp_path):
+    """With a directory, a build from scratch keeps its rows and vectors on disk until it ends and
+    makes the vector index there, once; without one, everything stays in memory and the index grows
+    as rows come. IVF (the threshold lowered) both ways: the same rankings, nothing left behind."""
+    on_disk = SearchIndex.build(seed_result.projects, kb.encoder, tmp_path / "idx", vector_threshold=10)
+    in_memory = SearchIndex.build(seed_result.projects, kb.encoder, None, vector_threshold=10)
+    assert on_disk.vectors.kind == in_memory.vectors.kind == "ivf"
+    for query in ("能耗在线监测", "医院放疗设备剂量准确性保障", "atomic clock timekeeping"):
+        for mode in ("dense", "hybrid"):
+            assert [(h.project_iri, round(h.score, 6)) for h in on_disk.search(query, k=8, mode=mode)] == \
+                   [(h.project_iri, round(h.score, 6)) for h in in_memory.search(query, k=8, mode=mode)], (query, mode)
+    assert not list((tmp_path / "idx").glob("building-*"))
+    assert np.array_equal(on_disk.vectors.vectors_of(np.arange(len(on_disk))),
+                          in_memory.vectors.vectors_of(np.arange(len(in_memory))))

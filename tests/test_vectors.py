@@ -210,3 +210,33 @@ def test_a_rebuilt_index_is_the_one_built_afresh_from_the_same_rows(monkeypatch)
     assert np.array_equal(grown.ids, afresh.ids) and np.array_equal(grown.vectors, afresh.vectors)
     for q in (x[7], x[640], x[1299]):
         assert [a.tolist() for a in grown.search(q, k=10)] == [a.tolist() for a in afresh.search(q, k=10)]
+
+
+def lists_of(vi: VectorIndex) -> list[list[int]]:
+    """The ids of each IVF list, in stored order."""
+    import faiss
+    inv = vi.index.invlists
+    return [faiss.rev_swig_ptr(inv.get_ids(i), inv.list_size(i)).tolist() for i in range(inv.nlist)]
+
+
+def test_an_index_made_from_a_vector_file_is_the_one_made_from_the_array(tmp_path):
+    """A build from scratch writes each chunk's vectors to a file and makes the index once from it,
+    list by list: the same lists, each in ascending id order, as adding the array block by block."""
+    from ingest.search.vectors import VectorFile
+    rng = np.random.default_rng(11)
+    x = unit(rng, 3000, 16)
+    file = VectorFile(tmp_path / "building.f32", 16)
+    for s in range(0, 3000, 700):                 # chunks of a build, the last one short
+        file.append(x[s:s + 700])
+    assert len(file) == 3000 and np.array_equal(file[5:9], x[5:9]) and np.array_equal(file[[9, 2, 2999]], x[[9, 2, 2999]])
+    made = VectorIndex.from_rows(file, threshold=1000)
+    added = VectorIndex(x, threshold=1000)
+    assert made.kind == added.kind == "ivf" and made.trained_on == 3000 and len(made) == 3000
+    lists = lists_of(made)
+    assert lists == lists_of(added) and all(ids == sorted(ids) for ids in lists)
+    assert sorted(i for ids in lists for i in ids) == list(range(3000))
+    assert np.array_equal(made.search(x[:20], 10)[1], added.search(x[:20], 10)[1])
+    assert np.allclose(made.vectors_of(np.arange(3000)), x, atol=1e-3)
+    exact = VectorIndex.from_rows(file, threshold=5000)       # below the threshold: flat, exact
+    assert exact.kind == "flat" and np.array_equal(exact.vectors, x)
+    file.close()

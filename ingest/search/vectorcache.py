@@ -95,3 +95,74 @@ class CachedEncoder:
 
     def __getattr__(self, attr):
         return getattr(self.inner, attr)   # progress, variant … of the wrapped encoder
+
+
+class PreviousVectors:
+    """The vectors of the index a from-scratch build replaces, by passage text hash: a rebuild (a
+    format change, a healed store) encodes nothing the old index held.
+
+    Only the hashes are read up front, as sorted 64-bit keys (35 MB at 100,000 projects); a chunk's
+    vectors are read from the old index, memory-mapped, when the build asks for them. Every vector
+    in a dict, as before, held about 2.7 GB at that size.
+
+    Example: ``prev, documents = PreviousVectors.of("var/search", encoder); prev.find(hashes)``
+    """
+
+    def __init__(self, vectors=None, keys: np.ndarray | None = None, rows: np.ndarray | None = None):
+        self.vectors = vectors
+        self.keys = np.zeros(0, np.uint64) if keys is None else keys
+        self.rows = np.zeros(0, np.int64) if rows is None else rows
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @classmethod
+    def of(cls, directory, encoder) -> tuple["PreviousVectors", dict]:
+        """The vectors of the index in ``directory`` (same encoder and format only) and its documents;
+        nothing when there is no such index."""
+        import json
+        from ingest.search.vectors import Manifest, SearchIndexError, VectorIndex
+        if directory is None or not (Path(directory) / "manifest.json").exists():
+            return cls(), {}
+        try:
+            d = Path(directory)
+            manifest = Manifest.read(d)
+            manifest.check_encoder(encoder.name, encoder.dim, d)
+            vectors = VectorIndex.load(d, manifest.files, manifest.vector_index, mmap=True)
+            held = np.zeros(0, bool)
+            if len(vectors):
+                ids = vectors.ids
+                held = np.zeros(int(ids[-1]) + 1, bool)
+                held[ids] = True
+            keys, rows = [], []
+            with open(d / manifest.files["passages"], encoding="utf-8") as f:
+                for row, line in enumerate(f):
+                    h = (json.loads(line) or {}).get("hash") if row < len(held) and held[row] else None
+                    if h is not None:
+                        keys.append(_key(h))
+                        rows.append(row)
+        except (SearchIndexError, OSError, KeyError, ValueError):  # another encoder or format: build afresh
+            return cls(), {}
+        keys_, rows_ = np.asarray(keys, np.uint64), np.asarray(rows, np.int64)
+        order = np.argsort(keys_, kind="stable")
+        return cls(vectors, keys_[order], rows_[order]), manifest.documents
+
+    def find(self, hashes) -> dict[str, np.ndarray]:
+        """hash → vector for those of ``hashes`` the old index holds."""
+        hashes = list(dict.fromkeys(hashes))
+        if not len(self.keys) or not hashes:
+            return {}
+        want = np.asarray([_key(h) for h in hashes], np.uint64)
+        at = np.minimum(np.searchsorted(self.keys, want), len(self.keys) - 1)
+        hit = self.keys[at] == want
+        if not hit.any():
+            return {}
+        found = self.vectors.vectors_of(self.rows[at[hit]])
+        return dict(zip((h for h, ok in zip(hashes, hit) if ok), found))
+
+
+def _key(h: str) -> int:
+    """A passage text hash (16 hex digits, ``text_hash``) as the 64-bit number it spells."""
+    if len(h) != 16:
+        raise ValueError(f"a passage hash of {len(h)} digits")
+    return int(h, 16)

@@ -167,6 +167,43 @@ class _Joined:
         return out
 
 
+class VectorFile:
+    """Vectors of rows 0, 1, 2 … as raw float32 in a file: where a from-scratch build puts each
+    chunk's vectors, so that no index is held (and grown) while the passages are made. The index is
+    made from it once, at the end (:meth:`VectorIndex.from_rows`). Rows are read with ``pread``,
+    not a memory map, whose pages would count in the process' resident memory."""
+
+    def __init__(self, path: str | os.PathLike, dim: int):
+        self.path, self.dim = Path(path), dim
+        self._f = open(self.path, "w+b")
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, np.float32).reshape(-1, self.dim)
+        self._f.seek(self._n * self.dim * 4)
+        self._f.write(vectors.tobytes())
+        self._n += len(vectors)
+
+    def __getitem__(self, where) -> np.ndarray:
+        self._f.flush()
+        size, fd = self.dim * 4, self._f.fileno()
+        if isinstance(where, slice):
+            start, stop, _ = where.indices(self._n)
+            data = os.pread(fd, max(0, stop - start) * size, start * size)
+            return np.frombuffer(data, np.float32).reshape(-1, self.dim).copy()
+        pos = np.asarray(where, np.int64)
+        out = np.empty((len(pos), self.dim), np.float32)
+        for k, i in enumerate(pos.tolist()):
+            out[k] = np.frombuffer(os.pread(fd, size, i * size), np.float32)
+        return out
+
+    def close(self) -> None:
+        self._f.close()
+
+
 def ivf_lists(n: int) -> int:
     """``nlist`` for ``n`` vectors: about 4·√N, at least 16."""
     return max(16, int(4 * math.sqrt(max(n, 1))))
@@ -227,6 +264,44 @@ class VectorIndex:
             return index
         raise ValueError(f"unknown vector index kind {self.kind!r}")
 
+    @classmethod
+    def from_rows(cls, rows, threshold: int = FLAT_THRESHOLD) -> "VectorIndex":
+        """The index of rows ``0..len(rows)-1`` from ``rows`` (a :class:`VectorFile`, or anything
+        read by slices and positions), of the kind its size calls for, read a block at a time."""
+        out = cls(kind=choose_kind(len(rows), threshold), threshold=threshold, dim=rows.dim)
+        if len(rows):
+            out.index = out._make(rows)
+            out._fill(out.index, rows, np.arange(len(rows), dtype=np.int64))
+            out.trained_on = len(rows)
+        return out
+
+    def _fill(self, index, rows, ids: np.ndarray) -> None:
+        """Add ``rows`` (``rows[i]`` is the vector of ``ids[i]``) to ``index``, a fresh one of ``self.kind``.
+
+        IVF lists are filled list by list: each row's list is found first (one pass of the coarse
+        quantizer), then the rows are added in list order with that assignment (``add_core``), so a
+        list grows once or twice, not once per block. Added block by block, every list's buffer
+        grows by doubling and ends up to twice its size (1.4-1.55× the vectors overall: 600 MB at
+        100,000 projects). Within a list the rows stay in ascending id order, as a sequential add
+        leaves them, so searches tie-break the same way."""
+        faiss = _faiss()
+        if self.kind != "ivf":
+            for s in range(0, len(ids), REFILL_BLOCK):
+                index.add_with_ids(rows[s:s + REFILL_BLOCK], np.ascontiguousarray(ids[s:s + REFILL_BLOCK]))
+            return
+        assign = np.empty(len(ids), np.int64)
+        for s in range(0, len(ids), REFILL_BLOCK):
+            assign[s:s + REFILL_BLOCK] = index.quantizer.search(rows[s:s + REFILL_BLOCK], 1)[1][:, 0]
+        order = np.argsort(assign, kind="stable")
+        for s in range(0, len(order), REFILL_BLOCK):
+            pos = order[s:s + REFILL_BLOCK]
+            inside = np.argsort(pos, kind="stable")      # read in file order, add in list order
+            block = np.empty((len(pos), self.dim), np.float32)
+            block[inside] = rows[pos[inside]]
+            block_ids = np.ascontiguousarray(ids[pos], np.int64)
+            lists = np.ascontiguousarray(assign[pos])
+            index.add_core(len(pos), faiss.swig_ptr(block), faiss.swig_ptr(block_ids), faiss.swig_ptr(lists))
+
     def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
             self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), np.asarray(ids, np.int64))
@@ -277,9 +352,8 @@ class VectorIndex:
             ids = np.concatenate([keep, add_ids])
             rows = _Joined(self, keep, add_vectors)
             self.kind = wanted
-            index = self._make(rows)
-            for s in range(0, len(ids), REFILL_BLOCK):
-                index.add_with_ids(rows[s:s + REFILL_BLOCK], np.ascontiguousarray(ids[s:s + REFILL_BLOCK]))
+            index = self._make(rows)           # filled from the old index, which stays until then
+            self._fill(index, rows, ids)
             self.index, self.trained_on = index, len(ids)
             return
         if len(remove_ids):
