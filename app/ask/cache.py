@@ -50,14 +50,18 @@ def cache_key(documents: dict[str, Any], endpoint: str | None) -> str:
 _FIELDS = tuple(Entry.__dataclass_fields__)
 
 
+def _values(entries: list[Entry]) -> list[list]:
+    return [[e.kind, e.label, e.iri, e.weight, e.extra] for e in entries]
+
+
 def _entries_json(entries: list[Entry]) -> str:
-    return json.dumps([[e.kind, e.label, e.iri, e.weight, e.extra] for e in entries], ensure_ascii=False)
+    return json.dumps(_values(entries), ensure_ascii=False)
 
 
 def _read_entry(values: list) -> Entry:
     """``Entry(*values)`` without the frozen dataclass' per-field ``object.__setattr__``."""
     if not isinstance(values, list) or len(values) != len(_FIELDS):
-        raise ValueError(f"an entry of {len(values)} fields")
+        raise ValueError(f"not an entry of {len(_FIELDS)} fields: {values!r}")
     e = object.__new__(Entry)
     e.__dict__.update(zip(_FIELDS, values))
     return e
@@ -128,8 +132,6 @@ class StoredFuzzyEntries(Sequence):
         return self._n
 
     def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._n))]
         i = operator.index(i)       # a numpy integer would be bound as a blob, and match no row
         if not -self._n <= i < self._n:
             raise IndexError(i)
@@ -137,9 +139,6 @@ class StoredFuzzyEntries(Sequence):
         if i not in self._memo:
             self._memo[i] = _read_entries(self._file.one("SELECT entries FROM fuzzy WHERE n = ?", (i,))[0])
         return self._memo[i]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
 
 
 class StoredLabels(Mapping):
@@ -179,8 +178,8 @@ def load(path: Path, key: str) -> tuple[Lexicon, dict[str, int]] | None:
         words = json.loads(meta["user_words"])     # word -> frequency, as save wrote it
         if not isinstance(words, dict):
             return None
-        lexicon = Lexicon(entries=StoredEntries(file), labels=StoredLabels(file))
-        lexicon._fuzzy = (cores, StoredFuzzyEntries(file, len(cores)))
+        lexicon = Lexicon(entries=StoredEntries(file), labels=StoredLabels(file),
+                          _fuzzy=(cores, StoredFuzzyEntries(file, len(cores))))
         # one row of each table read now: a file cut short fails here, not in the middle of a question
         file.one("SELECT entries FROM entries LIMIT 1")
         file.one("SELECT entries FROM fuzzy LIMIT 1")
@@ -203,7 +202,7 @@ def save(path: Path, lexicon: Lexicon, user_words: dict[str, int], key: str) -> 
             con.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
             con.execute("CREATE TABLE entries (surface TEXT PRIMARY KEY, n INTEGER, entries TEXT) WITHOUT ROWID")
             con.execute("CREATE TABLE fuzzy (n INTEGER PRIMARY KEY, entries TEXT)")
-            labels = {k: json.loads(_entries_json(es)) for k, es in lexicon.labels.items()}
+            labels = {k: _values(es) for k, es in lexicon.labels.items()}
             con.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("format", str(FORMAT)), ("key", key),
                 ("user_words", json.dumps(user_words, ensure_ascii=False)),

