@@ -452,8 +452,9 @@ class KnowledgeBase:
         return self.records.projects()
 
     def catalog(self):
-        """Every ingested project as a catalog entry (id, name, unit, year, document, indicator names):
-        what finding one needs, without reading the records (``ingest.storage.catalog``)."""
+        """Every ingested project as a catalog entry (id, name, unit, year, category, type, budget
+        amounts, document, indicator names): what finding and listing one needs, without reading the
+        records (``ingest.storage.catalog``)."""
         return self.records.catalog()
 
     def project(self, project_id: str) -> Project | None:

@@ -190,6 +190,8 @@ def executor_for(files: int, executor: Executor | None | bool = None) -> Iterato
     if executor is False:
         yield None
         return
+    if executor is True:               # asked for a pool: the same as letting the size decide
+        executor = None
     if executor is not None or files < PARALLEL_FROM or workers < 2:
         yield executor
         return

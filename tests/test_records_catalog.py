@@ -9,12 +9,14 @@ Expected values are read off the documents: the seed holds eight 2020 projects o
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from ingest.parse.document import parse_document
 from ingest.read import read_path
+from ingest.records import BUDGET_FIELDS
 from ingest.storage.catalog import SUFFIX
 from ingest.storage.recordstore import RecordStore
 
@@ -137,8 +139,40 @@ def test_kb_trace_reads_one_document(tmp_path, seed_path, vector_cache):
 def test_catalog_file_is_small_json(store):
     doc = _doc_of(store, OTHER.name)
     data = json.loads((store.dir / f"{doc}{SUFFIX}").read_text("utf-8"))
-    assert data["format"] == 1 and [p["name"] for p in data["projects"]] == ["食品安全抽检监测经费"]
+    assert data["format"] == 2 and [p["name"] for p in data["projects"]] == ["食品安全抽检监测经费"]
     assert data["projects"][0]["indicators"][0] == ["抽检批次", "≥12000批次"]
+    # 项目总预算 256.5 万元, 当年 256.5, 上年预算额 240, 上年执行数 231.2, in yuan
+    assert data["projects"][0]["budget"] == [2565000, 2565000, 2400000, 2312000]
+
+
+def test_the_catalog_lists_a_project_without_its_records(store):
+    """What a table of projects shows comes from the catalog: the other fixture prints 经常性项目, 其他类,
+    256.5 / 256.5 / 240 / 231.2 万元, and cites 《中华人民共和国食品安全法》 and 国家市场监督管理总局令第15号."""
+    counting = CountingStore(store.dir.parent)
+    other = next(e for e in counting.catalog() if e.name == "食品安全抽检监测经费")
+    assert counting.read_docs == []
+    assert (other.category, other.performance_type) == ("经常性项目", "其他类")
+    b = other.budget
+    assert (b.total, b.current_year, b.prev_year_budget, b.prev_year_executed) == \
+           (Decimal("2565000"), Decimal("2565000"), Decimal("2400000"), Decimal("2312000"))
+    assert other.citation_count == 2
+    # every seed project is 2020 of the one institute, and the entries agree with the records
+    for e, p in zip(counting.catalog(), store.projects()):
+        assert (e.category, e.performance_type, e.citation_count) == (p.category, p.performance_type, len(p.citations))
+        assert [getattr(e.budget, k) for k in BUDGET_FIELDS] == [getattr(p.budget, k) for k in BUDGET_FIELDS]
+
+
+def test_a_catalog_of_the_first_format_is_derived_from_the_records(store):
+    """A store written by the version before budgets were catalogued: its entries still list budgets."""
+    doc = _doc_of(store, OTHER.name)
+    path = store.dir / f"{doc}{SUFFIX}"
+    data = json.loads(path.read_text("utf-8"))
+    path.write_text(json.dumps({"format": 1, "projects": [
+        {k: d[k] for k in ("id", "name", "unit", "year", "indicators")} for d in data["projects"]]}), "utf-8")
+    counting = CountingStore(store.dir.parent)
+    other = next(e for e in counting.catalog() if e.name == "食品安全抽检监测经费")
+    assert counting.read_docs == [doc]                 # that one document's records were read
+    assert other.budget.prev_year_executed == Decimal("2312000") and other.citation_count == 2
 
 
 def test_a_pass_over_every_document_does_not_evict_what_it_will_need_next(store):

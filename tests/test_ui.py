@@ -338,6 +338,27 @@ def test_project_card_opens_from_its_link_with_every_field_and_its_source_line(d
     assert_clean(at, data_dir)
 
 
+def test_a_long_projects_table_is_cut_and_any_card_still_opens(data_dir, monkeypatch):
+    """A province's table is drawn a slice at a time: with room for 3 rows, the seed's 8 projects give
+    3 rows and say so; the name filter finds the rest, and a link opens a card outside the slice
+    (its records read from its document alone, the table from the catalog)."""
+    from app.ui import common
+    monkeypatch.setattr(common, "TABLE_ROWS", 3)
+    at = run("projects")
+    assert len(at.dataframe[0].value) == 3
+    caption = next(c.value for c in at.caption if "个项目 projects" in c.value)
+    assert caption.startswith("8 / 8 个项目 projects（显示前 3 个")
+    picker = next(s for s in at.selectbox if s.label == "项目卡片 Project card")
+    assert len(picker.options) == 4                      # none, and the three rows drawn
+    last = KnowledgeBase.open(data_dir).catalog()[-1]
+    at = run("projects", project=last.id)
+    assert at.subheader[0].value == last.name and len(at.dataframe[0].value) == 3
+    assert next(s for s in at.selectbox if s.label == "项目卡片 Project card").value == last.id
+    at = run("projects", q="对口")
+    assert list(at.dataframe[0].value["项目 name"]) == ["对口援助"]
+    assert_clean(at, data_dir)
+
+
 def test_project_card_follows_the_picker_and_the_link_follows_the_card(data_dir):
     at = run("projects")
     assert not at.subheader  # no card until one is asked for

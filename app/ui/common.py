@@ -33,6 +33,7 @@ T = TypeVar("T")
 log = logging.getLogger("jixiao.ui")
 
 FIELD_LABELS = {"name": "项目名称 name", "indicator": "绩效指标 indicator", "citation": "引用依据 citation"}
+TABLE_ROWS = 2000  # rows of a table of projects drawn at once (the filters narrow the rest)
 CONTEXT_CHARS = 160  # characters of source text shown on each side of a span
 # Characters Markdown (and Streamlit's :color[…], :emoji: and $…$ directives) reads as syntax
 # anywhere in a line get a backslash, and so do those that open a heading or a list at the
@@ -52,7 +53,7 @@ def _open(directory: str) -> KnowledgeBase:
 
 
 def knowledge_base() -> KnowledgeBase:
-    """The process-wide knowledge base of :func:`data_dir`. Example: ``knowledge_base().projects()``
+    """The process-wide knowledge base of :func:`data_dir`. Example: ``knowledge_base().catalog()``
 
     A data directory that cannot be used (a file, not writable) is shown as an error with its
     hint, and the page stops there."""
@@ -101,18 +102,18 @@ def reload_knowledge_base() -> None:
     _warm_up.clear()
 
 
-_PROJECTS: dict[str, tuple[tuple, list]] = {}  # data dir → (documents stamp, projects)
+def catalog() -> list:
+    """Every ingested project as its catalog entry (``ingest.storage.catalog.ProjectEntry``: names,
+    unit, year, category, type, budget amounts, indicator names): what the pages list, filter and
+    chart. The records themselves (28 KB a project, 2.8 GB at 100,000) are read one project at a
+    time, for its card (:func:`project`). The record store re-reads only the catalog files of
+    documents that changed. Example: ``len(catalog())`` → 8 on the seed"""
+    return knowledge_base().catalog()
 
 
-def projects() -> list:
-    """Every ingested project, read from the records once per change of the documents (not on
-    every rerun of every page). Example: ``len(projects())`` → 8 on the seed"""
-    kb = knowledge_base()
-    stamp = _stamp(kb)
-    key = str(kb.data_dir)
-    if key not in _PROJECTS or _PROJECTS[key][0] != stamp:
-        _PROJECTS[key] = (stamp, kb.projects())
-    return _PROJECTS[key][1]
+def project(project_id: str):
+    """One project's full records (its card), reading only its document; None when not stored."""
+    return knowledge_base().project(project_id)
 
 
 _MEMO: dict[tuple, Any] = {}  # (data dir, documents stamp, what, arguments) → answer
@@ -143,8 +144,8 @@ def memo(what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None
 
 
 def project_index() -> dict:
-    """Project id → project, for :func:`projects`."""
-    return {p.id: p for p in projects()}
+    """Project id → catalog entry, for :func:`catalog`."""
+    return {p.id: p for p in catalog()}
 
 
 def page(title: str, icon: str | None = None) -> None:

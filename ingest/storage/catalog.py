@@ -2,26 +2,32 @@
 
 Trace, the project card and the UI's pickers look a project up by name or id, or an indicator by
 name; reading every document's full records for that (``RecordStore.projects``) cost 0.8 s at 1,000
-projects and grows with the corpus. The catalog holds only the names: per document
-``<doc_id>.idx.json``, written by the record store beside ``<doc_id>.json`` before the manifest
-names the document (so it is committed with it, and deleted with it)::
+projects and grows with the corpus. The catalog holds the names, and what a list of projects shows
+(category, performance type, the four budget amounts, the number of citations), so the UI's tables
+and charts read no records either: per document ``<doc_id>.idx.json``, written by the record store
+beside ``<doc_id>.json`` before the manifest names the document (so it is committed with it, and
+deleted with it)::
 
-    {"format": 1, "projects": [{"id": …, "name": …, "unit": …, "year": …,
+    {"format": 2, "projects": [{"id": …, "name": …, "unit": …, "year": …, "category": …,
+                                "performance_type": …, "budget": [total, current_year,
+                                prev_year_budget, prev_year_executed], "citations": 3,
                                 "indicators": [[name, target as printed], …]}, …]}
 
-A document stored before the catalog existed has no such file: its entries are derived from its
-records in memory (:func:`entries_from_payload`), so old stores keep working.
+A document stored before the catalog existed, or with a catalog of another format, has its entries
+derived from its records in memory (:func:`entries_from_payload`), so old stores keep working.
 
 Example: ``[e.name for e in RecordStore("var").catalog()]``
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Iterable
 
-from ingest.records import Project
+from ingest.records import BUDGET_FIELDS, Project
+from ingest.storage.codec import number
 
-FORMAT = 1
+FORMAT = 2
 SUFFIX = ".idx.json"
 
 
@@ -34,13 +40,27 @@ class IndicatorEntry:
 
 
 @dataclass(frozen=True)
+class BudgetEntry:
+    """A project's four budget amounts in yuan (``Budget``'s fields; None for a blank cell)."""
+
+    total: Decimal | None = None
+    current_year: Decimal | None = None
+    prev_year_budget: Decimal | None = None
+    prev_year_executed: Decimal | None = None
+
+
+NO_BUDGET = BudgetEntry()
+
+
+@dataclass(frozen=True)
 class ProjectEntry:
-    """A project as the catalog knows it: enough to find it, not its records.
+    """A project as the catalog knows it: enough to find it and list it, not its records.
 
     ``doc`` is the document it is read from (the first in document order when several hold it),
     ``indicators`` its indicator names and targets in row order (row ``n`` is ``indicators[n - 1]``),
-    so code written for ``Project`` that reads only ``id``, ``name`` and ``indicators[…].name`` works
-    on an entry too.
+    ``budget`` its four amounts, ``citation_count`` how many citations it has. Code written for
+    ``Project`` that reads only ``id``, ``name``, ``unit``, ``year``, ``category``,
+    ``performance_type``, ``budget.total`` … and ``indicators[…].name`` works on an entry too.
     """
 
     id: str
@@ -50,6 +70,10 @@ class ProjectEntry:
     doc: str
     file: str | None
     indicators: tuple[IndicatorEntry, ...] = ()
+    category: str | None = None
+    performance_type: str | None = None
+    budget: BudgetEntry = NO_BUDGET
+    citation_count: int = 0
 
 
 # Indicator names and targets repeat across projects (65 distinct names at 1,000 projects): one entry
@@ -65,13 +89,20 @@ def _indicator(name: str, target: str | None) -> IndicatorEntry:
     return entry
 
 
+def _budget(amounts: Iterable[Any]) -> BudgetEntry:
+    values = [None if v is None else Decimal(str(v)) for v in amounts]
+    return NO_BUDGET if not any(v is not None for v in values) else BudgetEntry(*values)
+
+
 def catalog_dict(projects: Iterable[Project]) -> dict[str, Any]:
     """The catalog file of one document's projects.
 
     Example: ``catalog_dict(result.projects)["projects"][0]["name"]``
     """
     return {"format": FORMAT, "projects": [
-        {"id": p.id, "name": p.name, "unit": p.unit, "year": p.year,
+        {"id": p.id, "name": p.name, "unit": p.unit, "year": p.year, "category": p.category,
+         "performance_type": p.performance_type,
+         "budget": [number(getattr(p.budget, k)) for k in BUDGET_FIELDS], "citations": len(p.citations),
          "indicators": [[i.name, i.target_raw] for i in p.indicators]} for p in projects]}
 
 
@@ -80,7 +111,9 @@ def entries_from_catalog(data: dict[str, Any], doc: str, file: str | None) -> li
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
     return [ProjectEntry(d["id"], d["name"], d.get("unit"), d.get("year"), doc, file,
-                         tuple(_indicator(n, t) for n, t in d.get("indicators", ())))
+                         tuple(_indicator(n, t) for n, t in d.get("indicators", ())),
+                         d.get("category"), d.get("performance_type"), _budget(d.get("budget") or ()),
+                         d.get("citations", 0))
             for d in data.get("projects", ())]
 
 
@@ -91,5 +124,7 @@ def entries_from_payload(payload: dict[str, Any], doc: str) -> list[ProjectEntry
     """
     file = payload.get("file")
     return [ProjectEntry(d["id"], d["name"], d.get("unit"), d.get("year"), doc, file,
-                         tuple(_indicator(i.get("name"), i.get("target_raw")) for i in d.get("indicators", ())))
+                         tuple(_indicator(i.get("name"), i.get("target_raw")) for i in d.get("indicators", ())),
+                         d.get("category"), d.get("performance_type"),
+                         _budget((d.get("budget") or {}).get(k) for k in BUDGET_FIELDS), len(d.get("citations", ())))
             for d in payload.get("projects", ())]

@@ -28,7 +28,7 @@ if not kb.records.documents():
                 ui.show_error(err)
 
 documents = kb.records.documents()
-projects = ui.projects()
+projects = ui.catalog()
 c1, c2, c3 = st.columns(3)
 c1.metric("文档 Documents", len(documents))
 c2.metric("项目 Projects", len(projects))

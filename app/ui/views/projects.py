@@ -17,7 +17,7 @@ from app.ui.links import UrlState, copy_link_button, link
 ui.page("项目 Projects")
 kb = ui.knowledge_base()
 url = UrlState("projects")
-projects = ui.projects()
+projects = ui.catalog()     # catalog entries: the card alone reads a project's records
 by_id = {p.id: p for p in projects}
 state = st.session_state
 
@@ -81,8 +81,12 @@ for col, (attr, (param, title)) in zip(top[1:4], FILTERS.items()):
                                  format_func=lambda v: "（全部 any）" if v is None else str(v))
 with top[4]:
     copy_link_button()
-shown = [p for p in projects if needle.strip() in p.name
-         and all(v is None or getattr(p, a) == v for a, v in chosen.items())]
+matching = [p for p in projects if needle.strip() in p.name
+            and all(v is None or getattr(p, a) == v for a, v in chosen.items())]
+# A browser table of a province's 100,000 rows is megabytes sent on every rerun and no one scrolls
+# it: the first ui.TABLE_ROWS matching rows are drawn, and the filters narrow the rest.
+ROW_LIMIT = ui.TABLE_ROWS
+shown = matching[:ROW_LIMIT]
 signature = abs(hash((needle, tuple(chosen.values()))))
 yuan = st.column_config.NumberColumn(format="localized")
 # A click arrives as the selection of the table drawn last run; the table is then drawn anew,
@@ -97,13 +101,17 @@ default_rows = [i for i, p in enumerate(shown) if p.id == selected]
 ui.table([{"项目 name": p.name, "申报单位 unit": p.unit, "年度 year": p.year, "类别 category": p.category,
            "绩效类型 type": p.performance_type, "项目总预算 total (元)": scalar(p.budget.total),
            "当年预算 this year (元)": scalar(p.budget.current_year), "指标 indicators": len(p.indicators),
-           "引用 citations": len(p.citations)} for p in shown],
+           "引用 citations": p.citation_count} for p in shown],
          key=f"projects_table_{signature}_{selected}", on_select="rerun", selection_mode="single-row",
          selection_default={"selection": {"rows": default_rows}} if default_rows else None,
          column_config={"项目总预算 total (元)": yuan, "当年预算 this year (元)": yuan})
-st.caption(f"{len(shown)} / {len(projects)} 个项目 projects · 点击一行打开项目卡片 click a row to open its card · "
-           "点击列名排序 click a column to sort")
-pid = st.selectbox("项目卡片 Project card", [None] + [p.id for p in projects], key="projects_pick",
+st.caption(f"{len(matching)} / {len(projects)} 个项目 projects"
+           + (f"（显示前 {ROW_LIMIT} 个 the first {ROW_LIMIT} are shown: 请用名称、单位或年度筛选 filter by name, "
+              "unit or year）" if len(matching) > ROW_LIMIT else "")
+           + " · 点击一行打开项目卡片 click a row to open its card · 点击列名排序 click a column to sort")
+picks = [None] + [p.id for p in shown] + ([selected] if selected in by_id and selected not in
+                                          {p.id for p in shown} else [])
+pid = st.selectbox("项目卡片 Project card", picks, key="projects_pick",
                    placeholder="（点击表格中的一行 click a row above）",
                    format_func=lambda v: "（点击表格中的一行 click a row above）" if v is None else by_id[v].name)
 url.publish(q=needle.strip(), project=pid, **{FILTERS[a][0]: v for a, v in chosen.items()})
@@ -177,7 +185,9 @@ def show_findings(p) -> None:
 
 if pid is not None and pid in by_id:
     with st.container(border=True):
-        show_card(by_id[pid])
+        card = ui.call(ui.project, pid)
+        if card is not None:
+            show_card(card)
 
 
 # -- charts -------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def current_review():
     return _CACHE[key][1]
 
 
-projects = ui.projects()
+projects = ui.catalog()
 if not projects:
     st.info("还没有项目：请在「数据 Data」页上传文件，或在首页导入自带数据。No projects yet: upload files on the Data page.")
     st.stop()

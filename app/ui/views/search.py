@@ -13,7 +13,7 @@ from app.ui.results import as_answer, show_answer, show_hits
 
 ui.page("搜索 Search")
 kb = ui.knowledge_base()
-projects = ui.projects()
+projects = ui.catalog()
 url = UrlState("search")
 MODES = ["hybrid", "bm25", "dense"]
 
