@@ -190,12 +190,12 @@ def make_corpus(directory: Path, projects: int, seed: int, formats: str | None) 
     fmts = generate.parse_formats(formats)
     vocab = generate.load_vocabulary()
     directory.mkdir(parents=True)
-    total, index, docs = 0, 0, []
+    total, index, docs, seen = 0, 0, [], set()
     with open(manifest, "w", encoding="utf-8") as m:
         while total < projects:
             want = min(10, projects - total)
-            doc = generate.draw_document(vocab, seed, index, generate.document_format(seed, index, fmts),
-                                         (min(6, want), want))
+            doc = generate.draw_unique(vocab, seed, index, generate.document_format(seed, index, fmts),
+                                       (min(6, want), want), seen)
             path = generate.write_document(doc, directory, seed)
             row = {"file": path.name, "format": doc.fmt, "unit": doc.unit, "year": doc.year,
                    "projects": [p.name for p in doc.projects], "indicators": generate.printed_indicators(doc),

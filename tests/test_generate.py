@@ -107,3 +107,18 @@ def test_each_format_reads_back_to_the_drawn_projects(tmp_path, fmt):
         assert got.budget.current_year == drawn.current
         if fmt == "text":
             assert (got.budget.total, got.year, got.unit) == (drawn.total, doc.year, doc.unit)
+
+
+def test_a_document_that_would_repeat_a_project_identity_is_drawn_again():
+    """The ingest refuses a second document holding a stored project's (unit, year, name): the
+    generator draws such a document again from another stream, and leaves the others as they are."""
+    vocab = gen.load_vocabulary()
+    first = gen.draw_document(vocab, 3, 0, "text", (6, 10))
+    seen: set = set()
+    same = gen.draw_unique(vocab, 3, 0, "text", (6, 10), seen)
+    assert (same.unit, same.year, [p.name for p in same.projects]) == (first.unit, first.year, [p.name for p in first.projects])
+    assert seen == {(first.unit, first.year, p.name) for p in first.projects}
+    again = gen.draw_unique(vocab, 3, 0, "text", (6, 10), seen)   # the same index, its identities taken
+    ids = {(again.unit, again.year, p.name) for p in again.projects}
+    assert ids and not ids & {(first.unit, first.year, p.name) for p in first.projects}
+    assert len(seen) == len(first.projects) + len(again.projects)
