@@ -113,6 +113,17 @@ def test_generic_words_do_not_match(kb):
     assert "项目" not in r.text and "哪些" not in r.text
 
 
+def test_which_projects_involve_a_named_project_is_that_project_not_its_laws(kb):
+    """哪些项目涉及国能中心 asks for projects: the one it names (项目总预算 399.8万元 in the seed), not the
+    18 laws that 国能中心 cites (which is what 国能中心引用了哪些法规 asks)."""
+    a = kb.ask("哪些项目涉及国能中心")
+    assert not a.fallback and [r["project"] for r in a.rows] == [GUONENG]
+    assert a.answer.startswith(f"与“{GUONENG}”有关的项目共1个") and "3,998,000元" in a.answer
+    laws = kb.ask("国能中心引用了哪些法规")
+    assert laws.answer.startswith(f"{GUONENG}引用法律法规和文件共")
+    assert "中华人民共和国节约能源法" in laws.answer and "中华人民共和国计量法" in laws.answer
+
+
 def test_a_question_in_search_gets_the_answer_above(kb):
     r = understood_search(kb, "2020年信息化建设工程类项目总预算是多少")
     assert r.answer is not None and r.answer.figure == "1056034"

@@ -115,7 +115,18 @@ def features(u: Understanding) -> set[str]:
         f.add("indicator_only")
     if "count" in f and "project" in f and f & {"cite", "basis", "law_noun", "legal_level"}:
         f.add("law_count")
+    if "project" in f and _projects_asked(u):
+        f.add("projects_asked")
     return f
+
+
+def _projects_asked(u: Understanding) -> bool:
+    """The question asks for projects (a list word right before 项目: 哪些项目, 哪个项目 …). Then a
+    project named in it is what the projects should relate to (哪些项目涉及国能中心), not the project
+    whose laws are asked for (国能中心引用了哪些法规)."""
+    ends = {m.end for m in u.mentions if (c := m.reading("concept")) is not None and c.label == "list"}
+    return any(m.start in ends for m in u.mentions
+               if (c := m.reading("concept")) is not None and c.label == "project")
 
 
 def _is_money_condition(u: Understanding, c) -> bool:
@@ -208,7 +219,8 @@ class Slots:
         b.values["ind_filters"] = self._ind_filters()
         # rows that are not indicators (a budget line's 执行率 score) stay out when the question narrows the indicators
         b.values["unfiltered_only"] = "FILTER (false)" if b.values["ind_filters"] else ""
-        filt = "、".join(b.readings)
+        named = [f"与“{b.labels['project']}”有关"] if b.labels["project"] and t.type == "list_projects" else []
+        filt = "、".join(named + b.readings)     # 哪些项目涉及国能中心: the named project narrows the list
         b.labels["filters_text"] = filt or "全部"
         b.labels["scope"] = f"{filt}的" if filt else "全部"
         b.labels["within"] = f"在{filt}的项目中，" if filt else ""
