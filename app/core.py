@@ -650,16 +650,18 @@ class KnowledgeBase:
         self.require_documents()
         # a project's findings depend on that project alone: remembered per project version (its
         # catalog entry, the same object while its document is unchanged); only the documents with
-        # a project not seen before are read
+        # a project not seen before are read, one at a time (a document's entries are contiguous in
+        # the catalog), so a first call at 100,000 projects does not hold every record at once
         entries = self.records.catalog()
         memo = self.__dict__.get("_gaps_memo", {})
-        stale = {e.doc for e in entries if memo.get(e.id, (None,))[0] is not e}
-        records = {d: {p.id: p for p in self.records.projects(d)} for d in sorted(stale)}
         out, fresh = [], {}
+        doc, records = None, {}
         for e in entries:
             found = memo.get(e.id)
             if found is None or found[0] is not e:
-                found = (e, gaps([records[e.doc][e.id]]))
+                if e.doc != doc:
+                    doc, records = e.doc, {p.id: p for p in self.records.projects(e.doc)}
+                found = (e, gaps([records[e.id]]))
             fresh[e.id] = found
             out.extend(found[1])
         self._gaps_memo = fresh
