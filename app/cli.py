@@ -334,21 +334,30 @@ def export_records(ctx, fmt, flags):
     """
     from ingest.storage.codec import project_to_dict
     kb = _kb(ctx)
-    rows = []
     findings: dict[str, list] = {}
-    if flags and kb.projects():
+    if flags and kb.records.documents():
         for pr in kb.review().projects:   # the review's findings about each project (jixiao review)
             findings[pr.project_id] = [f.to_json() for f in pr.findings]
-    for p in kb.projects():
-        d = project_to_dict(p)
-        if flags:
-            full = project_to_dict(p, full=True)
-            for i, fi in zip(d["indicators"], full["indicators"]):
-                i["flags"] = fi["flags"]
-            d["citations"] = [{k: v for k, v in c.items()} for c in full["citations"]]
-            d["findings"] = findings.get(p.id, [])
-        rows.append(d)
-    click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    # one document's records at a time (a province's projects are GBs as objects), written as the
+    # same indented list json.dumps would give; a project in two documents is written once
+    seen: set[str] = set()
+    first = True
+    for _, group, _ in kb.records.scan(texts=False):
+        for p in group:
+            if p.id in seen:
+                continue
+            seen.add(p.id)
+            d = project_to_dict(p)
+            if flags:
+                full = project_to_dict(p, full=True)
+                for i, fi in zip(d["indicators"], full["indicators"]):
+                    i["flags"] = fi["flags"]
+                d["citations"] = [{k: v for k, v in c.items()} for c in full["citations"]]
+                d["findings"] = findings.get(p.id, [])
+            item = "\n".join("  " + line for line in json.dumps(d, ensure_ascii=False, indent=2).splitlines())
+            click.echo(("[\n" if first else ",\n") + item, nl=False)
+            first = False
+    click.echo("[]" if first else "\n]")
 
 
 @export.command("graph")
