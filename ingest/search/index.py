@@ -268,11 +268,8 @@ class SearchIndex:
         try:
             if spill is not None:
                 index.rows.reopen(PassageFile(spill))
-            from ingest.search.isolated import release_freed
-            release_freed()               # the chunks' freed heap, before the end phase's peak
             index.lexical.update()        # the BM25 matrix, once, over every row
             if index._vector_file is not None:    # then the vectors, once (the matrix' temporaries are gone)
-                release_freed()
                 index.vectors = VectorIndex.from_rows(index._vector_file, vector_threshold)
             index._reuse = PreviousVectors()
             changed = sum(1 for d, info in index.documents.items() if old_docs.get(d, {}).get("hash") != info["hash"])

@@ -38,30 +38,6 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def release_freed() -> int:
-    """Hand back to the system the heap memory this process has freed but glibc keeps (``malloc_trim``);
-    bytes of resident memory it gave back, 0 where there is no glibc. A build frees its chunks' Python
-    objects and FAISS list buffers below glibc's mmap threshold; kept, they added to the peak of the
-    end phase (272 MB after a 10k build)."""
-    import ctypes
-    import ctypes.util
-
-    def rss() -> int:
-        try:
-            with open("/proc/self/statm") as f:
-                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError, IndexError):
-            return 0
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return 0
-    before = rss()
-    trim(0)
-    return max(0, before - rss())
-
-
 def _child(data_dir: str, search_dir: str, spec: str, cache_dir: str, parent: int, out, progress: bool) -> None:
     """The build, in the child: results, progress and errors go to ``out``."""
     from ingest.batch import _exit_with
