@@ -80,16 +80,31 @@ class PassageFile:
         for re-tokenizing: its terms come out the same)."""
         if not words or not len(self):
             return set()
-        text = unicodedata.normalize("NFKC", bytes(self._map).decode("utf-8")).lower()
-        # NFKC never makes or removes a newline (JSON escapes those inside strings): one per row
-        ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 0x0A)
         hits: set[int] = set()
-        for w in words:
-            at = text.find(w)
-            while at >= 0:
-                hits.add(int(np.searchsorted(ends, at)))
-                at = text.find(w, at + 1)
+        # a block of whole lines at a time, read from the file: the whole file folded at once held
+        # several copies of it (bytes, str, folded, UTF-32: GBs at 100,000 projects); a word holds no
+        # newline, so no match straddles two blocks
+        with open(self.path, "rb") as src:
+            for a, b in line_blocks(self.offsets, 0, len(self)):
+                raw = os.pread(src.fileno(), int(self.offsets[b] - self.offsets[a]), int(self.offsets[a]))
+                text = unicodedata.normalize("NFKC", raw.decode("utf-8")).lower()
+                # NFKC never makes or removes a newline (JSON escapes those inside strings): one per row
+                ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 0x0A)
+                for w in words:
+                    at = text.find(w)
+                    while at >= 0:
+                        hits.add(a + int(np.searchsorted(ends, at)))
+                        at = text.find(w, at + 1)
         return hits
+
+
+def line_blocks(starts: np.ndarray, a: int, b: int) -> Iterator[tuple[int, int]]:
+    """Lines ``a..b-1`` of a file whose line starts are ``starts``, cut into runs ``(a, stop)`` of
+    about ``READ_BLOCK`` bytes (at least one line each)."""
+    while a < b:
+        stop = max(a + 1, min(b, int(np.searchsorted(starts, starts[a] + READ_BLOCK, "right")) - 1))
+        yield a, stop
+        a = stop
 
 
 class Rows:
@@ -183,11 +198,9 @@ class Rows:
                     if a in self._dead:
                         yield b"null\n", np.array([5], np.int64)
                         continue
-                    while a < b:         # a run of unchanged lines, READ_BLOCK bytes or so at a time
-                        stop = max(a + 1, min(b, int(np.searchsorted(starts, starts[a] + READ_BLOCK, "right")) - 1))
+                    for a, stop in line_blocks(starts, a, b):     # a run of unchanged lines
                         yield (os.pread(src.fileno(), int(starts[stop] - starts[a]), int(starts[a])),
                                np.diff(starts[a:stop + 1]))
-                        a = stop
         tail = self._tail_lines()
         while lines := list(itertools.islice(tail, TAIL_BLOCK)):
             yield b"".join(lines), np.array([len(x) for x in lines], np.int64)
