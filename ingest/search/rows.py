@@ -48,7 +48,9 @@ class PassageFile:
 
     def __init__(self, path: str | Path, starts: str | Path | None = None):
         self.path = Path(path)
-        size = self.path.stat().st_size
+        # kept open, as the map is: a later save may delete this generation's file while it is read
+        self._fd = os.open(self.path, os.O_RDONLY)
+        size = os.fstat(self._fd).st_size
         with open(self.path, "rb") as f:
             self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
             if starts is not None and Path(starts).exists():
@@ -65,8 +67,18 @@ class PassageFile:
                 pos += len(block)
         self.offsets = np.concatenate(ends)
 
+    def __del__(self) -> None:
+        if getattr(self, "_fd", None) is not None:
+            os.close(self._fd)
+            self._fd = None
+
     def __len__(self) -> int:
         return len(self.offsets) - 1
+
+    def lines(self, a: int, b: int) -> bytes:
+        """Lines ``a..b-1``, read from the file (``pread``), not through the map, whose pages would
+        stay resident in this process."""
+        return os.pread(self._fd, int(self.offsets[b] - self.offsets[a]), int(self.offsets[a]))
 
     def raw(self, i: int) -> bytes:
         return self._map[self.offsets[i]:self.offsets[i + 1]]
@@ -84,17 +96,15 @@ class PassageFile:
         # a block of whole lines at a time, read from the file: the whole file folded at once held
         # several copies of it (bytes, str, folded, UTF-32: GBs at 100,000 projects); a word holds no
         # newline, so no match straddles two blocks
-        with open(self.path, "rb") as src:
-            for a, b in line_blocks(self.offsets, 0, len(self)):
-                raw = os.pread(src.fileno(), int(self.offsets[b] - self.offsets[a]), int(self.offsets[a]))
-                text = unicodedata.normalize("NFKC", raw.decode("utf-8")).lower()
-                # NFKC never makes or removes a newline (JSON escapes those inside strings): one per row
-                ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 0x0A)
-                for w in words:
-                    at = text.find(w)
-                    while at >= 0:
-                        hits.add(a + int(np.searchsorted(ends, at)))
-                        at = text.find(w, at + 1)
+        for a, b in line_blocks(self.offsets, 0, len(self)):
+            text = unicodedata.normalize("NFKC", self.lines(a, b).decode("utf-8")).lower()
+            # NFKC never makes or removes a newline (JSON escapes those inside strings): one per row
+            ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 0x0A)
+            for w in words:
+                at = text.find(w)
+                while at >= 0:
+                    hits.add(a + int(np.searchsorted(ends, at)))
+                    at = text.find(w, at + 1)
         return hits
 
 
@@ -193,14 +203,12 @@ class Rows:
         if self._base:
             starts = self.file.offsets
             cuts = sorted({0, self._base, *self._dead, *(d + 1 for d in self._dead)})
-            with open(self.file.path, "rb") as src:
-                for a, b in zip(cuts, cuts[1:]):
-                    if a in self._dead:
-                        yield b"null\n", np.array([5], np.int64)
-                        continue
-                    for a, stop in line_blocks(starts, a, b):     # a run of unchanged lines
-                        yield (os.pread(src.fileno(), int(starts[stop] - starts[a]), int(starts[a])),
-                               np.diff(starts[a:stop + 1]))
+            for a, b in zip(cuts, cuts[1:]):
+                if a in self._dead:
+                    yield b"null\n", np.array([5], np.int64)
+                    continue
+                for a, stop in line_blocks(starts, a, b):     # a run of unchanged lines
+                    yield self.file.lines(a, stop), np.diff(starts[a:stop + 1])
         tail = self._tail_lines()
         while lines := list(itertools.islice(tail, TAIL_BLOCK)):
             yield b"".join(lines), np.array([len(x) for x in lines], np.int64)
