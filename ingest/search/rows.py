@@ -51,20 +51,19 @@ class PassageFile:
         # kept open, as the map is: a later save may delete this generation's file while it is read
         self._fd = os.open(self.path, os.O_RDONLY)
         size = os.fstat(self._fd).st_size
-        with open(self.path, "rb") as f:
-            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-            if starts is not None and Path(starts).exists():
-                offsets = np.load(starts)
-                if len(offsets) and offsets[0] == 0 and offsets[-1] == size:
-                    self.offsets = offsets
-                    return
-            # the line starts are found by reading, not through the map: a scan of the map would make
-            # every page of it resident in this process (840 MB at 100,000 projects); a search then
-            # touches only the pages of the rows it shows
-            ends, pos = [np.zeros(1, np.int64)], 0
-            while block := f.read(READ_BLOCK):
-                ends.append(np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 0x0A).astype(np.int64) + pos + 1)
-                pos += len(block)
+        self._map = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ) if size else b""
+        if starts is not None and Path(starts).exists():
+            offsets = np.load(starts)
+            if len(offsets) and offsets[0] == 0 and offsets[-1] == size:
+                self.offsets = offsets
+                return
+        # the line starts are found by reading, not through the map: a scan of the map would make
+        # every page of it resident in this process (840 MB at 100,000 projects); a search then
+        # touches only the pages of the rows it shows
+        ends, pos = [np.zeros(1, np.int64)], 0
+        while block := os.pread(self._fd, READ_BLOCK, pos):
+            ends.append(np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 0x0A).astype(np.int64) + pos + 1)
+            pos += len(block)
         self.offsets = np.concatenate(ends)
 
     def __del__(self) -> None:
@@ -97,15 +96,20 @@ class PassageFile:
         # several copies of it (bytes, str, folded, UTF-32: GBs at 100,000 projects); a word holds no
         # newline, so no match straddles two blocks
         for a, b in line_blocks(self.offsets, 0, len(self)):
-            text = unicodedata.normalize("NFKC", self.lines(a, b).decode("utf-8")).lower()
             # NFKC never makes or removes a newline (JSON escapes those inside strings): one per row
-            ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 0x0A)
-            for w in words:
-                at = text.find(w)
-                while at >= 0:
-                    hits.add(a + int(np.searchsorted(ends, at)))
-                    at = text.find(w, at + 1)
+            text = unicodedata.normalize("NFKC", self.lines(a, b).decode("utf-8")).lower()
+            hits.update(a + n for n in lines_holding(text, words))
         return hits
+
+
+def lines_holding(text: str, words: Sequence[str]) -> Iterator[int]:
+    """The line numbers (from 0) of ``text`` where one of ``words`` occurs, once per occurrence."""
+    ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 0x0A)
+    for w in words:
+        at = text.find(w)
+        while at >= 0:
+            yield int(np.searchsorted(ends, at))
+            at = text.find(w, at + 1)
 
 
 def line_blocks(starts: np.ndarray, a: int, b: int) -> Iterator[tuple[int, int]]:
@@ -185,12 +189,7 @@ class Rows:
                 if p is not None and self._base + j not in skip]
         if tail:                      # one folded string for all of them, as for the file
             text = normalize("\n".join(t.replace("\n", " ") for _, t in tail))
-            ends = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 0x0A)
-            for w in words:
-                at = text.find(w)
-                while at >= 0:
-                    hits.add(tail[int(np.searchsorted(ends, at))][0])
-                    at = text.find(w, at + 1)
+            hits.update(tail[n][0] for n in lines_holding(text, words))
         return hits
 
     def blocks(self) -> Iterator[tuple[bytes, np.ndarray]]:
@@ -207,8 +206,8 @@ class Rows:
                 if a in self._dead:
                     yield b"null\n", np.array([5], np.int64)
                     continue
-                for a, stop in line_blocks(starts, a, b):     # a run of unchanged lines
-                    yield self.file.lines(a, stop), np.diff(starts[a:stop + 1])
+                for run, stop in line_blocks(starts, a, b):     # a run of unchanged lines
+                    yield self.file.lines(run, stop), np.diff(starts[run:stop + 1])
         tail = self._tail_lines()
         while lines := list(itertools.islice(tail, TAIL_BLOCK)):
             yield b"".join(lines), np.array([len(x) for x in lines], np.int64)
