@@ -80,20 +80,10 @@ def type_into(page: Page, label: str, text: str) -> None:
 
 
 def click_button(page: Page, label: str) -> None:
-    from selenium.webdriver.common.by import By
-
     # a button the last run disabled (导入 Ingest until the upload's own rerun has seen the file) takes
     # no click: a loaded machine lost one that way, so wait until it is enabled (not until the page is
     # idle: 取消 Cancel shows only while a run goes on)
-    deadline = time.monotonic() + 60
-    while True:
-        buttons = [b for b in page.driver.find_elements(By.CSS_SELECTOR, "button") if label in b.text]
-        assert buttons or time.monotonic() < deadline, f"no button {label!r}"
-        if buttons and buttons[0].is_enabled():
-            buttons[0].click()
-            return
-        assert time.monotonic() < deadline, f"the button {label!r} stayed disabled for 60 s"
-        time.sleep(0.05)
+    page.wait_element("button", where=lambda b: label in b.text and b.is_enabled()).click()
 
 
 # -- the tour --------------------------------------------------------------------------------------
