@@ -392,7 +392,8 @@ def test_saved_line_starts_are_the_passages_files_and_a_stale_one_is_not_used(in
 
 
 def _rss_file_kb() -> int:
-    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("RssFile:"))
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("RssFile:"))
 
 
 def test_a_save_copies_the_passages_file_without_making_it_resident(index_dir, tmp_path):
