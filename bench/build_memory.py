@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def memory(tag: str) -> None:
-    status = dict(line.split(":", 1) for line in open("/proc/self/status") if line.startswith(("VmRSS", "VmHWM")))
+    with open("/proc/self/status") as f:
+        status = dict(line.split(":", 1) for line in f if line.startswith(("VmRSS", "VmHWM")))
     mib = {k: int(v.split()[0]) // 1024 for k, v in status.items()}
     print(f"{time.strftime('%H:%M:%S')} {tag}: RSS {mib['VmRSS']:,} MiB, peak {mib['VmHWM']:,} MiB", flush=True)
 
