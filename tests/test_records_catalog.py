@@ -17,7 +17,7 @@ import pytest
 from ingest.parse.document import parse_document
 from ingest.read import read_path
 from ingest.records import BUDGET_FIELDS
-from ingest.storage.catalog import SUFFIX
+from ingest.storage.catalog import SUFFIX, IndicatorEntry
 from ingest.storage.recordstore import RecordStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,3 +184,66 @@ def test_a_pass_over_every_document_does_not_evict_what_it_will_need_next(store)
     assert fits.read_docs.count(seed) == 1 and fits.read_docs.count(other) == 3
     fits.project(next(e.id for e in fits.catalog() if e.doc == other))   # one document asked for: cached
     assert fits.read_docs.count(other) == 4
+
+
+class FileCountingStore(RecordStore):
+    """The real store, counting the documents whose own catalog file it reads."""
+
+    def __init__(self, data_dir, **kw):
+        super().__init__(data_dir, **kw)
+        self.catalog_files: list[str] = []
+
+    def _read(self, doc_id, suffix):
+        if suffix == SUFFIX:
+            self.catalog_files.append(doc_id)
+        return super()._read(doc_id, suffix)
+
+
+def _listing(entries):
+    return [(e.id, e.name, e.unit, e.year, e.doc, e.file, e.indicators, e.category, e.performance_type,
+             e.budget, e.citation_count) for e in entries]
+
+
+def test_a_fresh_process_reads_the_catalog_pack_instead_of_every_file(store):
+    """``records/catalog.pack`` (``ingest/storage/catalogpack.py``): one file for every document's entries."""
+    pack = store.dir / "catalog.pack"
+    expected = _listing(store.catalog())
+    assert not pack.exists()                           # 2 documents: fewer than the default 64 are worth a pack
+    first = FileCountingStore(store.dir.parent, pack_min=1)
+    assert _listing(first.catalog()) == expected and sorted(first.catalog_files) == sorted(store.documents())
+    assert pack.exists()                               # written by the read that found the files
+    fresh = FileCountingStore(store.dir.parent, pack_min=1)
+    entries = fresh.catalog()
+    assert fresh.catalog_files == []                   # every entry came from the pack
+    assert _listing(entries) == expected
+    other = next(e for e in entries if e.name == "食品安全抽检监测经费")
+    assert other.indicators[0] == IndicatorEntry("抽检批次", "≥12000批次")
+    assert other.budget.prev_year_executed == Decimal("2312000") and other.citation_count == 2
+    big = next(e for e in entries if e.name == "大型仪器项目经费")
+    assert len(big.indicators) == 15 and big.indicators[9].name == "设备检验合格率（%）"
+
+
+def test_the_pack_is_only_a_cache_a_document_stored_since_is_read_from_its_file(store, tmp_path):
+    FileCountingStore(store.dir.parent, pack_min=1).catalog()            # writes the pack
+    other = _doc_of(store, OTHER.name)
+    changed = tmp_path / "other_layout.txt"
+    changed.write_text(OTHER.read_text("utf-8").replace("食品安全抽检", "食品安全复检"), "utf-8")
+    doc = read_path(changed)
+    writer = RecordStore(store.dir.parent)
+    writer.put(doc, parse_document(doc))               # another process stores a new document
+    writer.remove(other)                               # and removes one the pack holds
+    fresh = FileCountingStore(store.dir.parent, pack_min=1)
+    names = [e.name for e in fresh.catalog()]
+    assert "食品安全复检监测经费" in names and "食品安全抽检监测经费" not in names and len(names) == 9
+    assert fresh.catalog_files == [doc.doc_id]         # the seed's entries still came from the pack
+    assert _listing(fresh.catalog()) == _listing(RecordStore(store.dir.parent).catalog())
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pack", "cut"])
+def test_a_damaged_pack_is_ignored(store, damage):
+    FileCountingStore(store.dir.parent, pack_min=1).catalog()
+    pack = store.dir / "catalog.pack"
+    pack.write_bytes(pack.read_bytes()[: len(pack.read_bytes()) // 2] if damage == "cut" else damage)
+    fresh = FileCountingStore(store.dir.parent, pack_min=1)
+    assert _listing(fresh.catalog()) == _listing(store.catalog())
+    assert sorted(fresh.catalog_files) == sorted(store.documents())     # read from the files

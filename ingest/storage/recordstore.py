@@ -6,6 +6,7 @@ Layout under ``<data_dir>/records/``::
     <doc_id>.json        {"doc": ..., "file": ..., "projects": [project_to_dict(full=True)], ...}
     <doc_id>.txt         the normalized text every span refers to
     <doc_id>.idx.json    the catalog: project ids, names, indicator names (``ingest.storage.catalog``)
+    catalog.pack         every document's catalog entries in one file, a cache (``ingest.storage.catalogpack``)
 
 A document is keyed by the hash of its normalized text, so ingesting the same
 content twice (even in another encoding) rewrites the same files. Re-ingesting
@@ -39,7 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ingest.errors import IngestError
-from ingest.storage.atomic import write_json, write_text
+from ingest.storage import catalogpack
+from ingest.storage.atomic import write_bytes, write_json, write_text
 from ingest.storage.catalog import SUFFIX as CATALOG_SUFFIX
 from ingest.storage.catalog import ProjectEntry, catalog_dict, entries_from_catalog, entries_from_payload
 from ingest.storage.codec import department_from_dict, department_to_dict, project_from_dict, project_to_dict
@@ -52,6 +54,7 @@ if TYPE_CHECKING:   # annotations only: a reader of the records need not import 
 FORMAT_VERSION = 1
 READ_ATTEMPTS = 5  # a reader re-reads the manifest this often when a writer replaces documents under it
 CACHE_PROJECTS = 20_000  # parsed projects kept in memory (about 28 KB each: 560 MB at most)
+PACK_MIN = 64  # documents a catalog read finds unread before the pack is read, or read from files before it is written
 
 
 class DocumentGone(IngestError):
@@ -64,13 +67,14 @@ class DocumentGone(IngestError):
 class RecordStore:
     """Parsed records of every ingested document, kept in ``<data_dir>/records``."""
 
-    def __init__(self, data_dir: Path, cache_projects: int = CACHE_PROJECTS):
+    def __init__(self, data_dir: Path, cache_projects: int = CACHE_PROJECTS, pack_min: int = PACK_MIN):
         self.dir = Path(data_dir) / "records"
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._stamp: tuple | None = None
         self._manifest = self._load_manifest()
         self.cache_projects = cache_projects
+        self.pack_min = pack_min
         # doc id → (version, value): parsed records (LRU, bounded) and catalog entries (small, all kept)
         self._parsed: OrderedDict[str, tuple[tuple, tuple[list[Project], list[Department]]]] = OrderedDict()
         self._parsed_count = 0
@@ -290,12 +294,19 @@ class RecordStore:
         return value
 
     # -- the catalog: finding one project or indicator without reading every document --------------
-    def _doc_entries(self, doc_id: str) -> list[ProjectEntry]:
+    def _doc_entries(self, doc_id: str, pack: dict | None = None) -> tuple[list[ProjectEntry], bool]:
+        """A document's catalog entries, and whether they were read from its own file (not from
+        memory or from the pack, whose entry counts only under the version the manifest gives now)."""
         version = self._version(doc_id)
         with self._lock:
             hit = self._entries.get(doc_id)
             if hit is not None and hit[0] == version:
-                return hit[1]
+                return hit[1], False
+        hit = (pack or {}).get(doc_id)
+        if hit is not None and hit[0] == version:
+            with self._lock:
+                self._entries[doc_id] = (version, hit[1])
+            return hit[1], False
         with self._lock:
             file = (self._manifest["documents"].get(doc_id) or {}).get("file")
         entries = None
@@ -309,7 +320,7 @@ class RecordStore:
             entries = entries_from_payload(self.payload(doc_id), doc_id)
         with self._lock:
             self._entries[doc_id] = (version, entries)
-        return entries
+        return entries, True
 
     def catalog(self) -> list[ProjectEntry]:
         """Every stored project as a catalog entry (id, name, unit, year, document, indicator names and
@@ -327,16 +338,32 @@ class RecordStore:
                 memo = self._catalog_memo
                 if memo is not None and memo[0] == versions:
                     return memo[1], memo[2]
+            with self._lock:
+                unread = sum(1 for d in ids if d not in self._entries)
+            # one file beats many once many are unread (a fresh process, a large ingest since)
+            pack = catalogpack.read(self.dir / catalogpack.NAME) if unread >= self.pack_min else None
             seen: dict[str, ProjectEntry] = {}
+            from_files = 0
             for d in ids:
-                for e in self._doc_entries(d):
+                entries, from_file = self._doc_entries(d, pack)
+                from_files += from_file
+                for e in entries:
                     seen.setdefault(e.id, e)
             listed = set(ids)
             with self._lock:   # entries of documents removed meanwhile go
                 self._entries = {d: v for d, v in self._entries.items() if d in listed}
                 self._catalog_memo = (versions, list(seen.values()), seen)
+                packed = [self._entries[d] for d in ids if d in self._entries]
+            if from_files >= self.pack_min:
+                self._write_pack(packed)
             return self._catalog_memo[1], self._catalog_memo[2]
         return self._consistent(read)
+
+    def _write_pack(self, docs: list[tuple[tuple, list[ProjectEntry]]]) -> None:
+        try:
+            write_bytes(self.dir / catalogpack.NAME, catalogpack.dumps(docs))
+        except OSError:
+            pass   # a read-only data directory: the catalog files alone are read, more slowly
 
     def project(self, project_id: str) -> Project | None:
         """One stored project by its id (as :meth:`projects` lists it: from the first document in
