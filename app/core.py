@@ -329,11 +329,19 @@ class KnowledgeBase:
                 from ingest.sync import PassageSink
                 sinks.append(PassageSink())
             report = ingest_paths(paths, self.records, sinks, progress=progress, executor=executor)
-            if index and (any(f.projects for f in report.files) or not self._search_fresh()):
-                self._rebuild_search(report)
-            self._store_review(view, report)
-            self._store_summary(view, report)
-            self._compact(view.store, report)
+            finish, stop = (self._start_search_rebuild(report)
+                            if index and (any(f.projects for f in report.files) or not self._search_fresh())
+                            else (None, None))
+            try:   # a large first build runs in a process of its own meanwhile: these write the graph alone
+                self._store_review(view, report)
+                self._store_summary(view, report)
+                self._compact(view.store, report)
+            except BaseException:
+                if stop:
+                    stop()
+                raise
+            if finish:
+                finish()
         if self._large_corpus():
             self._prepare_asker(report)
         return report
@@ -406,24 +414,34 @@ class KnowledgeBase:
                 f"the {what} could not be stored: {_error_text(e)}", file=str(self.data_dir), hint=hint)]))
             return False
 
-    def _rebuild_search(self, report: IngestReport | None = None) -> None:
-        """Update the index under the lock with the batch's documents (a file ingested again whose
-        text did not change keeps its doc id: it is looked at, and left alone when its passages and
-        metadata are the same); a failure is the batch's error, not a traceback."""
+    def _start_search_rebuild(self, report: IngestReport):
+        """Start updating the index with the batch's documents (a file ingested again whose text did
+        not change keeps its doc id: it is looked at, and left alone when its passages and metadata
+        are the same); returns (finish, stop). A failure is the batch's error, not a traceback. A
+        from-scratch build of a large corpus runs in a process of its own until ``finish``, so the
+        writer's review, summary and compaction use the other core (about a fifth of a 100,000-project
+        ingest); any other update is done before this returns. The caller holds the write lock."""
         from ingest.pipeline import FileReport
+
+        def failed(e: Exception) -> None:
+            if isinstance(e, JixiaoError):
+                message, hint = e.message, e.hint
+            else:       # the records and graph are stored; search heals later
+                message, hint = _error_text(e), "the documents are stored; the next search rebuilds the index"
+            report.files.append(FileReport("(search index)", errors=[IngestError(
+                f"the search index could not be rebuilt: {message}", file=str(self.search_dir), hint=hint)]))
         try:
-            self.build_search_index(changed={f.doc_id for f in report.files if f.doc_id} if report else None)
-        except JixiaoError as e:
-            if report is None:
-                raise
-            report.files.append(FileReport("(search index)", errors=[IngestError(
-                f"the search index could not be rebuilt: {e.message}", file=str(self.search_dir), hint=e.hint)]))
-        except Exception as e:  # noqa: BLE001 - the records and graph are stored; search heals later
-            if report is None:
-                raise
-            report.files.append(FileReport("(search index)", errors=[IngestError(
-                f"the search index could not be rebuilt: {_error_text(e)}", file=str(self.search_dir),
-                hint="the documents are stored; the next search rebuilds the index")]))
+            build, stop = self._search_builder({f.doc_id for f in report.files if f.doc_id})
+        except Exception as e:  # noqa: BLE001 - reported as the batch's error
+            failed(e)
+            return None, None
+
+        def finish() -> None:
+            try:
+                build()
+            except Exception as e:  # noqa: BLE001 - reported as the batch's error
+                failed(e)
+        return finish, stop
 
     def drop_document_graphs(self, doc_id: str) -> None:
         with self.writing("jixiao remove") as view:
@@ -484,40 +502,50 @@ class KnowledgeBase:
         ones), are updated; nothing else is read, tokenized or encoded (``SearchIndex.update``).
         A missing index, or one of another format or encoder, is built from scratch (vectors
         reused by text). ``views.json`` then records the document versions it reflects."""
+        with self.lock.hold("jixiao search index"):
+            build, _ = self._search_builder(changed)
+            return build()
+
+    def _search_builder(self, changed: Iterable[str] | None):
+        """:meth:`build_search_index` in two steps, under the write lock: (build, stop). ``build()``
+        ends it and returns the index; ``stop()`` gives up a build still running. A from-scratch build
+        of a large corpus (:data:`LARGE_CORPUS_DOCUMENTS`) runs in a process of its own from now until
+        ``build()``, and is then memory-mapped here; everything else is done before this returns."""
         from ingest.search.index import SearchIndex
         from ingest.search.vectors import SearchIndexError
-        with self.lock.hold("jixiao search index"):
-            docs = set(self.records.version())
-            held = self.views.search_docs()
-            self.views.set_search_docs(None)     # the old index no longer claims anything
-            index = None
-            if held is not None:
-                try:
-                    # a fresh copy: readers in other threads keep the one they have until it is replaced
-                    index = SearchIndex.load(self.search_dir, self.encoder)
-                except SearchIndexError:
-                    index = None
-            if index is None:
-                index = self._build_from_scratch()
-            else:
-                removed = {d for d in index.documents if d not in docs and not d.startswith("project:")}
-                redo = (docs - set(index.documents)) | (set(changed or ()) & docs) | (index.shadowing(removed) & docs)
-                index.update({d: self.records.projects(d) for d in sorted(redo)}, removed,
-                             doc_texts={d: self.records.text(d) for d in redo})
-            self.views.set_search_docs(docs)
-            self._search, self._search_docs, self.search_note = index, docs, None
-        return index
+        docs = set(self.records.version())
+        held = self.views.search_docs()
+        self.views.set_search_docs(None)     # the old index no longer claims anything
+        index = None
+        if held is not None:
+            try:
+                # a fresh copy: readers in other threads keep the one they have until it is replaced
+                index = SearchIndex.load(self.search_dir, self.encoder)
+            except SearchIndexError:
+                index = None
 
-    def _build_from_scratch(self):
-        """A new index of every stored document (``SearchIndex.build_documents``); a large corpus is
-        built in a process of its own and then memory-mapped here (:data:`LARGE_CORPUS_DOCUMENTS`)."""
-        from ingest.search.index import SearchIndex
-        if not self._large_corpus():
-            return SearchIndex.build_documents(self.records.scan, self.encoder, self.search_dir)
-        from ingest.search.isolated import build_isolated
-        self.search_build = build_isolated(self.data_dir, self.search_dir, self.encoder_spec, self.settings.cache_dir,
-                                           progress=getattr(self.encoder.inner, "progress", None))
-        return SearchIndex.load(self.search_dir, self.encoder, mmap=True)
+        def claim(built):
+            self.views.set_search_docs(docs)
+            self._search, self._search_docs, self.search_note = built, docs, None
+            return built
+        if index is None and self._large_corpus():
+            from ingest.search.isolated import start_isolated
+            running = start_isolated(self.data_dir, self.search_dir, self.encoder_spec, self.settings.cache_dir,
+                                     progress=getattr(self.encoder.inner, "progress", None))
+
+            def build():
+                self.search_build = running.wait()
+                return claim(SearchIndex.load(self.search_dir, self.encoder, mmap=True))
+            return build, running.stop
+        if index is None:
+            index = SearchIndex.build_documents(self.records.scan, self.encoder, self.search_dir)
+        else:
+            removed = {d for d in index.documents if d not in docs and not d.startswith("project:")}
+            redo = (docs - set(index.documents)) | (set(changed or ()) & docs) | (index.shadowing(removed) & docs)
+            index.update({d: self.records.projects(d) for d in sorted(redo)}, removed,
+                         doc_texts={d: self.records.text(d) for d in redo})
+        claim(index)
+        return (lambda: index), (lambda: None)
 
     def _search_fresh(self) -> bool:
         return self.views.search_docs() == set(self.records.version()) and (self.search_dir / "manifest.json").exists()

