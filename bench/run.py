@@ -29,7 +29,6 @@ import platform
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -310,12 +309,18 @@ def instrumented_ingest(kb, files: list[Path], skip_review: bool = False) -> tup
         if hasattr(kb, name):
             setattr(kb, name, timer.wrap(label, getattr(kb, name)))
     # a first ingest builds the index from scratch (``build_documents``, which ``build`` calls too),
-    # a large corpus in a process of its own (``_build_from_scratch``), which reports its own encoding
+    # a large corpus in a process of its own, which reports its own time and encoding, while the writer
+    # reviews, sums up and compacts: the writer's share is the start and the wait at the end
     original = index_mod.SearchIndex.build_documents.__func__
     index_mod.SearchIndex.build_documents = classmethod(
         timer.wrap("index", lambda cls, *a, **k: original(cls, *a, **k)))
-    if hasattr(kb, "_build_from_scratch"):
-        kb._build_from_scratch = timer.wrap("index", kb._build_from_scratch)
+    if hasattr(kb, "_start_search_rebuild"):
+        start = kb._start_search_rebuild
+
+        def started(report):
+            finish, stop = start(report)
+            return (finish and timer.wrap("index wait", finish)), stop
+        kb._start_search_rebuild = timer.wrap("index start", started)
     try:
         t = time.perf_counter()
         with SAMPLER.during("graph"):
@@ -331,7 +336,9 @@ def instrumented_ingest(kb, files: list[Path], skip_review: bool = False) -> tup
         kb.views.set_derived_docs("review", set(kb.records.version()))
     words = getattr(inner, "words_encoded", None)
     return {"total": total, "encode": timer.seconds.get("encode", 0.0) + child.get("encode_seconds", 0.0),
-            "index_with_encode": timer.seconds.get("index", 0.0),
+            "index_with_encode": timer.seconds.get("index", 0.0) + child.get("seconds", 0.0),
+            "index_wall": timer.seconds.get("index start", 0.0) + timer.seconds.get("index wait", 0.0),
+            "index_wait": timer.seconds.get("index wait", 0.0) if child else None,
             "encode_in_index": timer.seconds.get("encode in index", 0.0) + child.get("encode_seconds", 0.0),
             "review": timer.seconds.get("review", 0.0), "encode_in_review": timer.seconds.get("encode in review", 0.0),
             "summary": timer.seconds.get("summary", 0.0), "compact": timer.seconds.get("compact", 0.0),
@@ -503,13 +510,17 @@ def report(args, figures: dict) -> str:
     index_s = max(0.0, ing["index_with_encode"] - ing["encode_in_index"])
     review_s = max(0.0, ing.get("review", 0.0) - ing.get("encode_in_review", 0.0))
     after_s = ing.get("summary", 0.0) + ing.get("compact", 0.0)
-    graph_s = max(ing["total"] - parse_s - ing["encode"] - index_s - review_s - after_s, 0.0)
+    # what the writer itself spent on the index: all of it in process, the start and the final wait
+    # when a process of its own built it beside the review, summary and compaction
+    index_wall = ing.get("index_wall", ing["index_with_encode"])
+    graph_s = max(ing["total"] - parse_s - (ing["encode"] - ing["encode_in_index"]) - index_wall - review_s - after_s,
+                  0.0)
     n = f["projects"]
     lines = header(args, f) + ["### Ingest (`KnowledgeBase.ingest`)", "",
              "| phase | seconds | throughput | peak RSS |", "| --- | ---: | ---: | ---: |",
              f"| parse (read + parse, own pass) | {parse_s:,.1f} | {n / parse_s:,.0f} projects/s | {mib(f['rss'].get('parse', 0))} |",
              f"| graph (records, graph writes, support links) | {graph_s:,.1f} | {n / graph_s if graph_s else 0:,.1f} projects/s | {mib(f['rss'].get('graph', 0))} |",
-             (f"| review (the batch's documents, each into jxd:graph/review/{doc}) | not run (--skip-review) | | |"
+             ("| review (the batch's documents, each into jxd:graph/review/{doc}) | not run (--skip-review) | | |"
               if ing.get("review_skipped") else
               f"| review (the batch's documents, each into jxd:graph/review/{{doc}}) | {review_s:,.1f} | "
               f"{n / review_s if review_s else 0:,.1f} projects/s | {mib(f['rss'].get('review', 0))} |"),
@@ -517,8 +528,10 @@ def report(args, figures: dict) -> str:
              + (f"; {ing['words_to_e5']:,} new words sent to e5" if ing.get("words_to_e5") is not None else "")
              + f") | {ing['encode']:,.1f} | "
              f"{ing['encoded_items'] / ing['encode'] if ing['encode'] else 0:,.0f} texts/s | {mib(f['rss'].get('encode', 0))} |",
-             f"| index (search index build less its encoding"
+             "| index (search index build less its encoding"
              + ("; in a process of its own, whose peak is shown" if ing.get("index_in_own_process") else "")
+             + (f", beside the review, summary and compaction, then {ing['index_wait']:,.1f} s waited for"
+                if ing.get("index_wait") is not None else "")
              + f") | {index_s:,.1f} | {n / index_s if index_s else 0:,.0f} projects/s | "
              f"{mib(f['rss'].get('index (own process)', f['rss'].get('index', 0)))} |",
              f"| corpus summary (jxd:graph/summary) | {ing.get('summary', 0.0):,.1f} | | {mib(f['rss'].get('summary', 0))} |",
@@ -537,9 +550,10 @@ def report(args, figures: dict) -> str:
 
 
 def header(args, f: dict) -> list[str]:
+    started = f.get("started") or f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
     return [f"## {f['projects']:,} projects ({f['docs']:,} documents), encoder {args.encoder} — "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit()}", "",
-            f"Machine: {machine()}.", f"Command: `{' '.join(['python', 'bench/run.py'] + sys.argv[1:])}`", "",
+            f"{started} UTC, commit {f.get('commit') or commit()}", "",
+            f"Machine: {f.get('machine') or machine()}.", f"Command: `{f.get('command') or ' '.join(['python', 'bench/run.py'] + sys.argv[1:])}`", "",
             f"Corpus: `bench/generate.py` seed {args.seed}, formats {f['formats']}; {f['indicators']:,} indicators, "
             f"{f['passages']:,} passages ({f['distinct_passages']:,} distinct).", ""]
 
@@ -612,7 +626,13 @@ def main(argv: list[str] | None = None) -> None:
                          "then measure SPARQL, search and lookups only")
     ap.add_argument("--parse-and-bulk-only", action="store_true",
                     help="only generate, parse and bulk-load the graph (a corpus too large to ingest in the time)")
+    ap.add_argument("--report-from", type=Path, metavar="FIGURES_JSON",
+                    help="append the report of the figures an earlier run saved (``<work>/figures-N.json``), "
+                         "measuring nothing: a run whose report step failed is not lost")
     args = ap.parse_args(argv)
+    if args.report_from:
+        saved = json.loads(args.report_from.read_text("utf-8"))
+        return append(args, report(args, saved) if "ingest" in saved else queries_report(args, saved))
     os.environ["JIXIAO_ENCODER"] = args.encoder
     SAMPLER = RssSampler()
 
@@ -621,7 +641,9 @@ def main(argv: list[str] | None = None) -> None:
     with SAMPLER.during("generate"):
         docs = make_corpus(corpus, args.projects, args.seed, args.formats)
     files = [corpus / d["file"] for d in docs]
-    figures: dict = {"docs": len(docs), "projects": sum(len(d["projects"]) for d in docs),
+    figures: dict = {"commit": commit(), "started": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}",
+                     "command": " ".join(["python", "bench/run.py"] + sys.argv[1:]), "machine": machine(),
+                     "docs": len(docs), "projects": sum(len(d["projects"]) for d in docs),
                      "indicators": sum(d["indicators"] for d in docs),
                      "formats": dict(sorted({d["format"]: sum(1 for x in docs if x["format"] == d["format"])
                                              for d in docs}.items()))}
