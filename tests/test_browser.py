@@ -70,7 +70,6 @@ def shoot(page: Page, name: str, focus: str | None = None) -> None:
 
 def type_into(page: Page, label: str, text: str) -> None:
     """Type into the text box labelled ``label`` and press Enter, as a person does."""
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     box = page.wait_element(f'input[aria-label="{label}"]')
@@ -141,7 +140,6 @@ def test_ask_a_question(ui):
 
 
 def test_sparql_typed_and_run_with_ctrl_enter_then_a_long_query_cancelled(ui):
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     page, data_dir = ui
