@@ -344,7 +344,17 @@ class KnowledgeBase:
                 finish()
         if self._large_corpus():
             self._prepare_asker(report)
+            self._prepare_catalog(report)
         return report
+
+    def _prepare_catalog(self, report: IngestReport) -> None:
+        """Read the catalog now, which writes it into one file when many documents are new
+        (``ingest.storage.catalogpack``), so the UI's first page does not open every document's."""
+        try:
+            self.records.catalog()
+        except Exception as e:  # noqa: BLE001 - a cache: the first list reads the files instead
+            _warn(report, "catalog", self.records.dir, f"not packed: {_error_text(e)}; the first list reads "
+                                                       "each document's catalog file")
 
     def _prepare_asker(self, report: IngestReport) -> None:
         """Build and keep the question lexicon now (``asker``), from the graph just written, so the

@@ -247,3 +247,18 @@ def test_a_damaged_pack_is_ignored(store, damage):
     fresh = FileCountingStore(store.dir.parent, pack_min=1)
     assert _listing(fresh.catalog()) == _listing(store.catalog())
     assert sorted(fresh.catalog_files) == sorted(store.documents())     # read from the files
+
+
+def test_an_ingest_of_a_large_corpus_leaves_the_catalog_packed(tmp_path, seed_path, monkeypatch):
+    """The thresholds are lowered so the seed and the other fixture count as a large corpus."""
+    import app.core
+    from app.core import KnowledgeBase
+    monkeypatch.setattr(app.core, "LARGE_CORPUS_DOCUMENTS", 1)
+    kb = KnowledgeBase.open(tmp_path / "kb")
+    try:
+        kb.records.pack_min = 1
+        assert not kb.ingest([seed_path, OTHER], index=False).failed
+        fresh = FileCountingStore(tmp_path / "kb", pack_min=1)
+        assert len(fresh.catalog()) == 9 and fresh.catalog_files == []
+    finally:
+        kb.close()
