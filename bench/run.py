@@ -369,6 +369,7 @@ def bench_sparql(kb, graph_dir: Path, docs: list[dict], runs: int, budget: float
     ``cap`` seconds): one stopped is reported as over the cap, and one slower than ``budget`` is
     reported from that one run (a listing of every link at 100k projects takes many minutes a run)."""
     from ingest.graph.bounded import QueryTimeout
+    from ingest.graph.results import QueryError
     import pyoxigraph as ox
 
     from app.queries import QUERIES_DIR, bind_params, parameters, saved_queries
@@ -392,6 +393,10 @@ def bench_sparql(kb, graph_dir: Path, docs: list[dict], runs: int, budget: float
             except QueryTimeout:
                 rows.append({"query": label, "rows": None, "stopped": cap})
                 print(f"  {name}: stopped after {cap:g} s", flush=True)
+                continue
+            except QueryError as e:    # e.g. over the worker's memory cap: reported, the run goes on
+                rows.append({"query": label, "rows": None, "stopped": cap, "why": e.message})
+                print(f"  {name}: stopped: {e.message}", flush=True)
                 continue
             once = time.perf_counter() - t
             if once > budget:
@@ -565,7 +570,7 @@ def query_lines(f: dict) -> list[str]:
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in f["sparql"]:
         if "p50" not in r:        # --query-cap: stopped, or slower than the budget and run once
-            what = (f"stopped after {r['stopped']:g} s" if "stopped" in r
+            what = (r["why"] if "why" in r else f"stopped after {r['stopped']:g} s" if "stopped" in r
                     else f"{ms(r['once'])} (one bounded run, through a worker)")
             rows = "–" if r["rows"] is None else f"{r['rows']:,}"
             lines.append(f"| {r['query']} | {rows} | {what} | | | | | – |")
